@@ -1,0 +1,1 @@
+"""negsim agents: rule-based stakeholders, mediator strategies, LLM agents (agents/llm)."""
