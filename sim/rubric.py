@@ -126,6 +126,13 @@ class Rubric:
 
     def dependants(self, k: int) -> np.ndarray:
         """Indices of items that (transitively) require item k."""
+        return self._dependants[k]
+
+    @cached_property
+    def _dependants(self) -> list[np.ndarray]:
+        return [self._find_dependants(k) for k in range(self.n_items)]
+
+    def _find_dependants(self, k: int) -> np.ndarray:
         found = np.zeros(self.n_items, dtype=bool)
         frontier = np.array([k])
         while frontier.size:

@@ -1,0 +1,124 @@
+"""Rule-based stakeholders: time-dependent concession from the ideal towards the floor.
+
+The reservation level at round t of T is `ideal - f(t) * (ideal - floor)` with
+`f(t) = (t / T) ** (1 / beta)` (Faratin et al. 1998): beta < 1 is Boulware (holds out),
+beta = 1 linear, beta > 1 conceder. The floor is the disagreement utility raised to the
+group's `min_utility` red line. Objections request the amendments that raise the
+group's utility most per unit of cost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.context import NegotiationContext
+from sim.moves import MAX_AMENDMENTS, Amendment, Move
+from sim.protocol import PublicState
+
+CURVES = {"boulware": 0.4, "linear": 1.0, "conceder": 2.5}
+
+
+@dataclass
+class HeuristicStakeholder:
+    """A rule-based stakeholder for one group; `curve` names its concession shape."""
+
+    group_id: str
+    curve: str = "boulware"
+    jitter: float = 0.15
+
+    def reset(self, ctx: NegotiationContext, rng: np.random.Generator) -> None:
+        if self.curve not in CURVES:
+            raise ValueError(f"unknown concession curve {self.curve!r}; use one of {sorted(CURVES)}")
+        self.ctx, self.rng = ctx, rng
+        self.g = ctx.rubric.group_index[self.group_id]
+        self.values = ctx.rubric.values[self.g]
+        self.beta = CURVES[self.curve] * float(np.exp(rng.normal(0.0, self.jitter)))
+        self.ideal = float(ctx.ideals[self.g])
+        floor = float(ctx.disagreement_utilities[self.g])
+        red = ctx.scenario.groups[self.g].red_lines.min_utility
+        self.floor = min(self.ideal, max(floor, red if red is not None else floor))
+
+    def reservation(self, round_: int) -> float:
+        """Utility this group needs in a draft at round `round_` (1-based)."""
+        t = min(1.0, max(0.0, (round_ - 1) / max(1, self.ctx.max_rounds - 1)))
+        return self.ideal - (t ** (1.0 / self.beta)) * (self.ideal - self.floor)
+
+    def act(self, state: PublicState) -> Move:
+        if state.round == 0:
+            return Move("position", reason=self._position_text())
+        x = state.draft
+        u = float(self.values @ x)
+        r = self.reservation(state.round)
+        broken = self.ctx.red_lines_broken(self.g, x)
+        if not broken and u >= r - 1e-9:
+            return Move("accept", reason=f"utility {u:.2f} meets my reservation {r:.2f}",
+                        reservation=r)
+        amendments = self.amendments(x)
+        why = "; ".join(broken) if broken else f"utility {u:.2f} below my reservation {r:.2f}"
+        asks = ", ".join(str(a) for a in amendments) or "no single change helps"
+        return Move("object", amendments=amendments, reason=f"{why}; asking {asks}", reservation=r)
+
+    def _position_text(self) -> str:
+        lines = self.ctx.scenario.groups[self.g].red_lines
+        parts = [f"best feasible utility {self.ideal:.2f}"]
+        if lines.must_have:
+            parts.append("must have " + ", ".join(lines.must_have))
+        if lines.never:
+            parts.append("never " + ", ".join(lines.never))
+        if lines.min_utility is not None:
+            parts.append(f"at least {lines.min_utility:g}")
+        return "; ".join(parts)
+
+    def amendments(self, x: np.ndarray) -> tuple[Amendment, ...]:
+        """Up to MAX_AMENDMENTS distinct changes ranked by utility gain per unit of cost."""
+        ranked = sorted(self._candidates(x), key=lambda c: (-c[0], c[1]))
+        chosen: list[Amendment] = []
+        used: set[str] = set()
+        for _, _, a in ranked:
+            touched = {a.item, a.other} - {None}
+            if touched & used:
+                continue
+            chosen.append(a)
+            used |= touched
+            if len(chosen) == MAX_AMENDMENTS:
+                break
+        return tuple(chosen)
+
+    def _candidates(self, x: np.ndarray):
+        """(priority, tie-break, amendment) for red-line fixes, adds, swaps and drops."""
+        rub, v = self.ctx.rubric, self.values
+        lines = self.ctx.scenario.groups[self.g].red_lines
+        tie = self.rng.permutation(rub.n_items)
+        spare = rub.budget - rub.cost(x)
+        scale = max(float(rub.costs.max()), 1.0)
+        inside = np.flatnonzero(x)
+        for item in lines.must_have:
+            k = rub.item_index[item]
+            if not x[k]:
+                yield (np.inf, tie[k], self._fit(k, x, spare) or Amendment("add", item))
+        for item in lines.never:
+            k = rub.item_index[item]
+            if x[k]:
+                yield (np.inf, tie[k], Amendment("drop", item))
+        for k in np.flatnonzero((x == 0) & (v > 0)):
+            a = self._fit(int(k), x, spare)
+            if a is not None:
+                gain = v[k] - (v[rub.item_index[a.other]] if a.op == "swap" else 0.0)
+                yield (gain / max(rub.costs[k], 1e-9 * scale) * scale, tie[k], a)
+        for k in inside[v[inside] < 0]:
+            yield (-v[k] / max(rub.costs[k], 1e-9 * scale) * scale, tie[k],
+                   Amendment("drop", rub.item_ids[k]))
+
+    def _fit(self, k: int, x: np.ndarray, spare: float) -> Amendment | None:
+        """Add item k if it fits; else swap out this group's least valued item that frees room."""
+        rub, v = self.ctx.rubric, self.values
+        if rub.costs[k] <= spare + 1e-9:
+            return Amendment("add", rub.item_ids[k])
+        inside = [j for j in np.flatnonzero(x)
+                  if rub.costs[k] <= spare + rub.costs[j] + 1e-9 and v[j] < v[k]]
+        if not inside:
+            return None
+        j = min(inside, key=lambda j: (v[j], -rub.costs[j], j))
+        return Amendment("swap", rub.item_ids[k], rub.item_ids[j])

@@ -1,0 +1,232 @@
+"""Rule-based mediator strategies: which draft to table and how to revise it.
+
+Objective mediators (utilitarian, maximin, leximin, nash, kalai) open with their exactly
+optimal package; `negotiated` opens with the best base design. Each round the mediator
+builds candidate drafts from the objections (each requested amendment, each group's
+amendments together, and greedy merges), repairs them to feasibility, and tables the
+candidate with the most predicted support, then the best strategy objective.
+`negotiated` raises the worst-off group first and never drops below its opening total.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.context import NegotiationContext
+from sim.moves import Amendment, Move
+from sim.protocol import PublicState, Reply
+from sim.repair import repair
+from sim.search import OBJECTIVES
+
+STRATEGIES = ("utilitarian", "maximin", "leximin", "nash", "kalai", "negotiated")
+TOL = 1e-9
+
+
+def objective_key(strategy: str, u: np.ndarray, d: np.ndarray, ideal: np.ndarray) -> tuple:
+    """Sortable key (higher is better) of group utilities u under a strategy."""
+    total, low = float(u.sum()), float(u.min())
+    if strategy == "utilitarian":
+        return (round(total, 9), round(low, 9))
+    if strategy in ("maximin", "negotiated"):
+        return (round(low, 9), round(total, 9))
+    if strategy == "leximin":
+        return tuple(np.round(np.sort(u), 9))
+    gains = u - d
+    if strategy == "nash":
+        if np.all(gains > 0):
+            return (1, round(float(np.log(gains).sum()), 9), round(total, 9))
+        return (0, round(float(np.minimum(gains, 0).sum()), 9), round(total, 9))
+    if strategy == "kalai":
+        span = ideal - d
+        live = span > TOL
+        norm = float((gains[live] / span[live]).min()) if live.any() else 0.0
+        return (round(norm, 9), round(total, 9))
+    raise ValueError(f"unknown mediator strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
+
+
+@dataclass
+class RuleMediator:
+    """A mediator following one strategy of STRATEGIES."""
+
+    name: str = "negotiated"
+    max_merges: int = 6
+    tabled: set = field(default_factory=set, repr=False)
+
+    def reset(self, ctx: NegotiationContext, rng: np.random.Generator) -> None:
+        if self.name not in STRATEGIES:
+            raise ValueError(f"unknown mediator strategy {self.name!r}; use one of {', '.join(STRATEGIES)}")
+        self.ctx, self.rng = ctx, rng
+        self.tabled = set()
+        self.start = self._opening_package()
+        self.floor_total = float(ctx.rubric.utilities(self.start).sum()) \
+            if self.name == "negotiated" else -np.inf
+
+    def _opening_package(self) -> np.ndarray:
+        ctx = self.ctx
+        if self.name == "negotiated":
+            if ctx.best_base is not None:
+                return repair(ctx, ctx.base_packages[ctx.best_base])[0]
+            return ctx.search.optimise("maximin").package
+        return ctx.search.optimise(self.name, disagreement=ctx.disagreement_utilities).package
+
+    def act(self, state: PublicState) -> Move:
+        rub = self.ctx.rubric
+        if state.round == 0:
+            return Move("draft", reason=f"{self.name} mediator publishes the rubric and budget")
+        if state.draft is None:
+            x, why = self.start, self._opening_reason()
+        else:
+            x, why = self.revise(state.draft, state.last_replies)
+        self.tabled.add(x.tobytes())
+        return Move("draft", package=tuple(rub.ids(x)), reason=why)
+
+    def _opening_reason(self) -> str:
+        if self.name == "negotiated" and self.ctx.best_base is not None:
+            return f"opening from the best base design '{self.ctx.best_base}'"
+        return f"opening with the {self.name}-optimal feasible package"
+
+    # -- revision --------------------------------------------------------------------
+    def revise(self, x: np.ndarray, replies: dict[str, Reply]) -> tuple[np.ndarray, str]:
+        """The next draft: most predicted support, then the strategy objective."""
+        objections = {g: r for g, r in replies.items() if not r.accept}
+        if not objections:
+            return x, "no objections: the draft stands"
+        local = self._candidates(x, objections)
+        pool = mediation_pool(self.ctx)
+        labels = ["keep"] + [label for _, label in local] + ["a package from the feasible pool"] * len(pool)
+        C = np.vstack([x[None, :]] + [y[None, :] for y, _ in local] + [pool])
+        thr = self._thresholds(x, replies, objections)
+        order = self._rank(C, x, thr)
+        best = order[0]
+        best_y, best_label = C[best], labels[best]
+        for i in order[1: self.max_merges + 1]:
+            merged = self._merge(best_y, C[i])
+            if merged is not None and self._rank(np.vstack([best_y, merged]), x, thr)[0] == 1:
+                best_y, best_label = merged, f"{best_label} + {labels[i]}"
+        if np.array_equal(best_y, x):
+            return x, "no change gains support without costing more: the draft stands"
+        return best_y.astype(np.int8), f"revised: {best_label}"
+
+    def _apply(self, x: np.ndarray, amendments: tuple[Amendment, ...]) -> np.ndarray | None:
+        rub = self.ctx.rubric
+        idx = rub.item_index
+        y = x.copy()
+        added, dropped = set(), set()
+        for a in amendments:
+            if a.op in ("add", "swap"):
+                y[idx[a.item]] = 1
+                added.add(idx[a.item])
+            for gone in ([a.item] if a.op == "drop" else [a.other] if a.op == "swap" else []):
+                k = idx[gone]
+                y[k] = 0
+                y[rub.dependants(k)] = 0
+                dropped.add(k)
+        y, _ = repair(self.ctx, y, protect=frozenset(added), refill_banned=frozenset(dropped))
+        return None if np.array_equal(y, x) else y
+
+    def _candidates(self, x: np.ndarray, objections: dict[str, Reply]) -> list[tuple[np.ndarray, str]]:
+        out, seen = [], {x.tobytes()}
+        for g, reply in objections.items():
+            options = [(a,) for a in reply.amendments]
+            if len(reply.amendments) > 1:
+                options.append(reply.amendments)
+            for amendments in options:
+                y = self._apply(x, amendments)
+                if y is not None and y.tobytes() not in seen:
+                    seen.add(y.tobytes())
+                    out.append((y, f"{', '.join(map(str, amendments))} for {g}"))
+        return out
+
+    def _merge(self, a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
+        y, _ = repair(self.ctx, np.maximum(a, b), protect=frozenset(np.flatnonzero(b & ~a)))
+        return None if np.array_equal(y, a) else y
+
+    def _thresholds(self, x: np.ndarray, replies: dict[str, Reply],
+                    objections: dict[str, Reply]) -> np.ndarray:
+        """Utility each group is predicted to need: its stated reservation, else inferred."""
+        rub = self.ctx.rubric
+        ux = rub.utilities(x)
+        thr = ux - TOL
+        for gid, reply in replies.items():
+            g = rub.group_index[gid]
+            if reply.reservation is not None:
+                thr[g] = reply.reservation - TOL
+            elif not reply.accept:
+                v = rub.values[g]
+                gains = [float(v @ y - v @ x) for a in reply.amendments
+                         if (y := self._apply(x, (a,))) is not None]
+                thr[g] = ux[g] + max([TOL] + [0.5 * gn for gn in gains])
+        return thr
+
+    def _rank(self, C: np.ndarray, x: np.ndarray, thr: np.ndarray) -> np.ndarray:
+        """Candidate indices best first: (allowed, support, fresh, objective), stable."""
+        ctx, rub = self.ctx, self.ctx.rubric
+        U = C @ rub.values.T
+        support = (red_lines_ok(ctx, C, U) & (U >= thr)).sum(axis=1)
+        allowed = U.sum(axis=1) >= self.floor_total - TOL
+        fresh = np.array([c.tobytes() not in self.tabled for c in C]) | (C == x).all(axis=1)
+        obj = objective_matrix(self.name, U, ctx.disagreement_utilities, ctx.ideals)
+        keys = [np.arange(len(C))[::-1] * 1.0] + [obj[:, j] for j in range(obj.shape[1])][::-1]
+        keys += [fresh, support, allowed]
+        return np.lexsort(keys)[::-1]
+
+
+def objective_matrix(strategy: str, U: np.ndarray, d: np.ndarray, ideal: np.ndarray) -> np.ndarray:
+    """Vectorised objective_key: (n, G) utilities -> (n, m) columns, most important first."""
+    total, low = U.sum(axis=1), U.min(axis=1)
+    if strategy == "utilitarian":
+        cols = [total, low]
+    elif strategy in ("maximin", "negotiated"):
+        cols = [low, total]
+    elif strategy == "leximin":
+        cols = list(np.sort(U, axis=1).T)
+    elif strategy == "nash":
+        gains = U - d
+        pos = (gains > 0).all(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            logs = np.where(pos, np.log(np.where(gains > 0, gains, 1.0)).sum(axis=1),
+                            np.minimum(gains, 0).sum(axis=1))
+        cols = [pos.astype(float), logs, total]
+    elif strategy == "kalai":
+        span = ideal - d
+        live = span > TOL
+        norm = ((U - d)[:, live] / span[live]).min(axis=1) if live.any() else np.zeros(len(U))
+        cols = [norm, total]
+    else:
+        raise ValueError(f"unknown mediator strategy {strategy!r}")
+    return np.round(np.column_stack(cols), 9)
+
+
+def red_lines_ok(ctx: NegotiationContext, C: np.ndarray, U: np.ndarray) -> np.ndarray:
+    """(n, G) whether each candidate keeps each group's red lines."""
+    rub = ctx.rubric
+    ok = np.ones(U.shape, dtype=bool)
+    for g, group in enumerate(ctx.scenario.groups):
+        lines = group.red_lines
+        if lines.must_have:
+            ok[:, g] &= C[:, [rub.item_index[i] for i in lines.must_have]].all(axis=1)
+        if lines.never:
+            ok[:, g] &= ~C[:, [rub.item_index[i] for i in lines.never]].any(axis=1)
+        if lines.min_utility is not None:
+            ok[:, g] &= U[:, g] >= lines.min_utility - 1e-9
+    return ok
+
+
+_POOLS: "weakref.WeakKeyDictionary[NegotiationContext, np.ndarray]" = weakref.WeakKeyDictionary()
+
+
+def mediation_pool(ctx: NegotiationContext) -> np.ndarray:
+    """Feasible packages a mediator may table beyond local amendments: base designs,
+    objective optima, each group's best package and the (total, worst_group) frontier."""
+    if ctx not in _POOLS:
+        d = ctx.disagreement_utilities
+        rows = list(ctx.base_packages.values())
+        rows += [ctx.search.optimise(o, disagreement=d).package for o in OBJECTIVES]
+        rows += [ctx.ideal_package(g) for g in range(ctx.rubric.n_groups)]
+        rows += [p.package for p in ctx.search.pareto_frontier()]
+        pool = np.unique(np.array(rows, dtype=np.int8), axis=0)
+        _POOLS[ctx] = pool[ctx.rubric.feasible_mask(pool)]
+    return _POOLS[ctx]

@@ -1,0 +1,100 @@
+"""Core sub-commands: run a negotiation, evaluate a planner's package."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from sim.cli_util import fail, load_or_fail
+
+HELP_AGENTS = ("stakeholder agents: a spec for all groups (heuristic, heuristic:conceder, llm) "
+               "or GROUP=SPEC pairs, comma-separated, with an optional default first")
+
+
+def parse_agents(text: str, group_ids: list[str]) -> tuple[str, dict[str, str]]:
+    """'heuristic' or 'llm,seniors=heuristic' -> (default spec, per-group overrides)."""
+    default, lineup = "heuristic", {}
+    for part in [p.strip() for p in text.split(",") if p.strip()]:
+        if "=" in part:
+            gid, spec = (s.strip() for s in part.split("=", 1))
+            if gid not in group_ids:
+                fail(f"--agents: unknown group '{gid}'; fix: use one of {', '.join(group_ids)}")
+            lineup[gid] = spec
+        else:
+            default = part
+    return default, lineup
+
+
+def _default_out(name: str, seed: int, mediator: str) -> Path:
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "_", name).strip("_").lower() or "run"
+    return Path("runs") / f"{slug}-{mediator}-seed{seed}"
+
+
+def _check_agents(mediator: str, default: str, lineup: dict[str, str]) -> None:
+    from agents.registry import mediator_names, stakeholder_names
+
+    if mediator.split(":")[0] not in mediator_names():
+        fail(f"--mediator: unknown mediator '{mediator}'; fix: use one of {', '.join(mediator_names())}")
+    for spec in [default, *lineup.values()]:
+        if spec.split(":")[0] not in stakeholder_names():
+            fail(f"--agents: unknown agent '{spec}'; fix: use one of {', '.join(stakeholder_names())}")
+
+
+def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
+        out: Optional[Path] = typer.Option(None, "--out", help="run folder (default runs/NAME-MEDIATOR-seedN)"),
+        seed: Optional[int] = typer.Option(None, "--seed", min=0, help="run seed (default: the scenario's)"),
+        mediator: Optional[str] = typer.Option(None, "--mediator", help="mediator strategy"),
+        max_rounds: Optional[int] = typer.Option(None, "--max-rounds", min=1, help="round limit"),
+        agents: str = typer.Option("heuristic", "--agents", help=HELP_AGENTS),
+        quiet: bool = typer.Option(False, "--quiet", help="print only the run folder")) -> None:
+    """Run one mediated negotiation and write summary.json, transcript.jsonl, outcomes.csv."""
+    from sim.records import write_run
+    from sim.runner import RunConfig, run_negotiation
+
+    s = load_or_fail(scenario)
+    default, lineup = parse_agents(agents, s.group_ids)
+    mediator_name = mediator or s.protocol.mediator
+    _check_agents(mediator_name, default, lineup)
+    config = RunConfig(seed=seed, mediator=mediator_name, max_rounds=max_rounds,
+                       agents=default, lineup=lineup)
+    result = run_negotiation(s, config)
+    out = out or _default_out(s.name, result.seed, mediator_name)
+    summary = write_run(result, out)
+    if quiet:
+        typer.echo(str(out))
+        return
+    from sim.report import print_run
+
+    print_run(summary, result.ctx.rubric, out)
+
+
+def evaluate(scenario: Path = typer.Argument(..., help="scenario YAML file"),
+             package: str = typer.Option(..., "--package", help="comma-separated item ids ('' for none)"),
+             as_json: bool = typer.Option(False, "--json", help="print one JSON object")) -> None:
+    """Score a package against the base designs and the optimal package of each objective."""
+    from sim.context import make_context
+    from sim.evaluate import evaluate_package
+
+    s = load_or_fail(scenario)
+    ids = [p.strip() for p in package.split(",") if p.strip()]
+    unknown = [i for i in ids if i not in s.item_ids]
+    if unknown:
+        fail(f"--package: unknown item id '{unknown[0]}'; fix: use ids from {scenario} "
+             f"(e.g. {', '.join(s.item_ids[:3])})")
+    ctx = make_context(s)
+    report = evaluate_package(ctx, ctx.rubric.package(ids))
+    from sim.report import evaluation_dict, print_evaluation
+
+    if as_json:
+        typer.echo(json.dumps(evaluation_dict(report, ctx), indent=2))
+    else:
+        print_evaluation(report, ctx)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(run)
+    app.command()(evaluate)

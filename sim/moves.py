@@ -1,0 +1,90 @@
+"""Structured moves agents make in the protocol, and their encoding as gymnasium actions.
+
+A stakeholder action is MultiDiscrete([2] + [2K+1] * MAX_AMENDMENTS): accept/object, then
+amendment codes (0 none, 1..K add item k-1, K+1..2K drop item k-1-K). A mediator action
+is MultiBinary(K): the draft package. Agents may also hand the env a `Move` directly,
+which carries a public reason and metadata (LLM usage, fallback causes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+MAX_AMENDMENTS = 3
+
+MoveKind = Literal["draft", "accept", "object", "position"]
+
+
+@dataclass(frozen=True)
+class Amendment:
+    """add an item, drop an item, or swap: add `item` and drop `other`."""
+
+    op: Literal["add", "drop", "swap"]
+    item: str
+    other: str | None = None
+
+    def __str__(self) -> str:
+        return f"swap:{self.item}>{self.other}" if self.op == "swap" else f"{self.op}:{self.item}"
+
+    @classmethod
+    def parse(cls, text: str) -> "Amendment":
+        """Inverse of str(): 'add:x', 'drop:x', 'swap:x>y'."""
+        op, _, rest = text.partition(":")
+        if op == "swap":
+            item, _, other = rest.partition(">")
+            return cls("swap", item, other)
+        if op not in ("add", "drop") or not rest:
+            raise ValueError(f"bad amendment {text!r}; use add:ID, drop:ID or swap:ADD>DROP")
+        return cls(op, rest)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Move:
+    """One agent's move: a draft or position package, or a reply with amendments."""
+
+    kind: MoveKind
+    package: tuple[str, ...] = ()
+    amendments: tuple[Amendment, ...] = ()
+    reason: str = ""
+    reservation: float | None = None
+    meta: dict = field(default_factory=dict, compare=False)
+
+
+def encode_reply(move: Move, item_index: dict[str, int]) -> np.ndarray:
+    """Encode a stakeholder reply as a MultiDiscrete action (swaps become add + drop)."""
+    k = len(item_index)
+    codes = []
+    for a in move.amendments:
+        if a.op in ("add", "swap"):
+            codes.append(1 + item_index[a.item])
+        if a.op == "drop":
+            codes.append(1 + k + item_index[a.item])
+        if a.op == "swap" and a.other is not None:
+            codes.append(1 + k + item_index[a.other])
+    codes = (codes + [0] * MAX_AMENDMENTS)[:MAX_AMENDMENTS]
+    return np.array([0 if move.kind == "accept" else 1] + codes, dtype=np.int64)
+
+
+def decode_reply(action: np.ndarray, item_ids: tuple[str, ...]) -> Move:
+    """Decode a MultiDiscrete reply; an add and a drop in one action form a swap."""
+    k = len(item_ids)
+    action = np.asarray(action).ravel()
+    if int(action[0]) == 0:
+        return Move("accept", reason="accepts the draft")
+    adds = [item_ids[c - 1] for c in action[1:] if 1 <= c <= k]
+    drops = [item_ids[c - 1 - k] for c in action[1:] if k < c <= 2 * k]
+    amendments = []
+    while adds and drops:
+        amendments.append(Amendment("swap", adds.pop(0), drops.pop(0)))
+    amendments += [Amendment("add", i) for i in adds] + [Amendment("drop", i) for i in drops]
+    return Move("object", amendments=tuple(amendments), reason="objects to the draft")
+
+
+def encode_draft(move: Move, item_index: dict[str, int]) -> np.ndarray:
+    x = np.zeros(len(item_index), dtype=np.int8)
+    for item in move.package:
+        x[item_index[item]] = 1
+    return x

@@ -1,0 +1,115 @@
+"""Run negotiations: one run through the PettingZoo env, and many seeds.
+
+Every negotiation goes through `sim.protocol.NegotiationEnv`; agents are looked up by
+name in `agents.registry`. One SeedSequence per run spawns the env's seed and one
+generator per agent, so a run is a pure function of (scenario, config).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from sim.context import NegotiationContext, make_context
+from sim.evaluate import DesignReport, evaluate_designs
+from sim.protocol import MEDIATOR, NegotiationEnv, Outcome
+from sim.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """What varies between runs of one scenario."""
+
+    seed: int | None = None              # None: the scenario's protocol.seed
+    mediator: str | None = None          # None: the scenario's protocol.mediator
+    max_rounds: int | None = None
+    agents: str = "heuristic"            # default stakeholder spec for every group
+    lineup: dict[str, str] = field(default_factory=dict)   # group id -> spec overrides
+    agent_options: dict[str, Any] = field(default_factory=dict)
+    mediator_options: dict[str, Any] = field(default_factory=dict)
+
+    def agent_spec(self, group_id: str) -> str:
+        return self.lineup.get(group_id, self.agents)
+
+
+@dataclass
+class RunResult:
+    """Everything a run produced; `sim.records` turns it into files."""
+
+    ctx: NegotiationContext
+    config: RunConfig
+    seed: int
+    outcome: Outcome
+    transcript: list[dict]
+    designs: dict[str, DesignReport]
+    pareto_optimal: bool
+    agents: dict[str, str]
+    seconds: float
+    usage: dict[str, Any] = field(default_factory=dict)
+
+
+def _make_agents(ctx: NegotiationContext, config: RunConfig) -> dict[str, Any]:
+    from agents.registry import make_mediator, make_stakeholder  # registry lookup only
+
+    agents: dict[str, Any] = {MEDIATOR: make_mediator(ctx.protocol.mediator, **config.mediator_options)}
+    for gid in ctx.rubric.group_ids:
+        agents[gid] = make_stakeholder(config.agent_spec(gid), gid, **config.agent_options)
+    return agents
+
+
+def play(env: NegotiationEnv, agents: dict[str, Any], seed: int) -> Outcome:
+    """Drive the AEC env to its end with the given agents (seeded per agent)."""
+    seq = np.random.SeedSequence(seed)
+    children = seq.spawn(len(env.possible_agents) + 1)
+    env.reset(seed=int(children[0].generate_state(1)[0]))
+    for name, child in zip(env.possible_agents, children[1:]):
+        agents[name].reset(env.ctx, np.random.default_rng(child))
+    for name in env.agent_iter():
+        if env.terminations[name] or env.truncations[name]:
+            env.step(None)
+            continue
+        env.step(agents[name].act(env.state_))
+    assert env.outcome is not None
+    return env.outcome
+
+
+def run_negotiation(scenario: Scenario | NegotiationContext,
+                    config: RunConfig = RunConfig()) -> RunResult:
+    """Run one negotiation and evaluate its outcome beside the base designs."""
+    started = time.perf_counter()
+    ctx = scenario if isinstance(scenario, NegotiationContext) else \
+        make_context(scenario, max_rounds=config.max_rounds, mediator=config.mediator)
+    seed = ctx.protocol.seed if config.seed is None else int(config.seed)
+    agents = _make_agents(ctx, config)
+    env = NegotiationEnv(ctx)
+    outcome = play(env, agents, seed)
+    designs = {"negotiated": outcome.package, **ctx.base_packages}
+    kinds = {"negotiated": "negotiated"}
+    reports = evaluate_designs(ctx, designs, kinds)
+    pareto = ctx.search.is_pareto_optimal(outcome.package)
+    usage = {}
+    for agent in agents.values():
+        usage_fn = getattr(agent, "usage", None)
+        if callable(usage_fn):
+            usage = merge_usage(usage, usage_fn())
+    lineup = {gid: config.agent_spec(gid) for gid in ctx.rubric.group_ids}
+    lineup[MEDIATOR] = ctx.protocol.mediator
+    return RunResult(ctx, config, seed, outcome, env.state_.transcript, reports, bool(pareto),
+                     lineup, time.perf_counter() - started, usage)
+
+
+def merge_usage(a: dict, b: dict) -> dict:
+    """Add up numeric usage counters (LLM calls, tokens, fallbacks)."""
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = out.get(k, 0) + v if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+    return out
+
+
+def run_seeds(scenario: Scenario, config: RunConfig, seeds: list[int]) -> list[RunResult]:
+    """The same configuration over several seeds, sharing one context (and its caches)."""
+    ctx = make_context(scenario, max_rounds=config.max_rounds, mediator=config.mediator)
+    return [run_negotiation(ctx, RunConfig(**{**config.__dict__, "seed": s})) for s in seeds]
