@@ -63,7 +63,7 @@ def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
                        agents=default, lineup=lineup)
     result = run_negotiation(s, config)
     out = out or _default_out(s.name, result.seed, mediator_name)
-    summary = write_run(result, out)
+    summary = write_run(result, out, scenario_path=str(scenario))
     if quiet:
         typer.echo(str(out))
         return

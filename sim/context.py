@@ -98,4 +98,6 @@ def make_context(scenario: Scenario, *, max_rounds: int | None = None,
     if mediator is not None:
         updates["mediator"] = mediator
     protocol = scenario.protocol.model_copy(update=updates)
+    if updates:
+        scenario = scenario.model_copy(update={"protocol": protocol})
     return NegotiationContext(scenario, rubric or build_rubric(scenario), protocol)

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 SUMMARY, TRANSCRIPT, OUTCOMES = "summary.json", "transcript.jsonl", "outcomes.csv"
+SCENARIO_COPY = "scenario.yaml"
 TIMING_KEYS = ("created", "seconds")
 
 
@@ -115,11 +116,20 @@ def csv_text(rows: list[dict]) -> str:
     return buf.getvalue()
 
 
-def write_run(result, out: Path) -> dict:
-    """Write the three run files into `out` (created only now) and return the summary."""
+def write_run(result, out: Path, scenario_path: str | None = None) -> dict:
+    """Write the run files into `out` (created only now) and return the summary.
+
+    Besides the three files of DESIGN.md section 7, the exact scenario negotiated is copied
+    to scenario.yaml so that later tools (explain, dashboard) need nothing else.
+    """
+    from sim.scenario import scenario_to_yaml
+
     summary = build_summary(result)
+    summary["scenario_path"] = scenario_path
+    summary["scenario_file"] = SCENARIO_COPY
     lines = "".join(json.dumps(_clean(row), sort_keys=False) + "\n" for row in result.transcript)
     out = Path(out)
+    atomic_write(out / SCENARIO_COPY, scenario_to_yaml(result.ctx.scenario))
     atomic_write(out / TRANSCRIPT, lines)
     atomic_write(out / OUTCOMES, csv_text(outcome_rows(result)))
     atomic_write(out / SUMMARY, json.dumps(summary, indent=2) + "\n")
@@ -128,6 +138,13 @@ def write_run(result, out: Path) -> dict:
 
 def read_summary(run_dir: Path) -> dict:
     return json.loads((Path(run_dir) / SUMMARY).read_text(encoding="utf-8"))
+
+
+def read_run_scenario(run_dir: Path):
+    """The scenario a run negotiated (its scenario.yaml copy)."""
+    from sim.scenario import load_scenario
+
+    return load_scenario(Path(run_dir) / SCENARIO_COPY)
 
 
 def read_transcript(run_dir: Path) -> list[dict]:
