@@ -52,7 +52,7 @@ class RuleMediator:
     """A mediator following one strategy of STRATEGIES."""
 
     name: str = "negotiated"
-    max_merges: int = 6
+    max_merges: int = 4
     tabled: set = field(default_factory=set, repr=False)
 
     def reset(self, ctx: NegotiationContext, rng: np.random.Generator) -> None:
@@ -100,12 +100,17 @@ class RuleMediator:
         C = np.vstack([x[None, :]] + [y[None, :] for y, _ in local] + [pool])
         thr = self._thresholds(x, replies, objections)
         order = self._rank(C, x, thr)
-        best = order[0]
-        best_y, best_label = C[best], labels[best]
-        for i in order[1: self.max_merges + 1]:
-            merged = self._merge(best_y, C[i])
-            if merged is not None and self._rank(np.vstack([best_y, merged]), x, thr)[0] == 1:
-                best_y, best_label = merged, f"{best_label} + {labels[i]}"
+        best_y, best_label = C[order[0]], labels[order[0]]
+        for _ in range(2):   # two rounds of merging the best with the runners-up
+            merges = [(m, f"{best_label} + {labels[i]}") for i in order[1: self.max_merges + 1]
+                      if (m := self._merge(best_y, C[i])) is not None]
+            if not merges:
+                break
+            M = np.vstack([best_y[None, :]] + [m[None, :] for m, _ in merges])
+            top = self._rank(M, x, thr)[0]
+            if top == 0:
+                break
+            best_y, best_label = merges[top - 1]
         if np.array_equal(best_y, x):
             return x, "no change gains support without costing more: the draft stands"
         return best_y.astype(np.int8), f"revised: {best_label}"

@@ -6,9 +6,14 @@ the env repairs it deterministically and records each change.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from sim.rubric import EPS
+
+_CACHE: "weakref.WeakKeyDictionary[object, dict]" = weakref.WeakKeyDictionary()
+_CACHE_MAX = 200_000
 
 
 def _removal_set(rubric, x: np.ndarray, k: int) -> np.ndarray:
@@ -24,8 +29,23 @@ def repair(ctx, x: np.ndarray, protect: frozenset[int] = frozenset(),
     Item value for choosing what to drop is the unweighted sum over groups; `protect`
     lists item indices to drop only when nothing else restores feasibility. With
     `refill_banned` given, left-over budget is refilled greedily with items of positive
-    total value that are not banned.
+    total value that are not banned. Results are memoised per context (runs of one
+    scenario revisit the same drafts).
     """
+    memo = _CACHE.setdefault(ctx, {})
+    key = (np.asarray(x, dtype=np.int8).tobytes(), protect, refill_banned)
+    if key not in memo:
+        if len(memo) > _CACHE_MAX:
+            memo.clear()
+        y, notes = _repair(ctx, x, protect, refill_banned)
+        y.setflags(write=False)
+        memo[key] = (y, tuple(notes))
+    y, notes = memo[key]
+    return y.copy(), list(notes)
+
+
+def _repair(ctx, x: np.ndarray, protect: frozenset[int],
+            refill_banned: frozenset[int] | None) -> tuple[np.ndarray, list[str]]:
     rub = ctx.rubric
     y = np.array(x, dtype=np.int8).ravel().copy()
     if y.shape != (rub.n_items,):

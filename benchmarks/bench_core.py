@@ -1,0 +1,65 @@
+"""Core engine figures: negotiations per second (one core), cold-start `negsim run` wall time.
+
+Usage: python benchmarks/bench_core.py [SCENARIO] [--n 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def negotiations_per_second(path: Path, n: int) -> tuple[float, float, int]:
+    from sim.context import make_context
+    from sim.runner import RunConfig, run_negotiation
+    from sim.scenario import load_scenario
+
+    ctx = make_context(load_scenario(path))
+    run_negotiation(ctx, RunConfig(seed=0))           # warm caches (optima, frontier)
+    start = time.perf_counter()
+    agreed = 0
+    for seed in range(n):
+        agreed += run_negotiation(ctx, RunConfig(seed=seed)).outcome.agreement
+    elapsed = time.perf_counter() - start
+    return n / elapsed, elapsed / n * 1000, agreed
+
+
+def cold_start(path: Path, repeats: int = 5) -> list[float]:
+    times = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(repeats):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "sim.cli", "run", str(path), "--out",
+                            f"{tmp}/r{i}", "--quiet"], check=True, capture_output=True, cwd=ROOT)
+            times.append(time.perf_counter() - start)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("scenario", nargs="?", default=str(ROOT / "scenarios/montreal_streets.yaml"))
+    parser.add_argument("--n", type=int, default=300)
+    args = parser.parse_args()
+    path = Path(args.scenario)
+    rate, ms, agreed = negotiations_per_second(path, args.n)
+    print(f"{path.name}: {rate:.1f} negotiations/s ({ms:.2f} ms each, one core, warm caches); "
+          f"agreement in {agreed}/{args.n}")
+    times = cold_start(path)
+    print(f"cold-start `negsim run` wall time: median {statistics.median(times):.2f} s "
+          f"(min {min(times):.2f}, max {max(times):.2f}, {len(times)} runs)")
+    out = subprocess.run([sys.executable, "-X", "importtime", "-c", "import sim.cli"],
+                         capture_output=True, text=True, cwd=ROOT).stderr
+    heavy = [m for m in ("shap", "streamlit", "langchain", "pabutools", "dask", "pandas")
+             if f"| {m}\n" in out or f"| {m}." in out]
+    print(f"heavy modules imported by the CLI at start: {heavy or 'none'}")
+
+
+if __name__ == "__main__":
+    main()
