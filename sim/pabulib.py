@@ -256,7 +256,7 @@ def compute_baselines(e: Election) -> dict[str, Baseline]:
     return out
 
 
-def pabutools_measures(e: Election, package: tuple[str, ...] | list[str]) -> dict[str, float]:
+def pabutools_measures(e: Election, package: tuple[str, ...] | list[str]) -> dict[str, float | None]:
     """pabutools' own voter-satisfaction measures of a package (points satisfaction)."""
     from pabutools.analysis import (avg_satisfaction, gini_coefficient_of_satisfaction,
                                     percent_non_empty_handed)
@@ -265,7 +265,9 @@ def pabutools_measures(e: Election, package: tuple[str, ...] | list[str]) -> dic
     sat = e.sat("points")
     out = {"pb_avg_sat": float(avg_satisfaction(e.instance, e.profile, alloc, sat)),
            "pb_gini_sat": float(gini_coefficient_of_satisfaction(e.instance, e.profile, alloc, sat))}
-    out["pb_non_empty_handed"] = float(percent_non_empty_handed(e.instance, e.profile, alloc))
+    approval = e.vote_type == "approval"      # CC satisfaction is a share only for approval
+    out["pb_non_empty_handed"] = (float(percent_non_empty_handed(e.instance, e.profile, alloc))
+                                  if approval else None)
     return out
 
 
@@ -307,7 +309,7 @@ def build_scenario(e: Election, segments: Segments, baselines: dict[str, Baselin
     """The scenario of DESIGN.md section 9: projects -> items, segments -> groups, rules -> bases."""
     sizes = segments.sizes()
     gids = list(sizes)
-    member = np.array(segments.voter_segment)
+    member = np.array([s or "" for s in segments.voter_segment])
     means = np.array([e.points[member == g].mean(axis=0) for g in gids]).reshape(len(gids), -1)
     overall = e.points.mean(axis=0) if len(e.points) else np.zeros(len(e.project_ids))
     place = _place(e.meta)
@@ -315,7 +317,8 @@ def build_scenario(e: Election, segments: Segments, baselines: dict[str, Baselin
     data = {
         "name": f"{place} (Pabulib)",
         "description": (f"{e.meta.get('description', place)}: {e.vote_type} vote, "
-                        f"{len(e.voters)} voters by {segments.field}; value = {what[e.vote_type]}. "
+                        f"{sum(sizes.values())} of {len(e.voters)} voters by {segments.field}; "
+                        f"value = {what[e.vote_type]}. "
                         + " ".join(f"[{n}]" for n in segments.notes + e.notes)),
         "currency": e.meta.get("currency") or CURRENCIES.get(e.meta.get("country", ""), "units"),
         "budget": e.budget,

@@ -34,6 +34,7 @@ class Grouping:
     age_bins: tuple[int, ...] = DEFAULT_AGE_BINS
     age_range: tuple[int, int] = DEFAULT_AGE_RANGE
     fallback_none: bool = False
+    drop_unknown: bool = False         # True: leave voters without a usable value out
 
 
 @dataclass(frozen=True)
@@ -41,13 +42,16 @@ class Segments:
     """Segment id of every voter, the segments' labels (in order) and the cleaning notes."""
 
     field: str
-    voter_segment: tuple[str, ...]
+    voter_segment: tuple[str | None, ...]   # None: voter left out (drop_unknown)
     labels: dict[str, str]
     notes: tuple[str, ...]
 
     def sizes(self) -> dict[str, int]:
         counts = Counter(self.voter_segment)
         return {sid: counts[sid] for sid in self.labels if counts[sid]}
+
+    def dropped(self) -> int:
+        return sum(1 for s in self.voter_segment if s is None)
 
 
 def slug(text: str) -> str:
@@ -154,6 +158,23 @@ def _everyone(n: int, notes: list[str]) -> Segments:
     return Segments("none", ("all",) * n, {"all": "all voters"}, tuple(notes))
 
 
+def _field_problem(field: str, header: tuple[str, ...], raw: list, missing: int) -> str | None:
+    if field not in header:
+        fields = [h for h in header if h not in ("voter_id", "vote", "points")]
+        return f"no voter field '{field}' in this file (voter fields: {', '.join(fields) or 'none'})"
+    if missing == len(raw):
+        return f"voter field '{field}' is missing ('None' or empty) for all {len(raw)} voters"
+    return None
+
+
+def _clean(field: str, raw: list[str | None], grouping: Grouping) -> tuple[list, list[str]]:
+    if field == "sex":
+        return _clean_sex(raw)
+    if field == "age":
+        return _clean_age(raw, grouping.age_range)
+    return [None if _missing(v) else v.strip() for v in raw], []
+
+
 def segment_voters(voters: list[dict[str, str]], header: tuple[str, ...], grouping: Grouping,
                    source: str = "<file>") -> Segments:
     """Group voters by one field of their metadata, cleaning and reporting messy values."""
@@ -162,26 +183,24 @@ def segment_voters(voters: list[dict[str, str]], header: tuple[str, ...], groupi
         return _everyone(len(voters), [])
     raw = [v.get(field) for v in voters]
     missing = sum(1 for v in raw if _missing(v))
-    problem = (f"no voter field '{field}' in this file (voter fields: "
-               f"{', '.join(h for h in header if h not in ('voter_id', 'vote', 'points')) or 'none'})"
-               if field not in header else
-               f"voter field '{field}' is missing ('None' or empty) for all {len(raw)} voters"
-               if missing == len(raw) else None)
+    problem = _field_problem(field, header, raw, missing)
     if problem:
         if not grouping.fallback_none:
             raise SegmentError(f"{source}: --group-by {field}: {problem}; fix: use another "
                                f"--group-by, or add --fallback-none to group all voters together")
         return _everyone(len(voters), [f"{field}: {problem}; grouped all voters together "
                                        f"(--fallback-none)"])
-    notes = [f"{field}: {missing} missing values ('None' or empty) -> segment {field}_unknown"] \
-        if missing else []
-    if field == "sex":
-        cleaned, more = _clean_sex(raw)
-    elif field == "age":
-        cleaned, more = _clean_age(raw, grouping.age_range)
-    else:
-        cleaned, more = [None if _missing(v) else v.strip() for v in raw], []
+    cleaned, notes = _clean(field, raw, grouping)
     ids, labels = _labels_for(field, cleaned, grouping)
+    if missing:
+        notes.insert(0, f"{field}: {missing} missing values ('None' or empty)")
+    unknown = sum(1 for s in ids if s is None)
+    if grouping.drop_unknown:
+        if unknown:
+            notes.append(f"{field}: {unknown} voters without a usable value left out of the groups "
+                         f"(--drop-unknown; the PB rules still count their ballots)")
+        return Segments(field, tuple(ids), labels, tuple(notes))
+    if unknown:
+        notes.append(f"{field}: {unknown} voters without a usable value -> group {field}_unknown")
     labels = {**labels, f"{field}_unknown": f"{field} unknown"}
-    voter_segment = tuple(s or f"{field}_unknown" for s in ids)
-    return Segments(field, voter_segment, labels, tuple(notes + more))
+    return Segments(field, tuple(s or f"{field}_unknown" for s in ids), labels, tuple(notes))
