@@ -253,7 +253,17 @@ def compute_baselines(e: Election) -> dict[str, Baseline]:
     actual = _actual(e)
     if actual is not None:
         out["actual"] = actual
-    return out
+    return {name: _flag_unsupported(e, b) for name, b in out.items()}
+
+
+def _flag_unsupported(e: Election, b: Baseline) -> Baseline:
+    """Note projects a rule funds although no voter supports them (pabutools funds them if they fit)."""
+    support = dict(zip(e.project_ids, e.points.sum(axis=0)))
+    unsupported = [i for i in b.package if support[i] <= 0]
+    if not unsupported:
+        return b
+    note = "; ".join(filter(None, [b.note, f"funds projects with no votes: {', '.join(unsupported)}"]))
+    return Baseline(b.name, b.rule, b.package, b.seconds, note)
 
 
 def pabutools_measures(e: Election, package: tuple[str, ...] | list[str]) -> dict[str, float | None]:
