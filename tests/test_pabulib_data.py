@@ -236,3 +236,19 @@ def test_plain_mes_selects_nothing_on_poznan_and_zabrze_and_completion_fills(ele
     for stem in ("poland_poznan_2023_9-stare-miasto", "poland_zabrze_2021_"):
         mes = elections[stem][2]["mes"]
         assert "selects 0 projects" in mes.note and len(mes.package) >= 1
+
+
+@pytest.mark.parametrize("stem, field", [("poland_warszawa_2019_nadwisle", "age"),
+                                         ("poland_zabrze_2021_", "district"),
+                                         ("poland_krakow_2018_wzgorza-krzeslawickie", "none")])
+def test_pb_report_negotiates_and_agrees_with_pabutools_measures(imports, stem, field):
+    from sim.pb_report import pb_report
+
+    report = pb_report(imports[stem, field])
+    rows = {r["method"]: r for r in report.rows}
+    assert set(rows) >= {"negotiated", "greedy", "mes", "max_welfare"}
+    for r in rows.values():
+        assert r["cost"] <= r["budget"] and r["groups"] == len(imports[stem, field].scenario.groups)
+        # pabutools' mean voter satisfaction x voters = our size-weighted total (same points)
+        assert r["pb_avg_sat"] * r["voters"] == pytest.approx(r["total_weighted"])
+    assert rows["max_welfare"]["total_weighted"] >= max(r["total_weighted"] for r in rows.values()) - 1e-9
