@@ -115,6 +115,10 @@ def pb_report(
     from sim.runner import RunConfig
 
     grouping = _grouping(group_by, age_bins, age_range, fallback_none, drop_unknown)
+    if mediator is not None:
+        from sim.cli_core import _check_agents
+
+        _check_agents(mediator, "heuristic", {})
     imports = [_import(f, grouping) for f in files]     # every user error before any work
     config = RunConfig(seed=seed, mediator=mediator, max_rounds=max_rounds)
     rows = []

@@ -136,6 +136,12 @@ def test_pb_report_cli_prints_every_method_and_writes_csv(tmp_path):
         assert float(r["pb_avg_sat"]) * 10 == pytest.approx(float(r["total_weighted"]))
 
 
+def test_pb_report_unknown_mediator_is_one_line_error():
+    res = runner.invoke(app, ["pb-report", str(TINY_PB), "--group-by", "none", "--mediator", "oracle"])
+    assert res.exit_code == 2 and "unknown mediator 'oracle'" in res.output
+    assert res.output.strip().count("\n") == 0
+
+
 def test_slug_and_int_lists():
     assert slug("Osiedle Mikołaja Kopernika") == "osiedle_mikolaja_kopernika"
     assert slug("Centrum-Północ") == "centrum_polnoc"
