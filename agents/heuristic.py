@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from agents.memo import memo
 from sim.context import NegotiationContext
 from sim.moves import MAX_AMENDMENTS, Amendment, Move
 from sim.protocol import PublicState
@@ -101,10 +102,14 @@ class HeuristicStakeholder:
             k = rub.item_index[item]
             if x[k]:
                 out.append((np.inf, tie[k], Amendment("drop", item)))
-        out += self._gains(x, spare, tie)
+        table, key = memo(self.ctx, "stakeholder_gains"), (self.g, x.tobytes())
+        gains = table.get(key)
+        if gains is None:
+            gains = table[key] = self._gains(x, spare)
+        out += [(p, tie[k], a) for p, k, a in gains]
         return out
 
-    def _gains(self, x: np.ndarray, spare: float, tie: np.ndarray) -> list[tuple[float, int, Amendment]]:
+    def _gains(self, x: np.ndarray, spare: float) -> list[tuple[float, int, Amendment]]:
         """Adds (or swaps when an add does not fit) and drops, priced by gain per unit of cost."""
         rub, v, costs, ids = self.ctx.rubric, self.values, self.ctx.rubric.costs, self.ctx.rubric.item_ids
         scale = max(float(costs.max()), 1.0)
@@ -126,9 +131,9 @@ class HeuristicStakeholder:
                 a, gain = Amendment("swap", ids[k], ids[j]), v[k] - v[j]
             else:
                 continue
-            out.append((gain / max(costs[k], 1e-9 * scale) * scale, tie[k], a))
+            out.append((gain / max(costs[k], 1e-9 * scale) * scale, k, a))
         for k in inside[v[inside] < 0].tolist():
-            out.append((-v[k] / max(costs[k], 1e-9 * scale) * scale, tie[k], Amendment("drop", ids[k])))
+            out.append((-v[k] / max(costs[k], 1e-9 * scale) * scale, k, Amendment("drop", ids[k])))
         return out
 
     def _fit(self, k: int, x: np.ndarray, spare: float) -> Amendment | None:
