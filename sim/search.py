@@ -112,7 +112,7 @@ def _table(rubric: Rubric) -> tuple[np.ndarray, np.ndarray]:
     table = _TABLES.get(rubric)
     if table is None:
         X = enumerate_feasible(rubric)
-        U = rubric.utilities(X)
+        U = (rubric.values @ X.T.astype(np.float64)).T    # (n, G) in column order: fast row reductions
         X.setflags(write=False)
         U.setflags(write=False)
         table = _TABLES[rubric] = (X, U)
