@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from agents.memo import memo
 from sim.context import NegotiationContext
 from sim.moves import MAX_AMENDMENTS, Amendment, Move
 from sim.protocol import PublicState
@@ -86,39 +87,63 @@ class HeuristicStakeholder:
                 break
         return tuple(chosen)
 
-    def _candidates(self, x: np.ndarray):
+    def _candidates(self, x: np.ndarray) -> list[tuple[float, int, Amendment]]:
         """(priority, tie-break, amendment) for red-line fixes, adds, swaps and drops."""
         rub, v = self.ctx.rubric, self.values
         lines = self.ctx.scenario.groups[self.g].red_lines
         tie = self.rng.permutation(rub.n_items)
         spare = rub.budget - rub.cost(x)
-        scale = max(float(rub.costs.max()), 1.0)
-        inside = np.flatnonzero(x)
+        out: list[tuple[float, int, Amendment]] = []
         for item in lines.must_have:
             k = rub.item_index[item]
             if not x[k]:
-                yield (np.inf, tie[k], self._fit(k, x, spare) or Amendment("add", item))
+                out.append((np.inf, tie[k], self._fit(k, x, spare) or Amendment("add", item)))
         for item in lines.never:
             k = rub.item_index[item]
             if x[k]:
-                yield (np.inf, tie[k], Amendment("drop", item))
-        for k in np.flatnonzero((x == 0) & (v > 0)):
-            a = self._fit(int(k), x, spare)
-            if a is not None:
-                gain = v[k] - (v[rub.item_index[a.other]] if a.op == "swap" else 0.0)
-                yield (gain / max(rub.costs[k], 1e-9 * scale) * scale, tie[k], a)
-        for k in inside[v[inside] < 0]:
-            yield (-v[k] / max(rub.costs[k], 1e-9 * scale) * scale, tie[k],
-                   Amendment("drop", rub.item_ids[k]))
+                out.append((np.inf, tie[k], Amendment("drop", item)))
+        table, key = memo(self.ctx, "stakeholder_gains"), (self.g, x.tobytes())
+        gains = table.get(key)
+        if gains is None:
+            gains = table[key] = self._gains(x, spare)
+        out += [(p, tie[k], a) for p, k, a in gains]
+        return out
+
+    def _gains(self, x: np.ndarray, spare: float) -> list[tuple[float, int, Amendment]]:
+        """Adds (or swaps when an add does not fit) and drops, priced by gain per unit of cost."""
+        rub, v, costs, ids = self.ctx.rubric, self.values, self.ctx.rubric.costs, self.ctx.rubric.item_ids
+        scale = max(float(costs.max()), 1.0)
+        inside = np.flatnonzero(x)
+        outside = np.flatnonzero((x == 0) & (v > 0))
+        # swap partner of each outside item: the least valued item inside freeing enough room
+        order = inside[np.lexsort((inside, -costs[inside], v[inside]))]
+        room = costs[order][:, None] >= costs[outside][None, :] - spare - 1e-9
+        valid = room & (v[order][:, None] < v[outside][None, :])
+        has = valid.any(axis=0)
+        partner = order[valid.argmax(axis=0)] if order.size else np.zeros(outside.size, int)
+        fits = costs[outside] <= spare + 1e-9
+        out = []
+        for i, k in enumerate(outside.tolist()):
+            if fits[i]:
+                a, gain = Amendment("add", ids[k]), v[k]
+            elif has[i]:
+                j = int(partner[i])
+                a, gain = Amendment("swap", ids[k], ids[j]), v[k] - v[j]
+            else:
+                continue
+            out.append((gain / max(costs[k], 1e-9 * scale) * scale, k, a))
+        for k in inside[v[inside] < 0].tolist():
+            out.append((-v[k] / max(costs[k], 1e-9 * scale) * scale, k, Amendment("drop", ids[k])))
+        return out
 
     def _fit(self, k: int, x: np.ndarray, spare: float) -> Amendment | None:
         """Add item k if it fits; else swap out this group's least valued item that frees room."""
         rub, v = self.ctx.rubric, self.values
         if rub.costs[k] <= spare + 1e-9:
             return Amendment("add", rub.item_ids[k])
-        inside = [j for j in np.flatnonzero(x)
-                  if rub.costs[k] <= spare + rub.costs[j] + 1e-9 and v[j] < v[k]]
-        if not inside:
+        inside = np.flatnonzero(x)
+        ok = inside[(rub.costs[inside] >= rub.costs[k] - spare - 1e-9) & (v[inside] < v[k])]
+        if not ok.size:
             return None
-        j = min(inside, key=lambda j: (v[j], -rub.costs[j], j))
+        j = min(ok.tolist(), key=lambda j: (v[j], -rub.costs[j], j))
         return Amendment("swap", rub.item_ids[k], rub.item_ids[j])

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from agents.memo import memo
 from sim.context import NegotiationContext
 from sim.moves import Amendment, Move
 from sim.protocol import PublicState, Reply
@@ -116,6 +117,13 @@ class RuleMediator:
         return best_y.astype(np.int8), f"revised: {best_label}"
 
     def _apply(self, x: np.ndarray, amendments: tuple[Amendment, ...]) -> np.ndarray | None:
+        """The draft with these amendments applied and repaired (None when unchanged); memoised."""
+        table, key = memo(self.ctx, "mediator_apply"), (x.tobytes(), amendments)
+        if key not in table:
+            table[key] = self._apply_fresh(x, amendments)
+        return table[key]
+
+    def _apply_fresh(self, x: np.ndarray, amendments: tuple[Amendment, ...]) -> np.ndarray | None:
         rub = self.ctx.rubric
         idx = rub.item_index
         y = x.copy()
@@ -130,7 +138,11 @@ class RuleMediator:
                 y[rub.dependants(k)] = 0
                 dropped.add(k)
         y, _ = repair(self.ctx, y, protect=frozenset(added), refill_banned=frozenset(dropped))
-        return None if np.array_equal(y, x) else y
+        if np.array_equal(y, x):
+            return None
+        y = np.array(y, dtype=np.int8)
+        y.setflags(write=False)
+        return y
 
     def _candidates(self, x: np.ndarray, objections: dict[str, Reply]) -> list[tuple[np.ndarray, str]]:
         out, seen = [], {x.tobytes()}

@@ -10,8 +10,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
-
 from sim.rubric import Rubric
 
 FIX_TOL = 1e-9                 # relative slack when fixing an earlier stage's optimum
@@ -80,6 +78,7 @@ class PackageMILP:
             for j, v in extra.items():
                 A[i, j] = v
         lb, ub = zip(*[(r[2], r[3]) for r in self.rows])
+        from scipy.optimize import Bounds, LinearConstraint, milp   # ~1 s import: only when solving
         res = milp(c, integrality=np.r_[np.ones(K), np.zeros(n - K)],
                    bounds=Bounds(self.lo, self.hi), constraints=LinearConstraint(A, lb, ub),
                    options=MILP_OPTIONS)

@@ -9,6 +9,8 @@ acceptance rule holds, or after `max_rounds` with the disagreement outcome.
 
 from __future__ import annotations
 
+import weakref
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -56,6 +58,22 @@ class Outcome:
     rounds: int
 
 
+_SPACES: "weakref.WeakKeyDictionary[NegotiationContext, tuple[dict, dict]]" = weakref.WeakKeyDictionary()
+
+
+def _spaces(ctx: NegotiationContext) -> tuple[dict, dict]:
+    """Action and observation spaces per agent, built once per context (gymnasium spaces are slow to make)."""
+    if ctx not in _SPACES:
+        rub = ctx.rubric
+        k, g = rub.n_items, rub.n_groups
+        sizes = {MEDIATOR: 4 * k + 2 * g + 1, **{a: 3 * k + g + 2 for a in rub.group_ids}}
+        act = {MEDIATOR: spaces.MultiBinary(k),
+               **{a: spaces.MultiDiscrete([2] + [2 * k + 1] * MAX_AMENDMENTS) for a in rub.group_ids}}
+        obs = {a: spaces.Box(-np.inf, np.inf, (n,), np.float32) for a, n in sizes.items()}
+        _SPACES[ctx] = (act, obs)
+    return _SPACES[ctx]
+
+
 class NegotiationEnv(AECEnv):
     """Mediator first, then every stakeholder, once per round."""
 
@@ -68,14 +86,7 @@ class NegotiationEnv(AECEnv):
         rub = context.rubric
         self.groups = list(rub.group_ids)
         self.possible_agents = [MEDIATOR] + self.groups
-        k, g = rub.n_items, rub.n_groups
-        self._obs_size = {MEDIATOR: 4 * k + 2 * g + 1}
-        self._obs_size.update({a: 3 * k + g + 2 for a in self.groups})
-        self._act = {MEDIATOR: spaces.MultiBinary(k)}
-        self._act.update({a: spaces.MultiDiscrete([2] + [2 * k + 1] * MAX_AMENDMENTS)
-                          for a in self.groups})
-        self._obs = {a: spaces.Box(-np.inf, np.inf, (n,), np.float32)
-                     for a, n in self._obs_size.items()}
+        self._act, self._obs = _spaces(context)
         self.outcome: Outcome | None = None
         self.state_ = PublicState()
 

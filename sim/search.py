@@ -21,7 +21,7 @@ from sim.objectives import POSITIVE_GAIN, TIE_TOL, keys, lex_argmax, polish
 from sim.rubric import Rubric
 
 OBJECTIVES = ("utilitarian", "maximin", "leximin", "nash", "kalai")
-ENUM_MAX_ITEMS = 16            # exhaustive vectorised enumeration up to this many items
+ENUM_MAX_ITEMS = 20            # exhaustive vectorised enumeration up to this many items (2^20 rows)
 METHODS = ("auto", "enumeration", "milp")
 DOMINANCE_TOL = 1e-9           # Pareto dominance tolerance on group utilities
 NASH_BREAKPOINTS = 20          # tangent cuts per group for the log approximation
@@ -104,9 +104,19 @@ def enumerate_feasible(rubric: Rubric, max_items: int = ENUM_MAX_ITEMS) -> np.nd
     return np.concatenate(chunks)
 
 
+_TABLES: "weakref.WeakKeyDictionary[Rubric, tuple[np.ndarray, np.ndarray]]" = weakref.WeakKeyDictionary()
+
+
 def _table(rubric: Rubric) -> tuple[np.ndarray, np.ndarray]:
-    X = enumerate_feasible(rubric)
-    return X, rubric.utilities(X)
+    """Feasible packages and their group utilities, computed once per rubric (read-only)."""
+    table = _TABLES.get(rubric)
+    if table is None:
+        X = enumerate_feasible(rubric)
+        U = (rubric.values @ X.T.astype(np.float64)).T    # (n, G) in column order: fast row reductions
+        X.setflags(write=False)
+        U.setflags(write=False)
+        table = _TABLES[rubric] = (X, U)
+    return table
 
 
 def _enum_optimise(rubric: Rubric, objective: str, d: np.ndarray,
@@ -241,9 +251,9 @@ def ideal_point(rubric: Rubric, *, method: str = "auto") -> np.ndarray:
                      for g, v_g in enumerate(rubric.values)])
 
 
-def _frontier(rubric: Rubric, X: np.ndarray) -> list[FrontierPoint]:
+def _frontier(rubric: Rubric, X: np.ndarray, U: np.ndarray | None = None) -> list[FrontierPoint]:
     """Non-dominated (total, worst) points of the rows of X, one package each, by worst_group."""
-    U = rubric.utilities(X)
+    U = rubric.utilities(X) if U is None else U
     T, W = U.sum(axis=1), U.min(axis=1)
     Tr, Wr = np.round(T, 9), np.round(W, 9)      # merge float noise of equal points
     order = np.lexsort((np.arange(len(X)), -Tr, -Wr))
@@ -267,7 +277,7 @@ def pareto_frontier(rubric: Rubric, *, method: str = "auto",
     feasibility tolerance), so a frontier of up to about max_points points comes out exactly.
     """
     if _method(rubric, method) == "enumeration":
-        return _frontier(rubric, enumerate_feasible(rubric))
+        return _frontier(rubric, *_table(rubric))
     util = optimise(rubric, "utilitarian", method="milp")
     fair = optimise(rubric, "maximin", method="milp")
     lo, hi = float(util.utilities.min()), fair.score[0]
