@@ -17,6 +17,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 # Keep one module per line (several features add themselves here).
 COMMAND_MODULES = [
     "sim.cli_core",
+    "sim.cli_sweep",
     "sim.cli_pabulib",
 ]
 

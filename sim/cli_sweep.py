@@ -1,0 +1,96 @@
+"""`negsim sweep` (experiment grids, resumable, local or Dask) and `negsim report`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from sim.cli_util import fail
+
+
+def sweep(sweep_file: Path = typer.Argument(..., help="sweep YAML file"),
+          out: Path = typer.Option(..., "--out", help="results folder (resumed if it holds this sweep)"),
+          workers: int = typer.Option(1, "--workers", min=1, help="worker processes"),
+          backend: str = typer.Option("local", "--backend", help="local or dask"),
+          scheduler: Optional[str] = typer.Option(None, "--scheduler", help="dask scheduler address"),
+          quiet: bool = typer.Option(False, "--quiet", help="no progress bar")) -> None:
+    """Run every (axes x seeds) negotiation of a sweep into OUT/results.parquet."""
+    from sim.scenario import ScenarioError
+    from sim.sweep import SweepError, build_plan, load_sweep
+    from sim.sweep_exec import BACKENDS, execute
+
+    if backend not in BACKENDS:
+        fail(f"--backend: unknown backend '{backend}'; fix: use one of {', '.join(BACKENDS)}")
+    if backend == "dask":
+        try:
+            import dask.distributed  # noqa: F401
+        except ImportError:
+            fail("--backend dask: dask.distributed is not installed; fix: pip install 'negsim[dask]'")
+    try:
+        plan = build_plan(load_sweep(sweep_file), sweep_file)
+    except (SweepError, ScenarioError) as err:
+        fail(str(err))
+    if out.exists() and not out.is_dir():
+        fail(f"{out}: --out: exists and is not a folder; fix: choose a folder path")
+    try:
+        outcome = _run_with_progress(plan, out, str(sweep_file), workers, backend, scheduler, quiet)
+    except SweepError as err:
+        fail(str(err))
+    typer.echo(f"{plan.spec.name}: {outcome.runs} runs ({outcome.skipped} already done, "
+               f"{outcome.executed} run now, {outcome.failures} failed) in {outcome.seconds:.1f} s; "
+               f"results: {outcome.results}")
+
+
+def _run_with_progress(plan, out, sweep_path, workers, backend, scheduler, quiet):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from sim.sweep_exec import execute
+
+    if quiet:
+        return execute(plan, out, sweep_path=sweep_path, workers=workers, backend=backend,
+                       scheduler=scheduler)
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("failures {task.fields[failures]}"), TimeRemainingColumn()]
+    with Progress(*columns, transient=False) as progress:
+        task = progress.add_task(plan.spec.name, total=len(plan.tasks), failures=0)
+
+        def update(done: int, total: int, failures: int) -> None:
+            progress.update(task, completed=done, failures=failures)
+        return execute(plan, out, sweep_path=sweep_path, workers=workers, backend=backend,
+                       scheduler=scheduler, on_chunk=update)
+
+
+def report(folder: Path = typer.Argument(..., help="a sweep's --out folder"),
+           csv: Optional[Path] = typer.Option(None, "--csv", help="CSV path (default FOLDER/report.csv)"),
+           seed: int = typer.Option(0, "--seed", min=0, help="bootstrap seed")) -> None:
+    """Mean and 95% bootstrap CI per axis combination, agreement rate, share beating the best base."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from sim.records import atomic_write
+    from sim.sweep_report import REPORT_METRICS, aggregate, load_results
+
+    try:
+        frame, axes = load_results(folder)
+    except FileNotFoundError as err:
+        fail(str(err))
+    table = aggregate(frame, axes, seed)
+    view = Table(title=f"{folder}: {len(frame)} runs, mean [95% bootstrap CI]")
+    for col in [*axes, "runs", "failures", "agreement", "beats base (worst)", *REPORT_METRICS]:
+        view.add_column(col, justify="right")
+    for _, r in table.iterrows():
+        cells = [str(r[a]) for a in axes] + [str(r["runs"]), str(r["failures"]),
+                                               f"{r['agreement_rate']:.2f}", f"{r['beats_base_worst_group']:.2f}"]
+        cells += [f"{r[m + '_mean']:.3f} [{r[m + '_lo']:.3f}, {r[m + '_hi']:.3f}]" for m in REPORT_METRICS]
+        view.add_row(*cells)
+    Console(width=200).print(view)
+    target = csv or folder / "report.csv"
+    atomic_write(target, table.to_csv(index=False))
+    typer.echo(f"report: {target}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("sweep")(sweep)
+    app.command("report")(report)

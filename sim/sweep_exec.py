@@ -1,0 +1,137 @@
+"""Execute a sweep plan serially, on a local process pool or on Dask; store results resumably.
+
+Finished chunks are written atomically as DIR/parts/part-NNNNN.parquet the moment they
+arrive; DIR/results.parquet (one row per run, sorted by run_id) is rewritten from the
+parts as the sweep goes and at its end. A resumed sweep skips every chunk already on disk.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+import yaml
+
+from sim.records import atomic_write
+from sim.sweep import Plan, SweepError, chunks
+from sim.sweep_run import run_chunk
+
+BACKENDS = ("local", "dask")
+LEADING = ("run_id", "seed_index", "seed")
+SNAPSHOT_EVERY = 2.0           # seconds between rewrites of results.parquet during a sweep
+
+
+@dataclass(frozen=True)
+class SweepOutcome:
+    runs: int
+    skipped: int
+    executed: int
+    failures: int
+    seconds: float
+    results: Path
+
+
+def _parts_dir(out: Path) -> Path:
+    return out / "parts"
+
+
+def finished_ids(out: Path) -> set[int]:
+    """Run ids already stored in DIR/parts."""
+    import pandas as pd
+
+    done: set[int] = set()
+    for part in sorted(_parts_dir(out).glob("part-*.parquet")):
+        done.update(int(i) for i in pd.read_parquet(part, columns=["run_id"])["run_id"])
+    return done
+
+
+def _prepare(plan: Plan, out: Path, sweep_path: str) -> None:
+    """Create DIR with sweep.yaml and sweep.json, or check DIR holds this same sweep."""
+    meta = out / "sweep.json"
+    if meta.is_file():
+        held = json.loads(meta.read_text()).get("fingerprint")
+        if held != plan.fingerprint:
+            raise SweepError(str(out), "sweep.json", "this folder holds results of a different sweep",
+                             "use a new --out folder, or the same sweep file and scenario to resume")
+        return
+    atomic_write(out / "sweep.yaml", yaml.safe_dump(plan.spec.model_dump(mode="json"), sort_keys=False))
+    atomic_write(meta, json.dumps({"fingerprint": plan.fingerprint, "name": plan.spec.name,
+                                   "sweep_file": sweep_path, "scenario": plan.source,
+                                   "runs": len(plan.tasks),
+                                   "axes": [a.name for a in plan.spec.axes]}, indent=2))
+
+
+def _write_part(out: Path, chunk_id: int, rows: list[dict]) -> None:
+    import pandas as pd
+
+    path = _parts_dir(out) / f"part-{chunk_id:05d}.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    pd.DataFrame(rows).to_parquet(tmp, index=False)
+    os.replace(tmp, path)
+
+
+def consolidate(out: Path) -> Path:
+    """Rewrite DIR/results.parquet from the parts: one row per run, sorted by run_id."""
+    import pandas as pd
+
+    parts = [pd.read_parquet(p) for p in sorted(_parts_dir(out).glob("part-*.parquet"))]
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(LEADING))
+    frame = frame.sort_values("run_id", kind="stable").drop_duplicates("run_id").reset_index(drop=True)
+    axes = [c for c in json.loads((out / "sweep.json").read_text()).get("axes", [])]
+    rest = sorted(c for c in frame.columns if c not in LEADING and c not in axes)
+    frame = frame[[*LEADING, *[a for a in axes if a in frame.columns], *rest]]
+    target = out / "results.parquet"
+    tmp = out / f".results.parquet.{os.getpid()}.tmp"
+    frame.to_parquet(tmp, index=False)
+    os.replace(tmp, target)
+    return target
+
+
+def _local(payloads: list, workers: int) -> Iterator[tuple[int, list[dict]]]:
+    if workers <= 1:
+        for payload in payloads:
+            yield run_chunk(payload)
+        return
+    ctx = multiprocessing.get_context("spawn")        # no fork under the progress thread
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        futures = [pool.submit(run_chunk, p) for p in payloads]
+        for fut in as_completed(futures):
+            yield fut.result()
+
+
+def execute(plan: Plan, out: Path, *, sweep_path: str = "", workers: int = 1, backend: str = "local",
+            scheduler: str | None = None,
+            on_chunk: Callable[[int, int, int], None] | None = None) -> SweepOutcome:
+    """Run the unfinished part of a plan into DIR; on_chunk(done, total, failures) reports progress."""
+    if backend not in BACKENDS:
+        raise SweepError("--backend", "backend", f"unknown backend '{backend}'", "use local or dask")
+    started = time.perf_counter()
+    _prepare(plan, out, sweep_path)
+    done = finished_ids(out)
+    todo = {t.run_id for t in plan.tasks} - done
+    payloads = [(cid, plan.scenario_data, plan.source, tasks) for cid, tasks in chunks(plan, todo)]
+    if backend == "dask":
+        from sim.sweep_dask import dask_chunks
+        stream = dask_chunks(payloads, workers, scheduler)
+    else:
+        stream = _local(payloads, workers)
+    finished, failures, last = len(done), 0, time.perf_counter()
+    for chunk_id, rows in stream:
+        _write_part(out, chunk_id, rows)
+        finished += len(rows)
+        failures += sum(1 for r in rows if r.get("error"))
+        if on_chunk:
+            on_chunk(finished, len(plan.tasks), failures)
+        if time.perf_counter() - last > SNAPSHOT_EVERY:
+            consolidate(out)
+            last = time.perf_counter()
+    results = consolidate(out)
+    return SweepOutcome(len(plan.tasks), len(done), len(todo), failures,
+                        time.perf_counter() - started, results)

@@ -1,0 +1,120 @@
+"""Run one chunk of a sweep in any process: rows of results, failures recorded, never raised.
+
+Each worker process keeps a small cache of negotiation contexts keyed by scenario variant
+and run settings, so search tables and agent memos are built once per variant, not per run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+import traceback
+from collections import OrderedDict
+from typing import Any
+
+from sim.sweep import RunTask, scenario_variant
+
+TIMING_COLUMNS = ("seconds",)
+METRICS = ("total", "total_weighted", "worst_group", "p20", "gini", "nash_welfare")
+MAX_CONTEXTS = 32
+
+_CONTEXTS: "OrderedDict[str, Any]" = OrderedDict()
+
+
+def _context(base: dict, source: str, task: RunTask):
+    from sim.context import make_context
+
+    key = json.dumps([base.get("name"), task.overrides, task.mediator, task.max_rounds], default=str)
+    ctx = _CONTEXTS.get(key)
+    if ctx is None:
+        scenario = scenario_variant(base, task.overrides, source)
+        ctx = make_context(scenario, max_rounds=task.max_rounds, mediator=task.mediator)
+        _CONTEXTS[key] = ctx
+        while len(_CONTEXTS) > MAX_CONTEXTS:
+            _CONTEXTS.popitem(last=False)
+    _CONTEXTS.move_to_end(key)
+    return ctx
+
+
+def _axis_value(v: Any) -> Any:
+    return v if isinstance(v, (int, float, str, bool)) or v is None else json.dumps(v, sort_keys=True)
+
+
+def base_row(task: RunTask) -> dict:
+    row: dict[str, Any] = {"run_id": task.run_id, "seed_index": task.seed_index, "seed": task.seed}
+    row.update({name: _axis_value(v) for name, v in task.axes})
+    return row
+
+
+def result_row(task: RunTask, result) -> dict:
+    """One result row: axes, seed, agreement, metrics, per-group utilities, LLM usage."""
+    ctx, rub = result.ctx, result.ctx.rubric
+    neg = result.designs["negotiated"].metrics
+    row = base_row(task)
+    row.update({"scenario": ctx.scenario.name, "mediator": ctx.protocol.mediator,
+                "agents": task.agents or "heuristic", "agreement": bool(result.outcome.agreement),
+                "rounds": int(result.outcome.rounds), "budget": float(rub.budget),
+                "cost": float(rub.cost(result.outcome.package)),
+                "package": ";".join(rub.ids(result.outcome.package))})
+    for m in METRICS:
+        value = getattr(neg, m)
+        row[m] = math.nan if value is None else float(value)
+    row["worst_group_id"] = neg.worst_group_id
+    row["pareto_optimal"] = bool(result.pareto_optimal)
+    best = ctx.best_base
+    base = result.designs[best].metrics if best else None
+    row["best_base"] = best or ""
+    for m in ("total", "worst_group", "gini"):
+        value = getattr(base, m) if base is not None else None
+        row[f"base_{m}"] = math.nan if value is None else float(value)
+    row["beats_base_worst_group"] = bool(base is not None and neg.worst_group > base.worst_group + 1e-9)
+    for gid, u in zip(rub.group_ids, rub.utilities(result.outcome.package)):
+        row[f"u_{gid}"] = float(u)
+    llm = (result.usage or {}).get("llm") or {}
+    for key in ("calls", "prompt_tokens", "completion_tokens", "fallbacks"):
+        row[f"llm_{key}"] = int(llm.get(key, 0) or 0) if isinstance(llm, dict) else 0
+    row["error"] = ""
+    return row
+
+
+def error_row(task: RunTask, err: BaseException) -> dict:
+    row = base_row(task)
+    last = traceback.extract_tb(err.__traceback__)[-1:] if err.__traceback__ else []
+    where = f" (at {last[0].name}:{last[0].lineno})" if last else ""
+    row.update({"agreement": False, "error": f"{type(err).__name__}: {err}{where}"[:500]})
+    return row
+
+
+def parse_lineup(text: str, group_ids: list[str]) -> tuple[str, dict[str, str]]:
+    """'heuristic' or 'llm,seniors=heuristic:conceder' -> (default spec, per-group specs)."""
+    default, lineup = "heuristic", {}
+    for part in [p.strip() for p in text.split(",") if p.strip()]:
+        if "=" in part:
+            gid, spec = (s.strip() for s in part.split("=", 1))
+            if gid not in group_ids:
+                raise ValueError(f"agents: unknown group '{gid}' (groups: {', '.join(group_ids)})")
+            lineup[gid] = spec
+        else:
+            default = part
+    return default, lineup
+
+
+def run_chunk(payload: tuple[int, dict, str, tuple[RunTask, ...]]) -> tuple[int, list[dict]]:
+    """Run every task of a chunk; a failing run becomes a row with its error."""
+    from sim.runner import RunConfig, run_negotiation
+
+    chunk_id, base, source, tasks = payload
+    rows = []
+    for task in tasks:
+        started = time.perf_counter()
+        try:
+            ctx = _context(base, source, task)
+            default, lineup = parse_lineup(task.agents or "heuristic", ctx.rubric.group_ids)
+            config = RunConfig(seed=task.seed, agents=default, lineup=lineup)
+            row = result_row(task, run_negotiation(ctx, config))
+        except Exception as err:                       # recorded, the sweep goes on
+            row = error_row(task, err)
+        row["seconds"] = time.perf_counter() - started
+        rows.append(row)
+    return chunk_id, rows

@@ -1,0 +1,167 @@
+"""Sweeps: seeded plans, identical results across backends, resume, recorded failures, report."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from typer.testing import CliRunner
+
+from sim.cli import app
+from sim.sweep import SweepError, build_plan, load_sweep, run_seeds
+from sim.sweep_exec import execute
+from sim.sweep_report import aggregate, bootstrap_ci
+from sim.sweep_run import TIMING_COLUMNS
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ROOT / "tests" / "data" / "tiny.yaml"
+MONTREAL = ROOT / "scenarios" / "montreal_streets.yaml"
+
+
+def write_sweep(folder: Path, scenario: Path, body: str) -> Path:
+    path = folder / "sweep.yaml"
+    path.write_text(f"name: t\nscenario: {os.path.relpath(scenario, folder)}\n{body}")
+    return path
+
+
+@pytest.fixture
+def small(tmp_path) -> Path:
+    return write_sweep(tmp_path, TINY, """seed: 5
+seeds: 4
+chunk_size: 3
+axes:
+  - {name: budget, values: [90, 120]}
+  - {name: mediator, values: [negotiated, maximin]}
+  - {name: wheel_a, path: groups.wheel.weights.a, values: [3, 1]}
+""")
+
+
+def results(folder: Path) -> pd.DataFrame:
+    return pd.read_parquet(folder / "results.parquet").drop(columns=list(TIMING_COLUMNS))
+
+
+def test_plan_spawns_seeds_up_front_and_records_them(small):
+    spec = load_sweep(small)
+    plan = build_plan(spec, small)
+    expected = [int(c.generate_state(1, dtype=np.uint32)[0]) for c in np.random.SeedSequence(5).spawn(4)]
+    assert run_seeds(spec) == expected
+    assert len(plan.tasks) == 2 * 2 * 2 * 4
+    assert [t.run_id for t in plan.tasks] == list(range(32))
+    assert {t.seed for t in plan.tasks} == set(expected)
+
+
+def test_serial_local_and_dask_give_identical_results(small, tmp_path):
+    plan = build_plan(load_sweep(small), small)
+    execute(plan, tmp_path / "serial", workers=1)
+    execute(plan, tmp_path / "local", workers=2)
+    execute(plan, tmp_path / "dask", workers=2, backend="dask")
+    serial = results(tmp_path / "serial")
+    assert len(serial) == 32 and serial["run_id"].is_unique and (serial["error"] == "").all()
+    pd.testing.assert_frame_equal(serial, results(tmp_path / "local"))
+    pd.testing.assert_frame_equal(serial, results(tmp_path / "dask"))
+    # the axes really changed the runs
+    assert serial.groupby("budget")["cost"].max().loc[90] <= 90
+    assert serial["budget"].nunique() == 2 and serial["wheel_a"].nunique() == 2
+
+
+def test_killed_sweep_resumes_without_duplicates_or_gaps(tmp_path):
+    sweep = write_sweep(tmp_path, MONTREAL, """seed: 1
+seeds: 12
+chunk_size: 4
+axes:
+  - {name: mediator, values: [negotiated, maximin, nash]}
+  - {name: budget, values: [1400000, 1800000]}
+""")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "sweep", str(sweep), "--out", str(out),
+                             "--quiet"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list((out / "parts").glob("part-*.parquet"))) < 2:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    parts_before = len(list((out / "parts").glob("part-*.parquet")))
+    assert 2 <= parts_before < 18, "the sweep should have been killed part-way"
+    res = CliRunner().invoke(app, ["sweep", str(sweep), "--out", str(out), "--quiet"])
+    assert res.exit_code == 0, res.output
+    assert f"{parts_before * 4} already done" in res.output
+    resumed = results(out)
+    assert resumed["run_id"].tolist() == list(range(72))
+    fresh = tmp_path / "fresh"
+    execute(build_plan(load_sweep(sweep), sweep), fresh)
+    pd.testing.assert_frame_equal(resumed, results(fresh))
+
+
+def test_a_failing_run_is_recorded_and_the_rest_complete(tmp_path):
+    sweep = write_sweep(tmp_path, TINY, """seeds: 3
+axes:
+  - {name: agents, values: [heuristic, "heuristic:no_such_curve", "heuristic,fun=heuristic:conceder"]}
+""")
+    res = CliRunner().invoke(app, ["sweep", str(sweep), "--out", str(tmp_path / "o"), "--quiet"])
+    assert res.exit_code == 0, res.output
+    assert "3 failed" in res.output
+    frame = results(tmp_path / "o")
+    bad = frame[frame["agents"] == "heuristic:no_such_curve"]
+    assert len(bad) == 3 and bad["error"].str.contains("unknown concession curve").all()
+    good = frame[frame["error"] == ""]
+    assert len(good) == 6 and good["total"].notna().all()
+    report = CliRunner().invoke(app, ["report", str(tmp_path / "o")])
+    assert report.exit_code == 0, report.output
+    table = pd.read_csv(tmp_path / "o" / "report.csv")
+    assert table.set_index("agents").loc["heuristic:no_such_curve", "failures"] == 3
+
+
+@pytest.mark.parametrize("body, field", [
+    ("axes:\n  - {name: x, path: groups.nobody.weights.a, values: [1]}\n", "axes.x.path"),
+    ("axes:\n  - {name: b, path: budget, values: [-5]}\n", "axes"),
+    ("seeds: 0\n", "seeds"),
+    ("axes:\n  - {name: b, values: [1]}\n  - {name: b, values: [2]}\n", "axes"),
+    ("workers: 3\n", "workers"),
+    ("axes: !!python/object/apply:os.system [echo pwned]\n", "(file)"),
+])
+def test_bad_sweep_files_fail_in_one_line(tmp_path, body, field):
+    sweep = write_sweep(tmp_path, TINY, body)
+    out = tmp_path / "never"
+    res = CliRunner().invoke(app, ["sweep", str(sweep), "--out", str(out)])
+    assert res.exit_code == 2
+    line = res.output.strip()
+    assert "\n" not in line and str(sweep) in line and field in line and "fix:" in line
+    assert not out.exists()
+
+
+def test_a_folder_of_another_sweep_is_refused(small, tmp_path):
+    out = tmp_path / "o"
+    execute(build_plan(load_sweep(small), small), out)
+    other = write_sweep(tmp_path / "o", TINY, "seeds: 2\n")
+    res = CliRunner().invoke(app, ["sweep", str(other), "--out", str(out), "--quiet"])
+    assert res.exit_code == 2 and "different sweep" in res.output
+
+
+def test_bootstrap_interval_agrees_with_scipy():
+    rng = np.random.default_rng(3)
+    data = rng.normal(10.0, 2.0, size=40)
+    mean, lo, hi = bootstrap_ci(data, np.random.default_rng(0), n_boot=20000)
+    ref = stats.bootstrap((data,), np.mean, n_resamples=20000, method="percentile",
+                          random_state=np.random.default_rng(1)).confidence_interval
+    assert mean == pytest.approx(data.mean())
+    assert lo == pytest.approx(ref.low, abs=0.05) and hi == pytest.approx(ref.high, abs=0.05)
+    assert bootstrap_ci(np.array([2.0, 2.0, np.nan]), np.random.default_rng(0)) == (2.0, 2.0, 2.0)
+
+
+def test_report_aggregates_per_axis_combination():
+    frame = pd.DataFrame({"a": [1, 1, 2, 2], "error": ["", "", "", "boom"],
+                          "agreement": [True, False, True, False], "beats_base_worst_group": [True] * 4,
+                          "total": [1.0, 3.0, 5.0, np.nan], "worst_group": [1.0] * 4,
+                          "p20": [0.5] * 4, "gini": [0.1] * 4})
+    table = aggregate(frame, ["a"]).set_index("a")
+    assert table.loc[1, "total_mean"] == 2.0 and table.loc[1, "agreement_rate"] == 0.5
+    assert table.loc[2, "failures"] == 1 and table.loc[2, "runs"] == 2
+    assert table.loc[1, "total_lo"] >= 1.0 and table.loc[1, "total_hi"] <= 3.0
