@@ -38,10 +38,14 @@ class NegotiationContext:
 
     @cached_property
     def best_base(self) -> str | None:
-        """Name of the base design with the highest total utility (first on ties)."""
+        """Name of the feasible base design with the highest total utility (first on ties).
+
+        A base design over the budget (e.g. in a sweep over budget levels) is not a fair
+        comparator; only when no base design is feasible are all of them considered."""
         if not self.base_packages:
             return None
-        totals = {n: float(self.rubric.utilities(x).sum()) for n, x in self.base_packages.items()}
+        pool = {n: x for n, x in self.base_packages.items() if self.rubric.feasible(x)} or self.base_packages
+        totals = {n: float(self.rubric.utilities(x).sum()) for n, x in pool.items()}
         return max(totals, key=lambda n: totals[n])
 
     @cached_property
