@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import charts, data
-from dashboards.pages import context, current_run
+from dashboards.pages import _runs, context, current_run
 from sim.scenario import load_scenario, scenario_to_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,6 +124,7 @@ def _run_button(root: Path, scenario, ticked: list[str]) -> None:
     summary = write_run(result, folder)
     bar.progress(1.0, text="done")
     st.session_state["run"] = str(folder.relative_to(root))
+    _runs.clear()                                   # the Runs page lists the new run at once
     st.success(f"{'Agreement' if summary['agreement'] else 'No agreement'} after {summary['rounds']} "
                f"rounds: {', '.join(summary['package'])}. Saved as `{folder}` (now the open run).")
 

@@ -20,7 +20,7 @@ def _runs(root: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _run(folder: str, stamp: float) -> data.RunView:
+def _run(folder: str, stamp: int) -> data.RunView:
     return data.load_run(Path(folder))
 
 
@@ -37,7 +37,8 @@ def current_run(root: Path) -> data.RunView | None:
         st.info("Pick a run on the **Runs** page first.")
         return None
     folder = root / run
-    return _run(str(folder), (folder / "summary.json").stat().st_mtime)
+    stamp = max([folder.stat().st_mtime_ns] + [p.stat().st_mtime_ns for p in folder.iterdir()])  # reload on changes
+    return _run(str(folder), stamp)
 
 
 # ------------------------------------------------------------------------------ Runs
