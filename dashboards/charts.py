@@ -23,14 +23,16 @@ def rubric_heatmap(scenario) -> go.Figure:
 
 
 def value_profiles(scenario) -> go.Figure:
-    """Each group's normalised criterion weights."""
-    rows = []
+    """Each group's criterion weights (normalised to sum 1 per group) as a heatmap."""
+    crit = [c.id for c in scenario.criteria]
+    z = []
     for g in scenario.groups:
         total = sum(g.weights.values()) or 1.0
-        rows += [{"group": g.id, "criterion": c, "weight": w / total} for c, w in g.weights.items()]
-    fig = px.bar(pd.DataFrame(rows), x="criterion", y="weight", color="group", barmode="group",
-                 title="Value profiles (weights normalised per group)")
-    fig.update_layout(height=HEIGHT)
+        z.append([g.weights.get(c, 0.0) / total for c in crit])
+    fig = px.imshow(z, x=crit, y=[g.id for g in scenario.groups], color_continuous_scale="Blues",
+                    aspect="auto", text_auto=".2f", labels={"color": "weight"})
+    fig.update_layout(height=max(HEIGHT, 40 * len(scenario.groups) + 160),
+                      title="Value profiles: each group's weights (sum to 1 per group)")
     return fig
 
 
@@ -54,8 +56,9 @@ def rounds_chart(series: pd.DataFrame) -> go.Figure:
         if part["reservation"].notna().any():
             fig.add_scatter(x=part["round"], y=part["reservation"], name=f"{gid} reservation",
                             mode="lines", line={"color": color, "dash": "dot"})
-    fig.update_layout(height=HEIGHT, title="Utility of the draft and reservation level per round",
-                      xaxis_title="round", yaxis_title="utility")
+    fig.update_layout(height=HEIGHT + 140, title="Utility of the draft and reservation level per round",
+                      xaxis_title="round", yaxis_title="utility",
+                      legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0})
     return fig
 
 
@@ -92,11 +95,15 @@ def lorenz_chart(designs: dict[str, list[float]]) -> go.Figure:
 
 def frontier_chart(frontier: pd.DataFrame, designs: dict[str, tuple[float, float]]) -> go.Figure:
     """The (total, worst_group) Pareto frontier with each design plotted on it."""
-    fig = px.line(frontier, x="total", y="worst_group", markers=True, hover_data=["package"],
-                  title="Pareto frontier of (total, worst group) with the designs")
+    fig = go.Figure()
+    fig.add_scatter(x=frontier["total"], y=frontier["worst_group"], name="Pareto frontier",
+                    mode="lines+markers", customdata=frontier["package"],
+                    hovertemplate="total %{x:.2f}, worst %{y:.2f}<br>%{customdata}<extra></extra>",
+                    line={"color": "black"}, marker={"size": 14, "symbol": "diamond-open"})
     for name, (total, worst) in designs.items():
-        fig.add_scatter(x=[total], y=[worst], name=name, mode="markers+text", text=[name],
-                        textposition="top center", marker={"size": 12})
+        fig.add_scatter(x=[total], y=[worst], name=name, mode="markers", marker={"size": 11})
+    fig.update_layout(title=f"Pareto frontier of (total, worst group): {len(frontier)} point(s), and the designs",
+                      xaxis_title="total", yaxis_title="worst group")
     fig.update_layout(height=HEIGHT)
     return fig
 

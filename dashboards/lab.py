@@ -70,7 +70,7 @@ def _checkboxes(scenario) -> list[str]:
     cols = st.columns(3)
     ticked = []
     for i, item in enumerate(scenario.items):
-        label = f"{item.label or item.id} ({item.cost:,.0f})"
+        label = f"{item.cost:,.0f} · {item.label or item.id}"
         if cols[i % 3].checkbox(label, key=f"lab_{item.id}", help=f"id: {item.id}"):
             ticked.append(item.id)
     return ticked

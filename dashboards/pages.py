@@ -11,7 +11,8 @@ import streamlit as st
 from dashboards import charts, data
 from sim.scenario import ScenarioError, parse_scenario, scenario_to_yaml
 
-SPEAKER_ICONS = {"mediator": "⚖️", "engine": "⚙️", "stakeholder": "🗣️"}
+SPEAKER_ICONS = {"mediator": ":material/gavel:", "engine": ":material/settings:",
+                 "stakeholder": ":material/record_voice_over:"}
 
 
 @st.cache_data(ttl=5, show_spinner=False)
@@ -107,9 +108,8 @@ def scenario_page(root: Path) -> None:
     st.subheader(f"{scenario.name}: {len(scenario.items)} items, {len(scenario.groups)} groups, "
                  f"budget {scenario.budget:,.0f} {scenario.currency}")
     st.plotly_chart(charts.rubric_heatmap(scenario), width="stretch")
-    c1, c2 = st.columns(2)
-    c1.plotly_chart(charts.value_profiles(scenario), width="stretch")
-    c2.plotly_chart(charts.item_costs(scenario), width="stretch")
+    st.plotly_chart(charts.value_profiles(scenario), width="stretch")
+    st.plotly_chart(charts.item_costs(scenario), width="stretch")
     _edit_form(scenario)
 
 
@@ -190,7 +190,7 @@ def _say(entry: dict, currency: str) -> None:
     meta = entry.get("meta") or {}
     fallback = kind == "fallback" or (isinstance(meta, dict) and meta.get("fallback"))
     with st.chat_message(role if role in ("assistant", "user") else "assistant",
-                         avatar=SPEAKER_ICONS.get(role, "•")):
+                         avatar=SPEAKER_ICONS.get(role, ":material/info:")):
         head = f"**{entry.get('agent')}** · {kind}"
         if fallback:
             head += " · ⚠️ fallback"
