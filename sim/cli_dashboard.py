@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -27,11 +26,8 @@ def dashboard(runs: Path = typer.Option(Path("runs"), "--runs", help="folder of 
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
            "--server.address", host, "--server.headless", "true",
            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    try:
-        code = subprocess.call(cmd, env=env)
-    except KeyboardInterrupt:
-        code = 0
-    raise typer.Exit(code=code)
+    sys.stdout.flush()
+    os.execve(sys.executable, cmd, env)      # streamlit replaces this process: signals reach it
 
 
 def register(app: typer.Typer) -> None:
