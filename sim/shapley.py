@@ -59,12 +59,23 @@ class ShapleyResult:
         return np.array([self.values[p] for p in self.players])
 
 
+def _row_keys(rows: np.ndarray) -> np.ndarray:
+    """One hashable key per 0/1 row: a uint64 up to 64 players, raw bytes beyond."""
+    packed = np.packbits(rows, axis=1)
+    if packed.shape[1] <= 8:
+        padded = np.zeros((len(rows), 8), dtype=np.uint8)
+        padded[:, : packed.shape[1]] = packed
+        return padded.view(np.uint64).ravel()
+    packed = np.ascontiguousarray(packed)
+    return packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+
+
 class CoalitionCache:
     """Memoised value function: each distinct coalition is evaluated once, in batches."""
 
     def __init__(self, value_fn: ValueFn, n: int) -> None:
         self.value_fn, self.n = value_fn, n
-        self.table: dict[bytes, float] = {}
+        self.table: dict[int | bytes, float] = {}
 
     @property
     def evaluations(self) -> int:
@@ -72,15 +83,17 @@ class CoalitionCache:
 
     def __call__(self, rows: np.ndarray) -> np.ndarray:
         rows = np.asarray(rows).reshape(-1, self.n) != 0
-        keys = [r.tobytes() for r in np.packbits(rows, axis=1)]
-        missing = {k: i for i, k in enumerate(keys) if k not in self.table}
+        uniq, first, inverse = np.unique(_row_keys(rows), return_index=True, return_inverse=True)
+        keys = uniq.tolist() if uniq.dtype == np.uint64 else [k.tobytes() for k in uniq]
+        missing = [j for j, k in enumerate(keys) if k not in self.table]
         if missing:
-            new = rows[list(missing.values())].astype(np.int8)
+            new = rows[first[missing]].astype(np.int8)
             vals = np.asarray(self.value_fn(new), dtype=float).reshape(-1)
             if vals.shape[0] != new.shape[0]:
                 raise ValueError(f"value_fn returned {vals.shape[0]} values for {new.shape[0]} coalitions")
-            self.table.update(zip(missing, vals.tolist()))
-        return np.array([self.table[k] for k in keys], dtype=float)
+            self.table.update(zip((keys[j] for j in missing), vals.tolist()))
+        values = np.array([self.table[k] for k in keys], dtype=float)
+        return values[inverse.reshape(-1)]
 
 
 @lru_cache(maxsize=8)
@@ -142,7 +155,7 @@ def _permutation_rows(perms: np.ndarray) -> np.ndarray:
 def _sampled(value_fn: ValueFn, n: int, n_samples: int, rng: np.random.Generator):
     """Antithetic permutation sampling: each drawn order is paired with its reverse."""
     pairs = max(2, (n_samples + 1) // 2)
-    half = np.array([rng.permutation(n) for _ in range(pairs)])
+    half = rng.permuted(np.tile(np.arange(n), (pairs, 1)), axis=1)
     perms = np.concatenate([half, half[:, ::-1]])
     cache = CoalitionCache(value_fn, n)
     vals = cache(_permutation_rows(perms).reshape(-1, n)).reshape(len(perms), n + 1)
