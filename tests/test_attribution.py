@@ -206,3 +206,19 @@ def test_cli_and_run_do_not_import_shap(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "cold ok" in done.stdout
+
+
+@pytest.mark.parametrize("objective", ["maximin", "utilitarian", "nash"])
+def test_voice_packages_equal_a_fresh_search_on_the_voice_rubric(objective):
+    """The shared feasible table must not change which package a coalition's voice picks."""
+    from sim.attribution_groups import VoicePackages, voice_rubric
+    from sim.search import optimise
+    from sim.shapley import all_coalitions
+
+    ctx = make_context(load_scenario(ROOT / "scenarios" / "park_renovation.yaml"))
+    voices = VoicePackages(ctx, objective)
+    for row in all_coalitions(ctx.rubric.n_groups)[1:]:
+        keep = np.flatnonzero(row)
+        fresh = optimise(voice_rubric(ctx.rubric, keep), objective,
+                         disagreement=ctx.disagreement_utilities[keep]).package
+        assert np.array_equal(voices.one(row != 0), fresh), keep
