@@ -175,14 +175,17 @@ def _shap_exact(value_fn: ValueFn, n: int):
         import shap
     except ImportError as err:
         raise ImportError("method 'shap' needs shap; fix: pip install 'negsim[explain]'") from err
-    cache = CoalitionCache(value_fn, n)
+    seen = [0]
+
+    def model(X: np.ndarray) -> np.ndarray:      # each coalition comes once: no memo needed
+        seen[0] += len(X)
+        return np.asarray(value_fn((np.asarray(X) != 0).astype(np.int8)), dtype=float).reshape(-1)
+
     masker = shap.maskers.Independent(np.zeros((1, n)), max_samples=1)
-    explainer = shap.explainers.Exact(lambda X: cache(X), masker)
-    out = explainer(np.ones((1, n)), silent=True)
+    out = shap.explainers.Exact(model, masker)(np.ones((1, n)), silent=True)
     phi = np.asarray(out.values, dtype=float).reshape(-1)
-    full = cache(np.ones((1, n)))[0]
-    return phi, float(full), float(np.asarray(out.base_values).reshape(-1)[0]), cache.evaluations, \
-        {"shap_version": shap.__version__}
+    empty = float(np.asarray(out.base_values).reshape(-1)[0])
+    return phi, float(model(np.ones((1, n)))[0]), empty, seen[0], {"shap_version": shap.__version__}
 
 
 def _choose(method: str, n: int) -> str:
