@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "sim.cli_sweep",
     "sim.cli_dashboard",
     "sim.cli_pabulib",
+    "sim.cli_explain",
 ]
 
 
