@@ -75,3 +75,14 @@ def _heuristic(group_id: str, option: str | None, **options: Any) -> Stakeholder
 register_stakeholder("heuristic", _heuristic)
 for _strategy in STRATEGIES:
     register_mediator(_strategy, lambda option, _s=_strategy, **kw: RuleMediator(_s, **kw))
+
+
+def make_game_player(spec: str, **options: Any):
+    """A 2x2 repeated-game player: a scripted strategy, `stakeholder:CURVE`, or `llm[:predict]`."""
+    if _split(spec)[0] == "llm":
+        return importlib.import_module("agents.llm.game_player").make_game_player(spec, **options)
+    return importlib.import_module("agents.games").make_player(spec)
+
+
+def game_player_names() -> list[str]:
+    return importlib.import_module("agents.games").player_names() + ["llm", "llm:predict"]
