@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "sim.cli_core",
     "sim.cli_sweep",
     "sim.cli_pabulib",
+    "sim.cli_games",
 ]
 
 
