@@ -76,7 +76,7 @@ class ScriptedPlayer:
 
     def __post_init__(self) -> None:
         if self.name not in RULES:
-            raise KeyError(f"unknown strategy '{self.name}'; known: {', '.join(player_names())}")
+            raise KeyError(f"unknown strategy '{self.name}'")
         if not 0.0 <= self.p_cooperate <= 1.0:
             raise ValueError("p_cooperate must be in [0, 1]")
 

@@ -43,7 +43,7 @@ def _players_or_fail(specs: list[str], llm: str | None) -> list:
         try:
             players.append(make_game_player(spec, **({"model": model} if spec.startswith("llm") else {})))
         except (KeyError, ValueError) as err:
-            fail(f"--players: {str(err).strip(chr(39))}; fix: use one of {', '.join(game_player_names())}")
+            fail(f"--players: {err.args[0]}; fix: use one of {', '.join(game_player_names())}")
     return players
 
 
@@ -138,7 +138,7 @@ def repeated(scenario: Path = typer.Argument(..., help="scenario YAML file"),
     try:
         result = run_repeated(s, config)
     except KeyError as err:
-        fail(f"--mediator: {str(err).strip(chr(39))}")
+        fail(f"--mediator: {err.args[0]}")
     summary = result.summary()
     if out is not None:
         from sim.records import atomic_write

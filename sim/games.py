@@ -188,7 +188,8 @@ class MatchConfig:
     @property
     def horizon(self) -> int:
         """Rounds announced to the players: the cap, or the expected length when shorter."""
-        return self.rounds if self.prob_end == 0 else min(self.rounds, int(round(1 / self.prob_end)))
+        expected = np.inf if self.prob_end == 0 else 1.0 / self.prob_end
+        return self.rounds if expected >= self.rounds else max(1, int(round(expected)))
 
 
 @dataclass(frozen=True, eq=False)
