@@ -36,7 +36,7 @@ def _suspicious_tit_for_tat(own, other, p) -> int:
 
 
 def _tit_for_two_tats(own, other, p) -> int:
-    return D if list(other[-2:]) == [D, D] else C
+    return D if len(other) > 1 and other[-1] == D and other[-2] == D else C
 
 
 def _grim_trigger(own, other, p) -> int:
@@ -51,7 +51,7 @@ def _win_stay_lose_shift(own, other, p) -> int:
     """Pavlov: keep the last move after a 'win' (payoff above the mean of one's four payoffs)."""
     if not own:
         return C
-    won = p.view.own[own[-1], other[-1]] > p.view.own.mean()
+    won = p.payoff[own[-1]][other[-1]] > p.aspiration
     return own[-1] if won else 1 - own[-1]
 
 
@@ -82,9 +82,11 @@ class ScriptedPlayer:
 
     def reset(self, view: GameView, rng: np.random.Generator) -> None:
         self.view, self.rng = view, rng
+        self.payoff, self.aspiration = view.own.tolist(), float(view.own.mean())
+        self.rule = RULES[self.name]
 
     def act(self, own: Sequence[int], other: Sequence[int]) -> int:
-        return RULES[self.name](own, other, self)
+        return self.rule(own, other, self)
 
 
 @dataclass

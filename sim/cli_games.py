@@ -47,6 +47,14 @@ def _players_or_fail(specs: list[str], llm: str | None) -> list:
     return players
 
 
+def _write(out: Path, files: dict[str, str]) -> None:
+    """Write the finished results atomically (the folder is created only now)."""
+    from sim.records import atomic_write
+
+    for name, text in files.items():
+        atomic_write(out / name, text)
+
+
 def game(game_name: str = typer.Argument(..., metavar="pd|bos|pd_classic|FILE", help="the 2x2 game"),
          rounds: int = typer.Option(10, "--rounds", min=1, help="rounds (the cap when --prob-end > 0)"),
          players: str = typer.Option("tit_for_tat,always_defect", "--players", help=HELP_PLAYERS),
@@ -67,10 +75,8 @@ def game(game_name: str = typer.Argument(..., metavar="pd|bos|pd_classic|FILE", 
     result = play_match(g, _players_or_fail(specs, llm), MatchConfig(rounds, noise, prob_end, seed))
     data = result.as_json()
     if out is not None:
-        from sim.records import atomic_write
-
-        atomic_write(out / "rounds.csv", result.to_frame().to_csv(index=False))
-        atomic_write(out / "match.json", json.dumps(data, indent=2) + "\n")
+        _write(out, {"rounds.csv": result.to_frame().to_csv(index=False),
+                     "match.json": json.dumps(data, indent=2) + "\n"})
     if as_json:
         typer.echo(json.dumps(data))
         return
@@ -104,10 +110,8 @@ def tournament(game_name: str = typer.Argument(..., metavar="pd|bos|pd_classic|F
     result = round_robin(g, entrants, MatchConfig(rounds, noise, prob_end, seed), repetitions=repetitions)
     ranking = result.ranking()
     if out is not None:
-        from sim.records import atomic_write
-
-        atomic_write(out / "matches.csv", result.matches_frame().to_csv(index=False))
-        atomic_write(out / "ranking.csv", ranking.to_csv(index=False))
+        _write(out, {"matches.csv": result.matches_frame().to_csv(index=False),
+                     "ranking.csv": ranking.to_csv(index=False)})
     typer.echo(ranking.to_string(index=False))
 
 
@@ -141,10 +145,8 @@ def repeated(scenario: Path = typer.Argument(..., help="scenario YAML file"),
         fail(f"--mediator: {err.args[0]}")
     summary = result.summary()
     if out is not None:
-        from sim.records import atomic_write
-
-        atomic_write(out / "periods.csv", result.periods_frame().to_csv(index=False))
-        atomic_write(out / "repeated.json", json.dumps(summary, indent=2) + "\n")
+        _write(out, {"periods.csv": result.periods_frame().to_csv(index=False),
+                     "repeated.json": json.dumps(summary, indent=2) + "\n"})
     if as_json:
         typer.echo(json.dumps(summary))
         return

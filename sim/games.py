@@ -260,18 +260,15 @@ def play_match(game: Game, players: Sequence[GamePlayer], config: MatchConfig = 
                         role, config.horizon)
         player.reset(view, rng)
     n = match_length(config, table)
-    moves = np.zeros((n, 2), dtype=np.int8)
-    flips = np.zeros((n, 2), dtype=bool)
+    flips = table.random((n, 2)) < config.noise if config.noise > 0 else np.zeros((n, 2), dtype=bool)
+    flip = flips.tolist()
     hist_a: list[int] = []
     hist_b: list[int] = []
     for t in range(n):
-        intended = (_checked_move(a, a.act(hist_a, hist_b)), _checked_move(b, b.act(hist_b, hist_a)))
-        if config.noise > 0:
-            flips[t] = table.random(2) < config.noise
-        ma, mb = (m ^ int(f) for m, f in zip(intended, flips[t]))
-        moves[t] = ma, mb
-        hist_a.append(ma)
-        hist_b.append(mb)
+        ma, mb = _checked_move(a, a.act(hist_a, hist_b)), _checked_move(b, b.act(hist_b, hist_a))
+        hist_a.append(ma ^ flip[t][0])
+        hist_b.append(mb ^ flip[t][1])
+    moves = np.array([hist_a, hist_b], dtype=np.int8).T.reshape(n, 2)
     pay = game.payoffs[moves[:, 0], moves[:, 1]] if n else np.zeros((0, 2))
     details = {name: info() for name, p in (("a", a), ("b", b))
                if callable(info := getattr(p, "details", None))}
@@ -279,7 +276,9 @@ def play_match(game: Game, players: Sequence[GamePlayer], config: MatchConfig = 
 
 
 def _checked_move(player: GamePlayer, move: Any) -> int:
-    if move not in (0, 1) or isinstance(move, bool):
+    if move.__class__ is int and (move == 0 or move == 1):     # the fast path: a plain 0 / 1
+        return move
+    if isinstance(move, bool) or move not in (0, 1):
         raise ValueError(f"player {player.name!r} returned {move!r}; a move is 0 or 1")
     return int(move)
 
