@@ -82,6 +82,7 @@ def main() -> None:
             print(f"axelrod Match, noise {noise:g}: {rates[('axelrod', noise)]:,.0f} rounds/s")
     print()
     for name in [n.strip() for n in args.scenarios.split(",") if n.strip()]:
+        budget_cycles(name, 1, "leave", False)          # warm-up: imports, solver start
         for funded in ("leave", "stay"):
             (pb, blind), (pa, aware) = (budget_cycles(name, args.periods, funded, led) for led in (False, True))
             print(f"{name} ({funded}, {args.periods} periods): blind {pb:.2f} periods/s, ledger {pa:.2f} "

@@ -194,3 +194,15 @@ def test_every_rule_is_reachable_by_name():
     assert set(RULES) >= set(SHARED) | {"random"}
     for name in RULES:
         assert make_player(name).name == name
+
+
+@pytest.mark.parametrize("spec", sorted(RULES) + ["random:0.2", "stakeholder:conceder"])
+def test_player_contract_pickle_reset_same_seed_same_play(spec):
+    import pickle
+
+    config = MatchConfig(rounds=30, noise=0.1, seed=11)
+    first = play_match(literature_pd(), (make_player(spec), make_player("random")), config)
+    player = pickle.loads(pickle.dumps(make_player(spec)))
+    again = play_match(literature_pd(), (player, make_player("random")), config)
+    reused = play_match(literature_pd(), (player, make_player("random")), config)    # reset clears state
+    assert np.array_equal(first.moves, again.moves) and np.array_equal(first.moves, reused.moves)
