@@ -131,7 +131,11 @@ def repeated(scenario: Path = typer.Argument(..., help="scenario YAML file"),
     from sim.repeated import RepeatedConfig, run_repeated
     from sim.scenario import RepeatedOptions
 
+    from agents.registry import mediator_names
+
     s = load_or_fail(scenario)
+    if (mediator or s.protocol.mediator).split(":")[0] not in mediator_names():
+        fail(f"--mediator: unknown mediator '{mediator}'; fix: use one of {', '.join(mediator_names())}")
     if funded not in (None, "leave", "stay"):
         fail(f"--funded: unknown mode '{funded}'; fix: use leave or stay")
     given = {"growth": growth, "funded": funded, "maintenance": maintenance}
@@ -139,10 +143,7 @@ def repeated(scenario: Path = typer.Argument(..., help="scenario YAML file"),
         update={k: v for k, v in given.items() if v is not None})
     config = RepeatedConfig(periods=periods, options=options, mediator=mediator or s.protocol.mediator,
                             ledger=ledger, seed=seed)
-    try:
-        result = run_repeated(s, config)
-    except KeyError as err:
-        fail(f"--mediator: {err.args[0]}")
+    result = run_repeated(s, config)
     summary = result.summary()
     if out is not None:
         _write(out, {"periods.csv": result.periods_frame().to_csv(index=False),

@@ -122,3 +122,24 @@ def test_cli_repeated_user_errors(tmp_path):
     assert not (tmp_path / "x").exists()
     res = runner.invoke(app, ["repeated", str(TINY), "--mediator", "dictator"])
     assert res.exit_code == 2 and "--mediator: unknown mediator 'dictator'" in res.stderr
+
+
+def test_veto_blocked_only_when_the_veto_alone_stops_the_deal(tiny):
+    from types import SimpleNamespace
+
+    from sim.context import make_context
+    from sim.repeated import veto_blocked
+
+    s = tiny.model_copy(update={"groups": [tiny.groups[0].model_copy(update={"veto": True}), *tiny.groups[1:]]})
+    s = s.model_copy(update={"protocol": s.protocol.model_copy(update={"acceptance": "majority"})})
+    ctx = make_context(s)
+
+    def result(agreement, kinds):
+        rows = [{"round": 3, "agent": g, "kind": k} for g, k in zip(s.group_ids, kinds)]
+        return SimpleNamespace(ctx=ctx, transcript=[{"round": 2, "agent": "wheel", "kind": "accept"}] + rows,
+                               outcome=SimpleNamespace(agreement=agreement, rounds=3))
+
+    assert veto_blocked(result(False, ["object", "accept", "accept"]))       # majority, vetoed
+    assert not veto_blocked(result(False, ["object", "object", "object"]))   # no majority anyway
+    assert not veto_blocked(result(False, ["accept", "object", "object"]))   # no veto used
+    assert not veto_blocked(result(True, ["accept", "accept", "accept"]))
