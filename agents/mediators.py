@@ -54,6 +54,7 @@ class RuleMediator:
 
     name: str = "negotiated"
     max_merges: int = 4
+    opening: tuple[str, ...] | None = None     # a planner's proposal to open from (repaired)
     tabled: set = field(default_factory=set, repr=False)
 
     def reset(self, ctx: NegotiationContext, rng: np.random.Generator) -> None:
@@ -67,6 +68,8 @@ class RuleMediator:
 
     def _opening_package(self) -> np.ndarray:
         ctx = self.ctx
+        if self.opening is not None:
+            return np.array(repair(ctx, ctx.rubric.package(list(self.opening)))[0], dtype=np.int8)
         if self.name == "negotiated":
             if ctx.best_base is not None:
                 return repair(ctx, ctx.base_packages[ctx.best_base])[0]
@@ -85,6 +88,8 @@ class RuleMediator:
         return Move("draft", package=tuple(rub.ids(x)), reason=why)
 
     def _opening_reason(self) -> str:
+        if self.opening is not None:
+            return "opening from the planner's proposal (repaired to feasibility where needed)"
         if self.name == "negotiated" and self.ctx.best_base is not None:
             return f"opening from the best base design '{self.ctx.best_base}'"
         return f"opening with the {self.name}-optimal feasible package"

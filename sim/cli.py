@@ -18,6 +18,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 COMMAND_MODULES = [
     "sim.cli_core",
     "sim.cli_sweep",
+    "sim.cli_dashboard",
     "sim.cli_pabulib",
     "sim.cli_games",
 ]

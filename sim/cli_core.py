@@ -16,17 +16,14 @@ HELP_AGENTS = ("stakeholder agents: a spec for all groups (heuristic, heuristic:
 
 
 def parse_agents(text: str, group_ids: list[str]) -> tuple[str, dict[str, str]]:
-    """'heuristic' or 'llm,seniors=heuristic' -> (default spec, per-group overrides)."""
-    default, lineup = "heuristic", {}
-    for part in [p.strip() for p in text.split(",") if p.strip()]:
-        if "=" in part:
-            gid, spec = (s.strip() for s in part.split("=", 1))
-            if gid not in group_ids:
-                fail(f"--agents: unknown group '{gid}'; fix: use one of {', '.join(group_ids)}")
-            lineup[gid] = spec
-        else:
-            default = part
-    return default, lineup
+    """'heuristic' or 'llm,seniors=heuristic' -> (default spec, per-group overrides); exit 2 on errors."""
+    from sim.runner import split_lineup
+
+    try:
+        return split_lineup(text, group_ids)
+    except ValueError as err:
+        fail(f"--agents: {err}")
+    raise AssertionError("unreachable")
 
 
 def _default_out(name: str, seed: int, mediator: str) -> Path:
@@ -50,8 +47,11 @@ def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
         mediator: Optional[str] = typer.Option(None, "--mediator", help="mediator strategy"),
         max_rounds: Optional[int] = typer.Option(None, "--max-rounds", min=1, help="round limit"),
         agents: str = typer.Option("heuristic", "--agents", help=HELP_AGENTS),
+        opening: Optional[str] = typer.Option(None, "--opening",
+                                              help="comma-separated item ids the mediator opens from (a planner's proposal)"),
         quiet: bool = typer.Option(False, "--quiet", help="print only the run folder")) -> None:
     """Run one mediated negotiation and write summary.json, transcript.jsonl, outcomes.csv."""
+    from agents.mediators import STRATEGIES
     from sim.records import write_run
     from sim.runner import RunConfig, run_negotiation
 
@@ -59,8 +59,17 @@ def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
     default, lineup = parse_agents(agents, s.group_ids)
     mediator_name = mediator or s.protocol.mediator
     _check_agents(mediator_name, default, lineup)
+    options = {}
+    if opening is not None:
+        ids = [p.strip() for p in opening.split(",") if p.strip()]
+        unknown = [i for i in ids if i not in s.item_ids]
+        if unknown:
+            fail(f"--opening: unknown item id '{unknown[0]}'; fix: use ids from {scenario}")
+        if mediator_name not in STRATEGIES:
+            fail(f"--opening: the {mediator_name} mediator does not take an opening; fix: use a rule-based mediator")
+        options["opening"] = tuple(ids)
     config = RunConfig(seed=seed, mediator=mediator_name, max_rounds=max_rounds,
-                       agents=default, lineup=lineup)
+                       agents=default, lineup=lineup, mediator_options=options)
     result = run_negotiation(s, config)
     out = out or _default_out(s.name, result.seed, mediator_name)
     summary = write_run(result, out, scenario_path=str(scenario))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -51,6 +51,22 @@ class RunResult:
     usage: dict[str, Any] = field(default_factory=dict)
 
 
+def split_lineup(text: str, group_ids: list[str]) -> tuple[str, dict[str, str]]:
+    """'heuristic' or 'llm,seniors=heuristic:conceder' -> (default spec, per-group specs).
+
+    Raises ValueError naming an unknown group."""
+    default, lineup = "heuristic", {}
+    for part in [p.strip() for p in text.split(",") if p.strip()]:
+        if "=" in part:
+            gid, spec = (s.strip() for s in part.split("=", 1))
+            if gid not in group_ids:
+                raise ValueError(f"unknown group '{gid}'; fix: use one of {', '.join(group_ids)}")
+            lineup[gid] = spec
+        else:
+            default = part
+    return default, lineup
+
+
 def _make_agents(ctx: NegotiationContext, config: RunConfig) -> dict[str, Any]:
     from agents.registry import make_mediator, make_stakeholder  # registry lookup only
 
@@ -60,24 +76,31 @@ def _make_agents(ctx: NegotiationContext, config: RunConfig) -> dict[str, Any]:
     return agents
 
 
-def play(env: NegotiationEnv, agents: dict[str, Any], seed: int) -> Outcome:
-    """Drive the AEC env to its end with the given agents (seeded per agent)."""
+def play(env: NegotiationEnv, agents: dict[str, Any], seed: int,
+         progress: Callable[[int, int], None] | None = None) -> Outcome:
+    """Drive the AEC env to its end with the given agents (seeded per agent).
+
+    progress(round, max_rounds), when given, is called as each new round starts."""
     seq = np.random.SeedSequence(seed)
     children = seq.spawn(len(env.possible_agents) + 1)
     env.reset(seed=int(children[0].generate_state(1)[0]))
     for name, child in zip(env.possible_agents, children[1:]):
         agents[name].reset(env.ctx, np.random.default_rng(child))
+    seen = -1
     for name in env.agent_iter():
         if env.terminations[name] or env.truncations[name]:
             env.step(None)
             continue
+        if progress is not None and env.state_.round != seen:
+            seen = env.state_.round
+            progress(seen, env.ctx.max_rounds)
         env.step(agents[name].act(env.state_))
     assert env.outcome is not None
     return env.outcome
 
 
-def run_negotiation(scenario: Scenario | NegotiationContext,
-                    config: RunConfig = RunConfig()) -> RunResult:
+def run_negotiation(scenario: Scenario | NegotiationContext, config: RunConfig = RunConfig(),
+                    progress: Callable[[int, int], None] | None = None) -> RunResult:
     """Run one negotiation and evaluate its outcome beside the base designs."""
     started = time.perf_counter()
     ctx = scenario if isinstance(scenario, NegotiationContext) else \
@@ -85,7 +108,7 @@ def run_negotiation(scenario: Scenario | NegotiationContext,
     seed = ctx.protocol.seed if config.seed is None else int(config.seed)
     agents = _make_agents(ctx, config)
     env = NegotiationEnv(ctx)
-    outcome = play(env, agents, seed)
+    outcome = play(env, agents, seed, progress)
     designs = {"negotiated": outcome.package, **ctx.base_packages}
     kinds = {"negotiated": "negotiated"}
     reports = evaluate_designs(ctx, designs, kinds)

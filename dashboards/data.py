@@ -1,0 +1,160 @@
+"""Data for the dashboard, free of any UI: run and sweep folders, transcripts, the proposal lab.
+
+Everything here is plain Python/pandas so it can be tested without Streamlit; the app
+wraps these functions in its caches.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.context import NegotiationContext, make_context
+from sim.records import read_summary, read_transcript
+from sim.scenario import Scenario, ScenarioError, load_scenario, loads_scenario
+
+METRICS = ("total", "worst_group", "p20", "gini")
+HIGHER_IS_BETTER = {"total": True, "worst_group": True, "p20": True, "gini": False}
+MAX_UPLOAD_BYTES = 1_000_000
+RUN_COLUMNS = ["run", "scenario", "created", "seed", "mediator", "agents", "agreement", "rounds",
+               *METRICS]
+
+
+def _agents_text(agents) -> str:
+    if isinstance(agents, dict):
+        specs = {v for k, v in agents.items() if k != "mediator"}
+        return ", ".join(sorted(specs))
+    return str(agents)
+
+
+def list_runs(root: Path) -> pd.DataFrame:
+    """One row per run folder (a folder holding summary.json) under root, newest first."""
+    rows = []
+    for summary in sorted(Path(root).rglob("summary.json")) if Path(root).is_dir() else []:
+        try:
+            s = json.loads(summary.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        m = s.get("metrics", {})
+        rows.append({"run": str(summary.parent.relative_to(root)), "scenario": s.get("scenario"),
+                     "created": s.get("created", ""), "seed": s.get("seed"),
+                     "mediator": s.get("mediator"), "agents": _agents_text(s.get("agents")),
+                     "agreement": bool(s.get("agreement")), "rounds": s.get("rounds"),
+                     **{k: m.get(k) for k in METRICS}})
+    frame = pd.DataFrame(rows, columns=RUN_COLUMNS)
+    return frame.sort_values(["created", "run"], ascending=[False, True]).reset_index(drop=True)
+
+
+def list_sweeps(root: Path) -> list[str]:
+    """Sweep folders (holding results.parquet and sweep.json) under root."""
+    if not Path(root).is_dir():
+        return []
+    return sorted(str(p.parent.relative_to(root)) for p in Path(root).rglob("results.parquet")
+                  if (p.parent / "sweep.json").is_file())
+
+
+@dataclass
+class RunView:
+    """A run folder loaded for display."""
+
+    folder: Path
+    summary: dict
+    transcript: list[dict]
+    scenario: Scenario
+    extras: dict[str, pd.DataFrame]          # attribution_*.csv, periods.csv when present
+
+    @property
+    def group_ids(self) -> list[str]:
+        return [g.id for g in self.scenario.groups]
+
+
+def load_run(folder: Path) -> RunView:
+    """Summary, transcript, scenario copy and optional extra tables of a run folder."""
+    folder = Path(folder)
+    extras = {p.stem: pd.read_csv(p) for p in sorted(folder.glob("attribution_*.csv"))}
+    if (folder / "periods.csv").is_file():
+        extras["periods"] = pd.read_csv(folder / "periods.csv")
+    return RunView(folder, read_summary(folder), read_transcript(folder),
+                   load_scenario(folder / "scenario.yaml"), extras)
+
+
+def transcript_frame(transcript: list[dict]) -> pd.DataFrame:
+    """The transcript as a table (one row per entry), fallbacks flagged."""
+    frame = pd.DataFrame(transcript)
+    if frame.empty:
+        return frame
+    meta = frame["meta"] if "meta" in frame else pd.Series([None] * len(frame))
+    frame["fallback"] = [bool(isinstance(m, dict) and m.get("fallback")) or k == "fallback"
+                         for m, k in zip(meta, frame["kind"])]
+    return frame
+
+
+def round_series(view: RunView) -> pd.DataFrame:
+    """Per round and group: utility of the draft and the stated reservation level."""
+    rows = [{"round": e["round"], "group": e["agent"], "utility": e.get("utility"),
+             "reservation": e.get("reservation")}
+            for e in view.transcript if e.get("role") == "stakeholder" and e.get("round", 0) > 0]
+    return pd.DataFrame(rows, columns=["round", "group", "utility", "reservation"])
+
+
+def draft_costs(view: RunView) -> pd.DataFrame:
+    """Cost of each round's draft against the budget."""
+    rows = [{"round": e["round"], "cost": e.get("cost"), "items": len(e.get("package") or [])}
+            for e in view.transcript if e.get("kind") == "draft"]
+    return pd.DataFrame(rows, columns=["round", "cost", "items"])
+
+
+def design_table(summary: dict, group_ids: list[str]) -> pd.DataFrame:
+    """Per-group utilities of the negotiated package and of every base design."""
+    cols = {"negotiated": summary.get("per_group", {})}
+    cols.update({name: b.get("per_group", {}) for name, b in summary.get("baselines", {}).items()})
+    return pd.DataFrame({name: [pg.get(g) for g in group_ids] for name, pg in cols.items()},
+                        index=group_ids)
+
+
+def metrics_table(summary: dict) -> pd.DataFrame:
+    """The four metrics of the negotiated package and every base design, best marked."""
+    designs = {"negotiated": summary.get("metrics", {})}
+    designs.update({n: b.get("metrics", {}) for n, b in summary.get("baselines", {}).items()})
+    frame = pd.DataFrame({n: [m.get(k) for k in METRICS] for n, m in designs.items()}, index=METRICS)
+    return frame
+
+
+def best_marks(frame: pd.DataFrame) -> pd.DataFrame:
+    """The metrics table as text with the better value per metric marked with a check."""
+    out = frame.astype(object).copy()
+    for metric in frame.index:
+        row = pd.to_numeric(frame.loc[metric], errors="coerce")
+        if row.notna().any():
+            best = row.max() if HIGHER_IS_BETTER[metric] else row.min()
+            for col in frame.columns:
+                v = row[col]
+                out.loc[metric, col] = "n/a" if pd.isna(v) else f"{v:.3f}" + (" ✓" if abs(v - best) < 1e-9 else "")
+    return out
+
+
+def parse_upload(name: str, data: bytes) -> Scenario:
+    """Validate an uploaded scenario file (size-limited, safe YAML); raises ScenarioError."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ScenarioError(name, "(file)", f"file is larger than {MAX_UPLOAD_BYTES:,} bytes",
+                            "upload a smaller scenario")
+    return loads_scenario(data, name)
+
+
+def context_for(scenario: Scenario) -> NegotiationContext:
+    return make_context(scenario)
+
+
+def package_of(ctx: NegotiationContext, ids: list[str]) -> np.ndarray:
+    return ctx.rubric.package(list(ids))
+
+
+def frontier_frame(ctx: NegotiationContext) -> pd.DataFrame:
+    """The (total, worst_group) Pareto frontier of the scenario."""
+    points = ctx.search.pareto_frontier()
+    return pd.DataFrame({"total": [p.total for p in points], "worst_group": [p.worst_group for p in points],
+                         "package": [", ".join(ctx.rubric.ids(p.package)) for p in points]})

@@ -1,0 +1,160 @@
+"""Dashboard pages: the planners' Proposal lab, Attribution and Repeated (budget cycles)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import charts, data
+from dashboards.pages import _runs, context, current_run
+from sim.scenario import load_scenario, scenario_to_yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
+
+
+def _lab_scenario(root: Path):
+    """The open run's scenario, or a shipped scenario picked here."""
+    run = st.session_state.get("run")
+    options = (["open run: " + run] if run and (root / run / "scenario.yaml").is_file() else [])
+    options += [p.name for p in SHIPPED]
+    if not options:
+        st.info("No scenario: pick a run on the Runs page.")
+        return None, None
+    choice = st.selectbox("Scenario", options, key="lab_source")
+    if choice.startswith("open run: "):
+        view = current_run(root)
+        return view.scenario, view.summary
+    return load_scenario(ROOT / "scenarios" / choice), None
+
+
+def _set_ticks(scenario, ids: list[str]) -> None:
+    for item in scenario.items:
+        st.session_state[f"lab_{item.id}"] = item.id in ids
+
+
+def _starting_points(scenario, summary) -> None:
+    starts = {"nothing": []}
+    if summary:
+        starts["negotiated package"] = summary.get("package", [])
+    starts.update({f"base: {n}": ids for n, ids in scenario.base_designs.items()})
+    cols = st.columns(len(starts))
+    for col, (label, ids) in zip(cols, starts.items()):
+        col.button(f"Load {label}", key=f"lab_load_{label}", on_click=_set_ticks, args=(scenario, ids))
+
+
+def lab_page(root: Path) -> None:
+    st.header("Proposal lab")
+    st.caption("Tick items to build a proposal; everything below updates at once.")
+    scenario, summary = _lab_scenario(root)
+    if scenario is None:
+        return
+    ctx = context(scenario_to_yaml(scenario))
+    _starting_points(scenario, summary)
+    ticked = _checkboxes(scenario)
+    x = data.package_of(ctx, ticked)
+    _budget_bar(ctx, x, scenario.currency)
+    from sim.evaluate import evaluate_package
+    from sim.report import evaluation_dict
+
+    report = evaluation_dict(evaluate_package(ctx, x), ctx)
+    st.session_state["lab_report"] = report          # what the page shows, for tests
+    _show_report(report, ctx, summary)
+    _run_button(root, scenario, ticked)
+
+
+def _checkboxes(scenario) -> list[str]:
+    cols = st.columns(3)
+    ticked = []
+    for i, item in enumerate(scenario.items):
+        label = f"{item.cost:,.0f} · {item.label or item.id}"
+        if cols[i % 3].checkbox(label, key=f"lab_{item.id}", help=f"id: {item.id}"):
+            ticked.append(item.id)
+    return ticked
+
+
+def _budget_bar(ctx, x, currency: str) -> None:
+    rub = ctx.rubric
+    cost = rub.cost(x)
+    st.progress(min(1.0, cost / rub.budget), text=f"cost {cost:,.0f} of {rub.budget:,.0f} {currency}")
+    for reason in rub.why_infeasible(x):
+        st.error(f"Infeasible: {reason}")
+
+
+def _show_report(report: dict, ctx, summary: dict | None) -> None:
+    m = report["metrics"]
+    cols = st.columns(4)
+    for col, key in zip(cols, data.METRICS):
+        value = m.get(key)
+        col.metric(key, "n/a" if value is None else f"{value:.3f}")
+    designs = {"proposal": report["per_group"]}
+    if summary:
+        designs["negotiated"] = summary.get("per_group", {})
+    designs.update({n: d["per_group"] for n, d in report["designs"].items() if d["kind"] == "base"})
+    st.dataframe(pd.DataFrame(designs), width="stretch")
+    for gid, broken in report["red_lines_broken"].items():
+        st.warning(f"Red line broken for {gid}: {'; '.join(broken)}")
+    if report["dominated_by"]:
+        st.warning("Pareto-dominated by: " + ", ".join(report["dominated_by"]["package"]))
+    elif m.get("pareto_optimal"):
+        st.success("Pareto optimal: no feasible package is at least as good for every group.")
+    change = report.get("best_single_change")
+    if change:
+        st.info(f"Cheapest single change raising the worst group: {change['op']} {change['item']} "
+                f"(cost change {change['cost_change']:,.0f}, worst group +{change['worst_group_gain']:.3f})")
+
+
+def _run_button(root: Path, scenario, ticked: list[str]) -> None:
+    if not st.button("Run a negotiation from this proposal", key="lab_run", disabled=not ticked):
+        return
+    from sim.records import write_run
+    from sim.runner import RunConfig, run_negotiation
+
+    bar = st.progress(0.0, text="negotiating...")
+    config = RunConfig(mediator_options={"opening": tuple(ticked)})
+
+    def step(round_: int, max_rounds: int) -> None:
+        bar.progress(min(1.0, round_ / max(1, max_rounds)), text=f"round {round_} of at most {max_rounds}")
+    result = run_negotiation(context(scenario_to_yaml(scenario)), config, progress=step)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-%f")
+    folder = root / f"lab-{scenario.name}-{stamp}"
+    summary = write_run(result, folder)
+    bar.progress(1.0, text="done")
+    st.session_state["run"] = str(folder.relative_to(root))
+    _runs.clear()                                   # the Runs page lists the new run at once
+    st.success(f"{'Agreement' if summary['agreement'] else 'No agreement'} after {summary['rounds']} "
+               f"rounds: {', '.join(summary['package'])}. Saved as `{folder}` (now the open run).")
+
+
+# ------------------------------------------------------------------------------ extras
+def attribution_page(root: Path) -> None:
+    st.header("Attribution")
+    view = current_run(root)
+    if view is None:
+        return
+    tables = {k: v for k, v in view.extras.items() if k.startswith("attribution_")}
+    if not tables:
+        st.info(f"No attribution for this run yet: `negsim explain {view.folder} --by items` "
+                f"(or stakeholders, criteria) writes attribution_*.csv here.")
+        return
+    for name, frame in tables.items():
+        st.plotly_chart(charts.attribution_chart(frame, name.replace("_", " by ", 1)),
+                        width="stretch")
+        st.dataframe(frame, hide_index=True, width="stretch")
+
+
+def repeated_page(root: Path) -> None:
+    st.header("Repeated budget cycles")
+    view = current_run(root)
+    if view is None:
+        return
+    frame = view.extras.get("periods")
+    if frame is None:
+        st.info(f"No budget cycles in this run folder: `negsim repeated SCENARIO --periods 10 --out DIR` "
+                f"writes periods.csv.")
+        return
+    st.plotly_chart(charts.periods_chart(frame), width="stretch")
+    st.dataframe(frame, hide_index=True, width="stretch")
