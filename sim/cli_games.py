@@ -146,6 +146,10 @@ def repeated(scenario: Path = typer.Argument(..., help="scenario YAML file"),
     result = run_repeated(s, config)
     summary = result.summary()
     if out is not None:
+        if result.last_run is not None:       # a run folder the dashboard can open (last period)
+            from sim.records import write_run
+
+            write_run(result.last_run, out, scenario_path=str(scenario))
         _write(out, {"periods.csv": result.periods_frame().to_csv(index=False),
                      "repeated.json": json.dumps(summary, indent=2) + "\n"})
     if as_json:

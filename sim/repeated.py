@@ -63,6 +63,7 @@ class RepeatedResult:
     p20s: list[float]
     vetoes: int
     seconds: float
+    last_run: RunResult | None = None     # the last period negotiated (its run files go beside periods.csv)
 
     def periods_frame(self):
         """periods.csv: period, budget, agreement, package, cost, metrics, cumulative, u_<group>."""
@@ -175,7 +176,7 @@ def run_repeated(scenario: Scenario, config: RepeatedConfig = RepeatedConfig()) 
     seeds = np.random.SeedSequence(seed).generate_state(config.periods)
     memory = PeriodMemory(0, (0.0,) * G, (0.0,) * G)
     funded: set[str] = set()
-    rows, utils, p20s = [], [], []
+    rows, utils, p20s, last = [], [], [], None
     for t in range(config.periods):
         budget = scenario.budget * (1.0 + config.options.growth) ** t
         period = period_scenario(scenario, t, funded, config.options)
@@ -188,12 +189,13 @@ def run_repeated(scenario: Scenario, config: RepeatedConfig = RepeatedConfig()) 
         funded |= set(ids)
         utils.append(u)
         if result is not None:
+            last = result
             p20s.append(result.designs["negotiated"].metrics.p20)
         rows.append(_period_row(t, budget, result, u, np.sum(utils, axis=0), gids))
         memory = _next_memory(memory, u, bool(result and result.outcome.agreement),
                               bool(result and veto_blocked(result)))
     return RepeatedResult(scenario, config, gids, rows, np.array(utils).reshape(-1, G), p20s,
-                          memory.vetoes, time.perf_counter() - started)
+                          memory.vetoes, time.perf_counter() - started, last)
 
 
 def _agent_options(agents: str, memory: PeriodMemory) -> dict:

@@ -114,6 +114,10 @@ def test_cli_repeated_writes_periods_csv(tmp_path):
     assert list(rows[0]) == PERIOD_COLUMNS + [f"u_{g}" for g in ("wheel", "green", "fun")]
     assert len(rows) == 3 and float(rows[-1]["cum_total"]) == pytest.approx(summary["cumulative"]["total"])
     assert json.loads((out / "repeated.json").read_text())["options"]["maintenance"] == 0.5
+    from dashboards.data import load_run      # the dashboard opens the folder (last period's run)
+
+    view = load_run(out)
+    assert len(view.extras["periods"]) == 3 and view.summary["scenario"] == "tiny"
 
 
 def test_cli_repeated_user_errors(tmp_path):
