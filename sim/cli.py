@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "sim.cli_dashboard",
     "sim.cli_pabulib",
     "sim.cli_explain",
+    "sim.cli_games",
 ]
 
 
