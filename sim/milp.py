@@ -8,13 +8,38 @@ expressions lexicographically by fixing each optimum before the next stage.
 from __future__ import annotations
 
 import math
+import os
+import sys
+from contextlib import contextmanager
+from typing import Iterator
 
 import numpy as np
+
 from sim.rubric import Rubric
 
 FIX_TOL = 1e-9                 # relative slack when fixing an earlier stage's optimum
 MILP_OPTIONS = {"mip_rel_gap": 1e-9, "time_limit": 120.0, "presolve": True}
 Expr = tuple[np.ndarray, dict[int, float]]   # linear expression: x coefficients, extra columns
+
+
+@contextmanager
+def quiet_stdout() -> Iterator[None]:
+    """Silence file descriptor 1 while HiGHS runs: it prints some debug lines straight there,
+    which would corrupt `--json` output."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):      # captured or replaced stdout
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), fd)
+            yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
 
 
 class InfeasibleMILP(RuntimeError):
@@ -79,9 +104,10 @@ class PackageMILP:
                 A[i, j] = v
         lb, ub = zip(*[(r[2], r[3]) for r in self.rows])
         from scipy.optimize import Bounds, LinearConstraint, milp   # ~1 s import: only when solving
-        res = milp(c, integrality=np.r_[np.ones(K), np.zeros(n - K)],
-                   bounds=Bounds(self.lo, self.hi), constraints=LinearConstraint(A, lb, ub),
-                   options=MILP_OPTIONS)
+        with quiet_stdout():
+            res = milp(c, integrality=np.r_[np.ones(K), np.zeros(n - K)],
+                       bounds=Bounds(self.lo, self.hi), constraints=LinearConstraint(A, lb, ub),
+                       options=MILP_OPTIONS)
         self.statuses.append(int(res.status))
         if res.x is None:
             error = InfeasibleMILP if res.status == 2 else RuntimeError
