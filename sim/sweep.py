@@ -100,6 +100,12 @@ class Plan:
                           sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
+    @property
+    def scenario_key(self) -> str:
+        """Identifies the base scenario's content: workers key their context caches on it."""
+        blob = json.dumps(self.scenario_data, sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
 
 def _pydantic_error(source: str, err: ValidationError) -> SweepError:
     first = err.errors(include_url=False)[0]

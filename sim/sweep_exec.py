@@ -116,7 +116,8 @@ def execute(plan: Plan, out: Path, *, sweep_path: str = "", workers: int = 1, ba
     _prepare(plan, out, sweep_path)
     done = finished_ids(out)
     todo = {t.run_id for t in plan.tasks} - done
-    payloads = [(cid, plan.scenario_data, plan.source, tasks) for cid, tasks in chunks(plan, todo)]
+    key = plan.scenario_key
+    payloads = [(cid, key, plan.scenario_data, plan.source, tasks) for cid, tasks in chunks(plan, todo)]
     if backend == "dask":
         from sim.sweep_dask import dask_chunks
         stream = dask_chunks(payloads, workers, scheduler)

@@ -1,13 +1,16 @@
 """Run one chunk of a sweep in any process: rows of results, failures recorded, never raised.
 
-Each worker process keeps a small cache of negotiation contexts keyed by scenario variant
-and run settings, so search tables and agent memos are built once per variant, not per run.
+Each worker process keeps a small cache of negotiation contexts keyed by the base scenario's
+content hash, the variant's overrides and the run settings, so search tables and agent memos
+are built once per variant, not per run, and a long-lived worker (serial runs in one process,
+a shared Dask cluster) never reuses a context from another scenario of the same name.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import threading
 import time
 import traceback
 from collections import OrderedDict
@@ -20,20 +23,22 @@ METRICS = ("total", "total_weighted", "worst_group", "p20", "gini", "nash_welfar
 MAX_CONTEXTS = 32
 
 _CONTEXTS: "OrderedDict[str, Any]" = OrderedDict()
+_CONTEXTS_LOCK = threading.Lock()      # Dask workers may run chunks in threads of one process
 
 
-def _context(base: dict, source: str, task: RunTask):
+def _context(scenario_key: str, base: dict, source: str, task: RunTask):
     from sim.context import make_context
 
-    key = json.dumps([base.get("name"), task.overrides, task.mediator, task.max_rounds], default=str)
-    ctx = _CONTEXTS.get(key)
-    if ctx is None:
-        scenario = scenario_variant(base, task.overrides, source)
-        ctx = make_context(scenario, max_rounds=task.max_rounds, mediator=task.mediator)
-        _CONTEXTS[key] = ctx
-        while len(_CONTEXTS) > MAX_CONTEXTS:
-            _CONTEXTS.popitem(last=False)
-    _CONTEXTS.move_to_end(key)
+    key = json.dumps([scenario_key, task.overrides, task.mediator, task.max_rounds], default=str)
+    with _CONTEXTS_LOCK:
+        ctx = _CONTEXTS.get(key)
+        if ctx is None:
+            scenario = scenario_variant(base, task.overrides, source)
+            ctx = make_context(scenario, max_rounds=task.max_rounds, mediator=task.mediator)
+            _CONTEXTS[key] = ctx
+            while len(_CONTEXTS) > MAX_CONTEXTS:
+                _CONTEXTS.popitem(last=False)
+        _CONTEXTS.move_to_end(key)
     return ctx
 
 
@@ -100,16 +105,16 @@ def parse_lineup(text: str, group_ids: list[str]) -> tuple[str, dict[str, str]]:
     return default, lineup
 
 
-def run_chunk(payload: tuple[int, dict, str, tuple[RunTask, ...]]) -> tuple[int, list[dict]]:
+def run_chunk(payload: tuple[int, str, dict, str, tuple[RunTask, ...]]) -> tuple[int, list[dict]]:
     """Run every task of a chunk; a failing run becomes a row with its error."""
     from sim.runner import RunConfig, run_negotiation
 
-    chunk_id, base, source, tasks = payload
+    chunk_id, scenario_key, base, source, tasks = payload
     rows = []
     for task in tasks:
         started = time.perf_counter()
         try:
-            ctx = _context(base, source, task)
+            ctx = _context(scenario_key, base, source, task)
             default, lineup = parse_lineup(task.agents or "heuristic", ctx.rubric.group_ids)
             config = RunConfig(seed=task.seed, agents=default, lineup=lineup)
             row = result_row(task, run_negotiation(ctx, config))

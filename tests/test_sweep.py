@@ -32,16 +32,19 @@ def write_sweep(folder: Path, scenario: Path, body: str) -> Path:
     return path
 
 
-@pytest.fixture
-def small(tmp_path) -> Path:
-    return write_sweep(tmp_path, TINY, """seed: 5
+SMALL = """seed: 5
 seeds: 4
 chunk_size: 3
 axes:
   - {name: budget, values: [90, 120]}
   - {name: mediator, values: [negotiated, maximin]}
   - {name: wheel_a, path: groups.wheel.weights.a, values: [3, 1]}
-""")
+"""
+
+
+@pytest.fixture
+def small(tmp_path) -> Path:
+    return write_sweep(tmp_path, TINY, SMALL)
 
 
 def results(folder: Path) -> pd.DataFrame:
@@ -165,3 +168,48 @@ def test_report_aggregates_per_axis_combination():
     assert table.loc[1, "total_mean"] == 2.0 and table.loc[1, "agreement_rate"] == 0.5
     assert table.loc[2, "failures"] == 1 and table.loc[2, "runs"] == 2
     assert table.loc[1, "total_lo"] >= 1.0 and table.loc[1, "total_hi"] <= 3.0
+
+
+def _edited_tiny(folder: Path) -> Path:
+    """tiny.yaml under the same scenario name, with the wheelchair group's weights changed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = TINY.read_text().replace("weights: {a: 3, b: 1, c: 0}", "weights: {a: 1, b: 3, c: 2}")
+    assert text != TINY.read_text()
+    (folder / "tiny.yaml").write_text(text)
+    return folder / "tiny.yaml"
+
+
+def test_workers_never_reuse_a_context_of_another_scenario_with_the_same_name(tmp_path):
+    body = "seed: 2\nseeds: 3\naxes:\n  - {name: mediator, values: [negotiated, maximin]}\n"
+    (tmp_path / "a").mkdir()
+    first = write_sweep(tmp_path / "a", TINY, body)
+    second = write_sweep(tmp_path / "b", _edited_tiny(tmp_path / "b"), body)
+    for sweep, out in ((first, "a_out"), (second, "b_out")):   # one process: a warm context cache
+        execute(build_plan(load_sweep(sweep), sweep), tmp_path / out)
+    a, b = results(tmp_path / "a_out"), results(tmp_path / "b_out")
+    assert (a["scenario"] == "tiny").all() and (b["scenario"] == "tiny").all()
+    assert not np.allclose(a["u_wheel"], b["u_wheel"]), "the edited weights must change wheel's utility"
+    from sim.runner import RunConfig, run_negotiation
+    from sim.scenario import load_scenario
+    edited = load_scenario(tmp_path / "b" / "tiny.yaml")
+    for row in b.itertuples():
+        bare = run_negotiation(edited, RunConfig(seed=row.seed, mediator=row.mediator))
+        assert row.total == pytest.approx(bare.designs["negotiated"].metrics.total)
+
+
+def test_dask_on_a_scheduler_address_matches_serial(small, tmp_path):
+    from dask.distributed import LocalCluster
+
+    execute(build_plan(load_sweep(small), small), tmp_path / "serial")
+    edited = write_sweep(tmp_path / "e", _edited_tiny(tmp_path / "e"), SMALL)   # same variants
+    execute(build_plan(load_sweep(edited), edited), tmp_path / "e_serial")
+    # threads in this process: the workers share this process's context cache
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                      dashboard_address=None) as cluster:
+        for sweep, out in ((small, "dask"), (edited, "e_dask")):
+            res = CliRunner().invoke(app, ["sweep", str(sweep), "--out", str(tmp_path / out), "--quiet",
+                                           "--backend", "dask", "--scheduler", cluster.scheduler_address])
+            assert res.exit_code == 0, res.output
+    pd.testing.assert_frame_equal(results(tmp_path / "serial"), results(tmp_path / "dask"))
+    pd.testing.assert_frame_equal(results(tmp_path / "e_serial"), results(tmp_path / "e_dask"))
+    assert not np.allclose(results(tmp_path / "serial")["u_wheel"], results(tmp_path / "e_dask")["u_wheel"])
