@@ -23,11 +23,6 @@ def sweep(sweep_file: Path = typer.Argument(..., help="sweep YAML file"),
 
     if backend not in BACKENDS:
         fail(f"--backend: unknown backend '{backend}'; fix: use one of {', '.join(BACKENDS)}")
-    if backend == "dask":
-        try:
-            import dask.distributed  # noqa: F401
-        except ImportError:
-            fail("--backend dask: dask.distributed is not installed; fix: pip install 'negsim[dask]'")
     try:
         plan = build_plan(load_sweep(sweep_file), sweep_file)
     except (SweepError, ScenarioError) as err:
@@ -53,13 +48,19 @@ def _run_with_progress(plan, out, sweep_path, workers, backend, scheduler, quiet
                        scheduler=scheduler)
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("failures {task.fields[failures]}"), TimeRemainingColumn()]
-    with Progress(*columns, transient=False) as progress:
-        task = progress.add_task(plan.spec.name, total=len(plan.tasks), failures=0)
+    progress = Progress(*columns, transient=False)
+    task = progress.add_task(plan.spec.name, total=len(plan.tasks), failures=0)
 
-        def update(done: int, total: int, failures: int) -> None:
-            progress.update(task, completed=done, failures=failures)
+    def update(done: int, total: int, failures: int) -> None:
+        if not progress.live.is_started:              # shown from the first finished chunk on,
+            progress.start()                          # so a refused backend prints only its error
+        progress.update(task, completed=done, failures=failures)
+    try:
         return execute(plan, out, sweep_path=sweep_path, workers=workers, backend=backend,
                        scheduler=scheduler, on_chunk=update)
+    finally:
+        if progress.live.is_started:
+            progress.stop()
 
 
 def report(folder: Path = typer.Argument(..., help="a sweep's --out folder"),

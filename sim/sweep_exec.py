@@ -113,26 +113,39 @@ def execute(plan: Plan, out: Path, *, sweep_path: str = "", workers: int = 1, ba
     if backend not in BACKENDS:
         raise SweepError("--backend", "backend", f"unknown backend '{backend}'", "use local or dask")
     started = time.perf_counter()
-    _prepare(plan, out, sweep_path)
-    done = finished_ids(out)
-    todo = {t.run_id for t in plan.tasks} - done
-    key = plan.scenario_key
-    payloads = [(cid, key, plan.scenario_data, plan.source, tasks) for cid, tasks in chunks(plan, todo)]
+    dask = None
     if backend == "dask":
-        from sim.sweep_dask import dask_chunks
-        stream = dask_chunks(payloads, workers, scheduler)
-    else:
-        stream = _local(payloads, workers)
-    finished, failures, last = len(done), 0, time.perf_counter()
-    for chunk_id, rows in stream:
-        _write_part(out, chunk_id, rows)
-        finished += len(rows)
-        failures += sum(1 for r in rows if r.get("error"))
-        if on_chunk:
-            on_chunk(finished, len(plan.tasks), failures)
-        if time.perf_counter() - last > SNAPSHOT_EVERY:
-            consolidate(out)
-            last = time.perf_counter()
-    results = consolidate(out)
+        from sim.sweep_dask import DaskBackend
+        dask = DaskBackend(workers, scheduler)        # connect before touching the folder
+    try:
+        _prepare(plan, out, sweep_path)
+        done = finished_ids(out)
+        todo = {t.run_id for t in plan.tasks} - done
+        key = plan.scenario_key
+        payloads = [(cid, key, plan.scenario_data, plan.source, tasks) for cid, tasks in chunks(plan, todo)]
+        stream = dask.run(payloads) if dask is not None else _local(payloads, workers)
+        failures = _store(stream, out, len(done), len(plan.tasks), on_chunk)
+    finally:
+        if dask is not None:
+            dask.close()
     return SweepOutcome(len(plan.tasks), len(done), len(todo), failures,
-                        time.perf_counter() - started, results)
+                        time.perf_counter() - started, out / "results.parquet")
+
+
+def _store(stream, out: Path, finished: int, total: int,
+           on_chunk: Callable[[int, int, int], None] | None) -> int:
+    """Write each finished chunk as a part; keep results.parquet current, even when interrupted."""
+    failures, last = 0, time.perf_counter()
+    try:
+        for chunk_id, rows in stream:
+            _write_part(out, chunk_id, rows)
+            finished += len(rows)
+            failures += sum(1 for r in rows if r.get("error"))
+            if on_chunk:
+                on_chunk(finished, total, failures)
+            if time.perf_counter() - last > SNAPSHOT_EVERY:
+                consolidate(out)
+                last = time.perf_counter()
+    finally:                                          # Ctrl-C or a crashed worker: keep what finished
+        consolidate(out)
+    return failures

@@ -213,3 +213,34 @@ def test_dask_on_a_scheduler_address_matches_serial(small, tmp_path):
     pd.testing.assert_frame_equal(results(tmp_path / "serial"), results(tmp_path / "dask"))
     pd.testing.assert_frame_equal(results(tmp_path / "e_serial"), results(tmp_path / "e_dask"))
     assert not np.allclose(results(tmp_path / "serial")["u_wheel"], results(tmp_path / "e_dask")["u_wheel"])
+
+
+def test_an_unreachable_scheduler_is_a_one_line_error_and_no_folder(small, tmp_path):
+    out = tmp_path / "never"
+    res = CliRunner().invoke(app, ["sweep", str(small), "--out", str(out), "--quiet",
+                                   "--backend", "dask", "--scheduler", "tcp://127.0.0.1:1"])
+    assert res.exit_code == 2, res.output
+    line = res.output.strip()
+    assert "\n" not in line and "tcp://127.0.0.1:1" in line and "fix:" in line
+    assert not out.exists()
+
+
+def test_an_interrupted_sweep_leaves_results_parquet_with_every_finished_chunk(small, tmp_path, monkeypatch):
+    import sim.sweep_exec as sweep_exec
+    from sim.sweep_run import run_chunk
+
+    def two_chunks_then_ctrl_c(payloads, workers):
+        yield run_chunk(payloads[0])
+        yield run_chunk(payloads[1])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sweep_exec, "_local", two_chunks_then_ctrl_c)
+    plan = build_plan(load_sweep(small), small)
+    with pytest.raises(KeyboardInterrupt):
+        execute(plan, tmp_path / "o")
+    assert results(tmp_path / "o")["run_id"].tolist() == list(range(6))      # chunk_size 3
+    monkeypatch.undo()
+    outcome = execute(plan, tmp_path / "o")
+    assert (outcome.skipped, outcome.executed) == (6, 26)
+    execute(plan, tmp_path / "fresh")
+    pd.testing.assert_frame_equal(results(tmp_path / "o"), results(tmp_path / "fresh"))
