@@ -76,9 +76,11 @@ def result_row(task: RunTask, result) -> dict:
     row["beats_base_worst_group"] = bool(base is not None and neg.worst_group > base.worst_group + 1e-9)
     for gid, u in zip(rub.group_ids, rub.utilities(result.outcome.package)):
         row[f"u_{gid}"] = float(u)
-    llm = (result.usage or {}).get("llm") or {}
-    for key in ("calls", "prompt_tokens", "completion_tokens", "fallbacks"):
-        row[f"llm_{key}"] = int(llm.get(key, 0) or 0) if isinstance(llm, dict) else 0
+    usage = result.usage or {}
+    llm = usage.get("llm") if isinstance(usage.get("llm"), dict) else {}
+    for key in ("calls", "prompt_tokens", "completion_tokens"):
+        row[f"llm_{key}"] = int(llm.get(key, 0) or 0)
+    row["llm_fallbacks"] = int(usage.get("fallbacks", llm.get("fallbacks", 0)) or 0)  # as summary.json
     row["error"] = ""
     return row
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from scipy import stats
 from typer.testing import CliRunner
 
@@ -244,3 +245,52 @@ def test_an_interrupted_sweep_leaves_results_parquet_with_every_finished_chunk(s
     assert (outcome.skipped, outcome.executed) == (6, 26)
     execute(plan, tmp_path / "fresh")
     pd.testing.assert_frame_equal(results(tmp_path / "o"), results(tmp_path / "fresh"))
+
+
+def test_every_row_equals_a_bare_run_of_its_scenario_variant(tmp_path):
+    """Dotted paths, acceptance rules, lineups and mediators reach the run they describe."""
+    sweep = write_sweep(tmp_path, TINY, """seed: 11
+seeds: 2
+axes:
+  - {name: acceptance, path: protocol.acceptance, values: [unanimous, majority, {quorum: 2}]}
+  - {name: green_c, path: groups.green.weights.c, values: [1, 4]}
+  - {name: bench_cost, path: items.bench.cost, values: [20, 35]}
+  - {name: agents, values: [heuristic, "heuristic,fun=heuristic:conceder"]}
+  - {name: mediator, values: [negotiated, nash]}
+""")
+    execute(build_plan(load_sweep(sweep), sweep), tmp_path / "o")
+    frame = results(tmp_path / "o")
+    assert len(frame) == 3 * 2 * 2 * 2 * 2 * 2 and (frame["error"] == "").all()
+    assert set(frame["acceptance"]) == {"unanimous", "majority", '{"quorum": 2}'}
+    from sim.runner import RunConfig, run_negotiation
+    from sim.scenario import parse_scenario
+
+    for row in frame.sample(16, random_state=np.random.default_rng(0)).itertuples():
+        data = yaml.safe_load(TINY.read_text())
+        data["protocol"]["acceptance"] = {"quorum": 2} if row.acceptance.startswith("{") else row.acceptance
+        next(g for g in data["groups"] if g["id"] == "green")["weights"]["c"] = row.green_c
+        next(i for i in data["items"] if i["id"] == "bench")["cost"] = row.bench_cost
+        lineup = {"fun": "heuristic:conceder"} if "," in row.agents else {}
+        bare = run_negotiation(parse_scenario(data), RunConfig(seed=row.seed, mediator=row.mediator,
+                                                               lineup=lineup))
+        neg = bare.designs["negotiated"]
+        assert (row.agreement, row.rounds) == (bare.outcome.agreement, bare.outcome.rounds)
+        assert row.package == ";".join(neg.package) and row.total == pytest.approx(neg.metrics.total)
+        assert row.u_green == pytest.approx(neg.per_group(["wheel", "green", "fun"])["green"])
+
+
+def test_llm_usage_reaches_the_row_as_in_summary_json():
+    from types import SimpleNamespace
+
+    from sim.runner import RunConfig, run_negotiation
+    from sim.scenario import load_scenario
+    from sim.sweep import RunTask
+    from sim.sweep_run import result_row
+
+    run = run_negotiation(load_scenario(TINY), RunConfig(seed=1))
+    task = RunTask(0, 0, 1, (), (), None, None, None)
+    assert result_row(task, run)["llm_calls"] == 0
+    usage = {"llm": {"calls": 7, "prompt_tokens": 900, "completion_tokens": 120}, "fallbacks": 2}
+    row = result_row(task, SimpleNamespace(**{**run.__dict__, "usage": usage}))
+    assert (row["llm_calls"], row["llm_prompt_tokens"], row["llm_completion_tokens"],
+            row["llm_fallbacks"]) == (7, 900, 120, 2)
