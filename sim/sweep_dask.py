@@ -41,8 +41,11 @@ class DaskBackend:
         from dask.distributed import as_completed
 
         futures = self.client.map(run_chunk, payloads, pure=False)
-        for future in as_completed(futures):
-            yield future.result()
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        finally:                                      # interrupted: cancel what has not run
+            self.client.cancel(futures)
 
     def close(self) -> None:
         self.client.close()

@@ -100,10 +100,13 @@ def _local(payloads: list, workers: int) -> Iterator[tuple[int, list[dict]]]:
             yield run_chunk(payload)
         return
     ctx = multiprocessing.get_context("spawn")        # no fork under the progress thread
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    try:
         futures = [pool.submit(run_chunk, p) for p in payloads]
         for fut in as_completed(futures):
             yield fut.result()
+    finally:                                          # interrupted: drop the chunks not yet started
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def execute(plan: Plan, out: Path, *, sweep_path: str = "", workers: int = 1, backend: str = "local",
@@ -147,5 +150,8 @@ def _store(stream, out: Path, finished: int, total: int,
                 consolidate(out)
                 last = time.perf_counter()
     finally:                                          # Ctrl-C or a crashed worker: keep what finished
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()                                   # stop the backend from starting more chunks
         consolidate(out)
     return failures
