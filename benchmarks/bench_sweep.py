@@ -81,8 +81,8 @@ def main() -> None:
         bare_wall, bare_cpu = bare_run(plan)
     speedup = wall[1] / wall[2]
     print(f"wall-clock speed-up on 2 workers: {speedup:.2f}x (parallel efficiency {speedup / 2:.0%})")
-    print(f"CPU work on 2 workers vs 1: {cpu[2] / cpu[1]:.2f}x, i.e. the speed-up on 2 idle cores "
-          f"would be at most {2 * cpu[1] / cpu[2]:.2f}x")
+    print(f"CPU work on 2 workers vs 1: {cpu[2] / cpu[1]:.2f}x (1.00 = the pool adds no work; on 2 "
+          f"idle cores the speed-up would then approach 2x)")
     print(f"bare run_negotiation, warm contexts: {n / bare_wall:.1f} runs/s ({bare_cpu:.1f} CPU s)")
     print(f"sweep overhead per run beyond run_negotiation (1 worker, incl. context builds and parquet "
           f"writes): {(cpu[1] - bare_cpu) / n * 1000:.2f} ms CPU, {(wall[1] - bare_wall) / n * 1000:.2f} ms wall")

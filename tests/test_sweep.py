@@ -294,3 +294,31 @@ def test_llm_usage_reaches_the_row_as_in_summary_json():
     row = result_row(task, SimpleNamespace(**{**run.__dict__, "usage": usage}))
     assert (row["llm_calls"], row["llm_prompt_tokens"], row["llm_completion_tokens"],
             row["llm_fallbacks"]) == (7, 900, 120, 2)
+
+
+def test_retry_failed_reruns_only_failed_runs_and_keeps_one_row_each(small, tmp_path, monkeypatch):
+    import sim.runner
+
+    plan = build_plan(load_sweep(small), small)
+    flaky_seed = plan.tasks[1].seed                 # fails in every axis combination (8 runs)
+    real = sim.runner.run_negotiation
+
+    def flaky(scenario, config):
+        if config.seed == flaky_seed:
+            raise TimeoutError("model endpoint timed out")
+        return real(scenario, config)
+
+    monkeypatch.setattr(sim.runner, "run_negotiation", flaky)
+    first = execute(plan, tmp_path / "o")
+    assert first.failures == 8
+    monkeypatch.undo()
+    again = execute(plan, tmp_path / "o")           # a plain resume keeps failed rows
+    assert (again.skipped, again.executed) == (32, 0)
+    assert results(tmp_path / "o")["error"].str.contains("TimeoutError").sum() == 8
+    retried = execute(plan, tmp_path / "o", retry_failed=True)
+    assert (retried.skipped, retried.executed, retried.failures) == (24, 8, 0)
+    execute(plan, tmp_path / "fresh")
+    pd.testing.assert_frame_equal(results(tmp_path / "o"), results(tmp_path / "fresh"))
+    res = CliRunner().invoke(app, ["sweep", str(small), "--out", str(tmp_path / "o"), "--quiet",
+                                   "--retry-failed"])
+    assert res.exit_code == 0 and "32 already done, 0 run now" in res.output, res.output
