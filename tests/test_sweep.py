@@ -129,6 +129,10 @@ axes:
     ("seeds: 0\n", "seeds"),
     ("axes:\n  - {name: b, values: [1]}\n  - {name: b, values: [2]}\n", "axes"),
     ("workers: 3\n", "workers"),
+    ("axes:\n  - {name: total, path: budget, values: [100]}\n", "axes.total"),
+    ("axes:\n  - {name: u_fun, path: groups.fun.weights.c, values: [2]}\n", "axes.u_fun"),
+    ("axes:\n  - {name: budget, path: items.bench.cost, values: [25]}\n", "axes.budget"),
+    ("axes:\n  - {name: seed, values: [1]}\n", "axes.seed"),
     ("axes: !!python/object/apply:os.system [echo pwned]\n", "(file)"),
 ])
 def test_bad_sweep_files_fail_in_one_line(tmp_path, body, field):
