@@ -57,10 +57,11 @@ def result_row(task: RunTask, result) -> dict:
     ctx, rub = result.ctx, result.ctx.rubric
     neg = result.designs["negotiated"].metrics
     row = base_row(task)
-    row.update({"scenario": ctx.scenario.name, "mediator": ctx.protocol.mediator,
-                "agents": task.agents or "heuristic", "agreement": bool(result.outcome.agreement),
-                "rounds": int(result.outcome.rounds), "budget": float(rub.budget),
-                "cost": float(rub.cost(result.outcome.package)),
+    for key, value in (("mediator", ctx.protocol.mediator), ("agents", task.agents or "heuristic"),
+                       ("budget", float(rub.budget))):
+        row.setdefault(key, value)                     # an axis of that name keeps its own values
+    row.update({"scenario": ctx.scenario.name, "agreement": bool(result.outcome.agreement),
+                "rounds": int(result.outcome.rounds), "cost": float(rub.cost(result.outcome.package)),
                 "package": ";".join(rub.ids(result.outcome.package))})
     for m in METRICS:
         value = getattr(neg, m)

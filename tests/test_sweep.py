@@ -376,3 +376,12 @@ def _fresh_small() -> pd.DataFrame:
             execute(build_plan(load_sweep(sweep), sweep), Path(tmp) / "o")
             _FRESH["small"] = results(Path(tmp) / "o")
     return _FRESH["small"]
+
+
+def test_dask_backend_without_dask_names_the_extra(small, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)     # import fails as if not installed
+    out = tmp_path / "never"
+    res = CliRunner().invoke(app, ["sweep", str(small), "--out", str(out), "--backend", "dask"])
+    assert res.exit_code == 2
+    assert "pip install 'negsim[dask]'" in res.output and "\n" not in res.output.strip()
+    assert not out.exists()
