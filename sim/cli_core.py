@@ -16,17 +16,14 @@ HELP_AGENTS = ("stakeholder agents: a spec for all groups (heuristic, heuristic:
 
 
 def parse_agents(text: str, group_ids: list[str]) -> tuple[str, dict[str, str]]:
-    """'heuristic' or 'llm,seniors=heuristic' -> (default spec, per-group overrides)."""
-    default, lineup = "heuristic", {}
-    for part in [p.strip() for p in text.split(",") if p.strip()]:
-        if "=" in part:
-            gid, spec = (s.strip() for s in part.split("=", 1))
-            if gid not in group_ids:
-                fail(f"--agents: unknown group '{gid}'; fix: use one of {', '.join(group_ids)}")
-            lineup[gid] = spec
-        else:
-            default = part
-    return default, lineup
+    """'heuristic' or 'llm,seniors=heuristic' -> (default spec, per-group overrides); exit 2 on errors."""
+    from sim.runner import split_lineup
+
+    try:
+        return split_lineup(text, group_ids)
+    except ValueError as err:
+        fail(f"--agents: {err}")
+    raise AssertionError("unreachable")
 
 
 def _default_out(name: str, seed: int, mediator: str) -> Path:

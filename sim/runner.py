@@ -51,6 +51,22 @@ class RunResult:
     usage: dict[str, Any] = field(default_factory=dict)
 
 
+def split_lineup(text: str, group_ids: list[str]) -> tuple[str, dict[str, str]]:
+    """'heuristic' or 'llm,seniors=heuristic:conceder' -> (default spec, per-group specs).
+
+    Raises ValueError naming an unknown group."""
+    default, lineup = "heuristic", {}
+    for part in [p.strip() for p in text.split(",") if p.strip()]:
+        if "=" in part:
+            gid, spec = (s.strip() for s in part.split("=", 1))
+            if gid not in group_ids:
+                raise ValueError(f"unknown group '{gid}'; fix: use one of {', '.join(group_ids)}")
+            lineup[gid] = spec
+        else:
+            default = part
+    return default, lineup
+
+
 def _make_agents(ctx: NegotiationContext, config: RunConfig) -> dict[str, Any]:
     from agents.registry import make_mediator, make_stakeholder  # registry lookup only
 

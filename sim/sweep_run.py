@@ -94,23 +94,9 @@ def error_row(task: RunTask, err: BaseException) -> dict:
     return row
 
 
-def parse_lineup(text: str, group_ids: list[str]) -> tuple[str, dict[str, str]]:
-    """'heuristic' or 'llm,seniors=heuristic:conceder' -> (default spec, per-group specs)."""
-    default, lineup = "heuristic", {}
-    for part in [p.strip() for p in text.split(",") if p.strip()]:
-        if "=" in part:
-            gid, spec = (s.strip() for s in part.split("=", 1))
-            if gid not in group_ids:
-                raise ValueError(f"agents: unknown group '{gid}' (groups: {', '.join(group_ids)})")
-            lineup[gid] = spec
-        else:
-            default = part
-    return default, lineup
-
-
 def run_chunk(payload: tuple[int, str, dict, str, tuple[RunTask, ...]]) -> tuple[int, list[dict]]:
     """Run every task of a chunk; a failing run becomes a row with its error."""
-    from sim.runner import RunConfig, run_negotiation
+    from sim.runner import RunConfig, run_negotiation, split_lineup
 
     chunk_id, scenario_key, base, source, tasks = payload
     rows = []
@@ -118,7 +104,7 @@ def run_chunk(payload: tuple[int, str, dict, str, tuple[RunTask, ...]]) -> tuple
         started = time.perf_counter()
         try:
             ctx = _context(scenario_key, base, source, task)
-            default, lineup = parse_lineup(task.agents or "heuristic", ctx.rubric.group_ids)
+            default, lineup = split_lineup(task.agents or "heuristic", ctx.rubric.group_ids)
             config = RunConfig(seed=task.seed, agents=default, lineup=lineup)
             row = result_row(task, run_negotiation(ctx, config))
         except Exception as err:                       # recorded, the sweep goes on
