@@ -190,10 +190,14 @@ class RuleMediator:
         support = (red_lines_ok(ctx, C, U) & (U >= thr)).sum(axis=1)
         allowed = U.sum(axis=1) >= self.floor_total - TOL
         fresh = np.array([c.tobytes() not in self.tabled for c in C]) | (C == x).all(axis=1)
-        obj = objective_matrix(self.name, U, ctx.disagreement_utilities, ctx.ideals)
+        obj = self._objective(U)
         keys = [np.arange(len(C))[::-1] * 1.0] + [obj[:, j] for j in range(obj.shape[1])][::-1]
         keys += [fresh, support, allowed]
         return np.lexsort(keys)[::-1]
+
+    def _objective(self, U: np.ndarray) -> np.ndarray:
+        """Strategy objective columns of candidate utilities U (n, G); subclasses may shift it."""
+        return objective_matrix(self.name, U, self.ctx.disagreement_utilities, self.ctx.ideals)
 
 
 def objective_matrix(strategy: str, U: np.ndarray, d: np.ndarray, ideal: np.ndarray) -> np.ndarray:

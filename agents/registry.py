@@ -72,6 +72,31 @@ def _heuristic(group_id: str, option: str | None, **options: Any) -> Stakeholder
     return HeuristicStakeholder(group_id, curve=curve, **options)
 
 
+def _memory(group_id: str, option: str | None, **options: Any) -> Stakeholder:
+    from agents.memory import MemoryStakeholder
+
+    return MemoryStakeholder(group_id, curve=option or options.pop("curve", "boulware"), **options)
+
+
+def _ledger(option: str | None, **options: Any) -> Mediator:
+    from agents.memory import LedgerMediator
+
+    return LedgerMediator(option or "maximin", **options)
+
+
 register_stakeholder("heuristic", _heuristic)
+register_stakeholder("memory", _memory)         # heuristic with memory across budget cycles
+register_mediator("ledger", _ledger)            # ledger:STRATEGY, strategy on cumulative utilities
 for _strategy in STRATEGIES:
     register_mediator(_strategy, lambda option, _s=_strategy, **kw: RuleMediator(_s, **kw))
+
+
+def make_game_player(spec: str, **options: Any):
+    """A 2x2 repeated-game player: a scripted strategy, `stakeholder:CURVE`, or `llm[:predict]`."""
+    if _split(spec)[0] == "llm":
+        return importlib.import_module("agents.llm.game_player").make_game_player(spec, **options)
+    return importlib.import_module("agents.games").make_player(spec)
+
+
+def game_player_names() -> list[str]:
+    return importlib.import_module("agents.games").player_names() + ["llm", "llm:predict"]

@@ -20,6 +20,8 @@ COMMAND_MODULES = [
     "sim.cli_sweep",
     "sim.cli_dashboard",
     "sim.cli_pabulib",
+    "sim.cli_explain",
+    "sim.cli_games",
 ]
 
 

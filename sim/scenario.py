@@ -93,6 +93,15 @@ class Protocol(_Model):
     seed: int = Field(default=0, ge=0)
 
 
+class RepeatedOptions(_Model):
+    """Budget-cycle settings (`negsim repeated`): budget growth, and whether funded items
+    leave the menu or stay at a maintenance cost (a share of their cost)."""
+
+    growth: float = Field(default=0.0, ge=-0.9, le=10.0)
+    funded: Literal["leave", "stay"] = "leave"
+    maintenance: float = Field(default=0.2, ge=0.0, le=1.0)
+
+
 class Scenario(_Model):
     """A whole scenario file."""
 
@@ -106,6 +115,7 @@ class Scenario(_Model):
     base_designs: dict[str, list[str]] = Field(default_factory=dict)
     protocol: Protocol = Field(default_factory=Protocol)
     sources: list[str] = Field(default_factory=list)
+    repeated: RepeatedOptions | None = None
 
     @model_validator(mode="after")
     def _cross_references(self) -> "Scenario":
