@@ -2,7 +2,9 @@
 
 Prints runs per second, the parallel speed-up and efficiency, the per-run overhead of the
 sweep machinery beyond the negotiation itself, and peak memory (RSS of this process and of
-its worker processes).
+its worker processes). On a shared machine wall-clock figures swing with other users' load,
+so CPU-time figures are printed too: the overhead in CPU ms per run, and the CPU work of the
+2-worker sweep relative to the 1-worker one (the ceiling on the speed-up on idle cores).
 
 Usage: python benchmarks/bench_sweep.py [--runs 2000]
 """
@@ -10,6 +12,7 @@ Usage: python benchmarks/bench_sweep.py [--runs 2000]
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import tempfile
 import time
@@ -27,8 +30,15 @@ def write_sweep(folder: Path, runs: int) -> Path:
     return path
 
 
-def bare_seconds(plan) -> float:
-    """The same negotiations with run_negotiation alone, one context per mediator (warm)."""
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished child processes (workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def bare_run(plan) -> tuple[float, float]:
+    """(wall, CPU) seconds of the same negotiations with run_negotiation alone, warm contexts."""
     from sim.context import make_context
     from sim.runner import RunConfig, run_negotiation
     from sim.scenario import load_scenario
@@ -37,10 +47,14 @@ def bare_seconds(plan) -> float:
     contexts = {m: make_context(scenario, mediator=m) for m in MEDIATORS}
     for m in MEDIATORS:
         run_negotiation(contexts[m], RunConfig(seed=0))
-    start = time.perf_counter()
+    wall, cpu = time.perf_counter(), time.process_time()
     for task in plan.tasks:
         run_negotiation(contexts[task.mediator], RunConfig(seed=task.seed))
-    return time.perf_counter() - start
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def load() -> str:
+    return "load average %.1f" % os.getloadavg()[0]
 
 
 def main() -> None:
@@ -50,22 +64,28 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=2000)
     args = parser.parse_args()
+    print(f"{os.cpu_count()} CPUs, {load()} at start (other users' load makes wall-clock figures noisy)")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         sweep = write_sweep(tmp, args.runs)
         plan = build_plan(load_sweep(sweep), sweep)
         n = len(plan.tasks)
-        times = {}
+        wall, cpu = {}, {}
         for workers in (1, 2):
+            cpu0 = _cpu()
             out = execute(plan, tmp / f"w{workers}", workers=workers)
             assert out.failures == 0 and out.executed == n
-            times[workers] = out.seconds
-            print(f"{workers} worker(s): {n} runs in {out.seconds:.2f} s = {n / out.seconds:.1f} runs/s")
-        bare = bare_seconds(plan)
-    speedup = times[1] / times[2]
-    print(f"speed-up on 2 workers: {speedup:.2f}x (parallel efficiency {speedup / 2:.0%})")
-    print(f"bare run_negotiation, warm contexts: {n / bare:.1f} runs/s; sweep overhead per run "
-          f"(1 worker, incl. context builds and parquet writes): {(times[1] - bare) / n * 1000:.2f} ms")
+            wall[workers], cpu[workers] = out.seconds, _cpu() - cpu0
+            print(f"{workers} worker(s): {n} runs in {out.seconds:.2f} s = {n / out.seconds:.1f} runs/s "
+                  f"({cpu[workers]:.1f} CPU s; {load()})")
+        bare_wall, bare_cpu = bare_run(plan)
+    speedup = wall[1] / wall[2]
+    print(f"wall-clock speed-up on 2 workers: {speedup:.2f}x (parallel efficiency {speedup / 2:.0%})")
+    print(f"CPU work on 2 workers vs 1: {cpu[2] / cpu[1]:.2f}x (1.00 = the pool adds no work; on 2 "
+          f"idle cores the speed-up would then approach 2x)")
+    print(f"bare run_negotiation, warm contexts: {n / bare_wall:.1f} runs/s ({bare_cpu:.1f} CPU s)")
+    print(f"sweep overhead per run beyond run_negotiation (1 worker, incl. context builds and parquet "
+          f"writes): {(cpu[1] - bare_cpu) / n * 1000:.2f} ms CPU, {(wall[1] - bare_wall) / n * 1000:.2f} ms wall")
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak RSS: this process {own:.0f} MB, largest worker {kids:.0f} MB")

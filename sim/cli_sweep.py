@@ -15,6 +15,8 @@ def sweep(sweep_file: Path = typer.Argument(..., help="sweep YAML file"),
           workers: int = typer.Option(1, "--workers", min=1, help="worker processes"),
           backend: str = typer.Option("local", "--backend", help="local or dask"),
           scheduler: Optional[str] = typer.Option(None, "--scheduler", help="dask scheduler address"),
+          retry_failed: bool = typer.Option(False, "--retry-failed",
+                                            help="on resume, run failed runs again"),
           quiet: bool = typer.Option(False, "--quiet", help="no progress bar")) -> None:
     """Run every (axes x seeds) negotiation of a sweep into OUT/results.parquet."""
     from sim.scenario import ScenarioError
@@ -23,11 +25,6 @@ def sweep(sweep_file: Path = typer.Argument(..., help="sweep YAML file"),
 
     if backend not in BACKENDS:
         fail(f"--backend: unknown backend '{backend}'; fix: use one of {', '.join(BACKENDS)}")
-    if backend == "dask":
-        try:
-            import dask.distributed  # noqa: F401
-        except ImportError:
-            fail("--backend dask: dask.distributed is not installed; fix: pip install 'negsim[dask]'")
     try:
         plan = build_plan(load_sweep(sweep_file), sweep_file)
     except (SweepError, ScenarioError) as err:
@@ -35,7 +32,9 @@ def sweep(sweep_file: Path = typer.Argument(..., help="sweep YAML file"),
     if out.exists() and not out.is_dir():
         fail(f"{out}: --out: exists and is not a folder; fix: choose a folder path")
     try:
-        outcome = _run_with_progress(plan, out, str(sweep_file), workers, backend, scheduler, quiet)
+        options = {"sweep_path": str(sweep_file), "workers": workers, "backend": backend,
+                   "scheduler": scheduler, "retry_failed": retry_failed}
+        outcome = _run_with_progress(plan, out, options, quiet)
     except SweepError as err:
         fail(str(err))
     typer.echo(f"{plan.spec.name}: {outcome.runs} runs ({outcome.skipped} already done, "
@@ -43,23 +42,28 @@ def sweep(sweep_file: Path = typer.Argument(..., help="sweep YAML file"),
                f"results: {outcome.results}")
 
 
-def _run_with_progress(plan, out, sweep_path, workers, backend, scheduler, quiet):
+def _run_with_progress(plan, out, options: dict, quiet: bool):
+    """execute(plan, out, **options) under a rich progress bar (runs done, failures, ETA)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from sim.sweep_exec import execute
 
     if quiet:
-        return execute(plan, out, sweep_path=sweep_path, workers=workers, backend=backend,
-                       scheduler=scheduler)
+        return execute(plan, out, **options)
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("failures {task.fields[failures]}"), TimeRemainingColumn()]
-    with Progress(*columns, transient=False) as progress:
-        task = progress.add_task(plan.spec.name, total=len(plan.tasks), failures=0)
+    progress = Progress(*columns, transient=False)
+    task = progress.add_task(plan.spec.name, total=len(plan.tasks), failures=0)
 
-        def update(done: int, total: int, failures: int) -> None:
-            progress.update(task, completed=done, failures=failures)
-        return execute(plan, out, sweep_path=sweep_path, workers=workers, backend=backend,
-                       scheduler=scheduler, on_chunk=update)
+    def update(done: int, total: int, failures: int) -> None:
+        if not progress.live.is_started:              # shown from the first finished chunk on,
+            progress.start()                          # so a refused backend prints only its error
+        progress.update(task, completed=done, failures=failures)
+    try:
+        return execute(plan, out, on_chunk=update, **options)
+    finally:
+        if progress.live.is_started:
+            progress.stop()
 
 
 def report(folder: Path = typer.Argument(..., help="a sweep's --out folder"),

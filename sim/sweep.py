@@ -21,6 +21,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from sim.scenario import MAX_SCENARIO_BYTES, ScenarioError, parse_scenario
 
 RUN_AXES = ("mediator", "agents", "max_rounds")     # axes that change the run, not the scenario
+# result columns an axis must not be named after (its values would be overwritten) ...
+RESULT_COLUMNS = frozenset({"run_id", "seed_index", "seed", "scenario", "agreement", "rounds", "cost",
+                            "package", "total", "total_weighted", "worst_group", "worst_group_id",
+                            "p20", "gini", "nash_welfare", "pareto_optimal", "best_base",
+                            "beats_base_worst_group", "error", "seconds"})
+RESULT_PREFIXES = ("u_", "llm_", "base_")
+# ... except the columns that record the very setting the axis varies
+SAME_AS_COLUMN = {"budget": "budget", "mediator": "mediator", "agents": "agents"}
 DEFAULT_CHUNK = 25
 
 
@@ -65,8 +73,12 @@ class SweepSpec(BaseModel):
             raise ValueError("seeds|a seed count below 1|use a count >= 1 or a list of seeds")
         if isinstance(self.seeds, list) and (not self.seeds or min(self.seeds) < 0):
             raise ValueError("seeds|an empty list or a negative seed|list seeds >= 0")
-        if names and set(names) & {"seed", "seed_index", "run_id"}:
-            raise ValueError("axes|an axis named seed, seed_index or run_id|rename the axis")
+        for axis in self.axes:
+            clash = axis.name in RESULT_COLUMNS or axis.name.startswith(RESULT_PREFIXES) or \
+                SAME_AS_COLUMN.get(axis.name, axis.target) != axis.target
+            if clash:
+                raise ValueError(f"axes.{axis.name}|the axis name is a result column of its own|"
+                                 f"rename the axis (e.g. {axis.name}_level)")
         return self
 
 
@@ -98,6 +110,12 @@ class Plan:
         """Identifies the sweep's content, so a resumed folder is checked to be the same sweep."""
         blob = json.dumps({"spec": self.spec.model_dump(mode="json"), "scenario": self.scenario_data},
                           sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    @property
+    def scenario_key(self) -> str:
+        """Identifies the base scenario's content: workers key their context caches on it."""
+        blob = json.dumps(self.scenario_data, sort_keys=True, default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 

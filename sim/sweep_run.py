@@ -1,13 +1,16 @@
 """Run one chunk of a sweep in any process: rows of results, failures recorded, never raised.
 
-Each worker process keeps a small cache of negotiation contexts keyed by scenario variant
-and run settings, so search tables and agent memos are built once per variant, not per run.
+Each worker process keeps a small cache of negotiation contexts keyed by the base scenario's
+content hash, the variant's overrides and the run settings, so search tables and agent memos
+are built once per variant, not per run, and a long-lived worker (serial runs in one process,
+a shared Dask cluster) never reuses a context from another scenario of the same name.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import threading
 import time
 import traceback
 from collections import OrderedDict
@@ -20,20 +23,22 @@ METRICS = ("total", "total_weighted", "worst_group", "p20", "gini", "nash_welfar
 MAX_CONTEXTS = 32
 
 _CONTEXTS: "OrderedDict[str, Any]" = OrderedDict()
+_CONTEXTS_LOCK = threading.Lock()      # Dask workers may run chunks in threads of one process
 
 
-def _context(base: dict, source: str, task: RunTask):
+def _context(scenario_key: str, base: dict, source: str, task: RunTask):
     from sim.context import make_context
 
-    key = json.dumps([base.get("name"), task.overrides, task.mediator, task.max_rounds], default=str)
-    ctx = _CONTEXTS.get(key)
-    if ctx is None:
-        scenario = scenario_variant(base, task.overrides, source)
-        ctx = make_context(scenario, max_rounds=task.max_rounds, mediator=task.mediator)
-        _CONTEXTS[key] = ctx
-        while len(_CONTEXTS) > MAX_CONTEXTS:
-            _CONTEXTS.popitem(last=False)
-    _CONTEXTS.move_to_end(key)
+    key = json.dumps([scenario_key, task.overrides, task.mediator, task.max_rounds], default=str)
+    with _CONTEXTS_LOCK:
+        ctx = _CONTEXTS.get(key)
+        if ctx is None:
+            scenario = scenario_variant(base, task.overrides, source)
+            ctx = make_context(scenario, max_rounds=task.max_rounds, mediator=task.mediator)
+            _CONTEXTS[key] = ctx
+            while len(_CONTEXTS) > MAX_CONTEXTS:
+                _CONTEXTS.popitem(last=False)
+        _CONTEXTS.move_to_end(key)
     return ctx
 
 
@@ -52,10 +57,11 @@ def result_row(task: RunTask, result) -> dict:
     ctx, rub = result.ctx, result.ctx.rubric
     neg = result.designs["negotiated"].metrics
     row = base_row(task)
-    row.update({"scenario": ctx.scenario.name, "mediator": ctx.protocol.mediator,
-                "agents": task.agents or "heuristic", "agreement": bool(result.outcome.agreement),
-                "rounds": int(result.outcome.rounds), "budget": float(rub.budget),
-                "cost": float(rub.cost(result.outcome.package)),
+    for key, value in (("mediator", ctx.protocol.mediator), ("agents", task.agents or "heuristic"),
+                       ("budget", float(rub.budget))):
+        row.setdefault(key, value)                     # an axis of that name keeps its own values
+    row.update({"scenario": ctx.scenario.name, "agreement": bool(result.outcome.agreement),
+                "rounds": int(result.outcome.rounds), "cost": float(rub.cost(result.outcome.package)),
                 "package": ";".join(rub.ids(result.outcome.package))})
     for m in METRICS:
         value = getattr(neg, m)
@@ -71,9 +77,11 @@ def result_row(task: RunTask, result) -> dict:
     row["beats_base_worst_group"] = bool(base is not None and neg.worst_group > base.worst_group + 1e-9)
     for gid, u in zip(rub.group_ids, rub.utilities(result.outcome.package)):
         row[f"u_{gid}"] = float(u)
-    llm = (result.usage or {}).get("llm") or {}
-    for key in ("calls", "prompt_tokens", "completion_tokens", "fallbacks"):
-        row[f"llm_{key}"] = int(llm.get(key, 0) or 0) if isinstance(llm, dict) else 0
+    usage = result.usage or {}
+    llm = usage.get("llm") if isinstance(usage.get("llm"), dict) else {}
+    for key in ("calls", "prompt_tokens", "completion_tokens"):
+        row[f"llm_{key}"] = int(llm.get(key, 0) or 0)
+    row["llm_fallbacks"] = int(usage.get("fallbacks", llm.get("fallbacks", 0)) or 0)  # as summary.json
     row["error"] = ""
     return row
 
@@ -86,16 +94,16 @@ def error_row(task: RunTask, err: BaseException) -> dict:
     return row
 
 
-def run_chunk(payload: tuple[int, dict, str, tuple[RunTask, ...]]) -> tuple[int, list[dict]]:
+def run_chunk(payload: tuple[int, str, dict, str, tuple[RunTask, ...]]) -> tuple[int, list[dict]]:
     """Run every task of a chunk; a failing run becomes a row with its error."""
     from sim.runner import RunConfig, run_negotiation, split_lineup
 
-    chunk_id, base, source, tasks = payload
+    chunk_id, scenario_key, base, source, tasks = payload
     rows = []
     for task in tasks:
         started = time.perf_counter()
         try:
-            ctx = _context(base, source, task)
+            ctx = _context(scenario_key, base, source, task)
             default, lineup = split_lineup(task.agents or "heuristic", ctx.rubric.group_ids)
             config = RunConfig(seed=task.seed, agents=default, lineup=lineup)
             row = result_row(task, run_negotiation(ctx, config))
