@@ -222,3 +222,22 @@ def test_voice_packages_equal_a_fresh_search_on_the_voice_rubric(objective):
         fresh = optimise(voice_rubric(ctx.rubric, keep), objective,
                          disagreement=ctx.disagreement_utilities[keep]).package
         assert np.array_equal(voices.one(row != 0), fresh), keep
+
+
+def test_undominated_keeps_every_objective_choice():
+    """Pruning dominated packages never changes what any coalition's objective picks."""
+    from sim.attribution_groups import undominated
+    from sim.objectives import keys, lex_argmax
+
+    rng = np.random.default_rng(3)
+    U = np.round(rng.normal(size=(400, 4)), 1)
+    keep = undominated(U)
+    beaten = np.array([(U > U[r] + 2e-9).all(axis=1).any() for r in range(len(U))])
+    assert np.array_equal(np.sort(keep), np.flatnonzero(~beaten))
+    d, ideal = np.full(4, -1.0), U.max(axis=0)
+    for objective in ("utilitarian", "maximin", "leximin", "nash", "kalai"):
+        for code in range(1, 16):
+            S = np.array([(code >> g) & 1 for g in range(4)], dtype=bool)
+            full = lex_argmax(keys(objective, U[:, S], d[S], ideal[S]))
+            pruned = keep[lex_argmax(keys(objective, U[keep][:, S], d[S], ideal[S]))]
+            assert full == pruned, (objective, code)
