@@ -9,6 +9,7 @@ from typing import Optional
 
 import typer
 
+from sim.cli_llm import HELP_LLM, run_with_llm, save_llm, setup_llm
 from sim.cli_util import fail, load_or_fail
 
 HELP_AGENTS = ("stakeholder agents: a spec for all groups (heuristic, heuristic:conceder, llm) "
@@ -50,6 +51,9 @@ def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
         mediator: Optional[str] = typer.Option(None, "--mediator", help="mediator strategy"),
         max_rounds: Optional[int] = typer.Option(None, "--max-rounds", min=1, help="round limit"),
         agents: str = typer.Option("heuristic", "--agents", help=HELP_AGENTS),
+        llm: Optional[str] = typer.Option(None, "--llm", help=HELP_LLM),
+        replay: Optional[Path] = typer.Option(None, "--replay", help="re-run from a run folder's recorded LLM responses"),
+        dry_run: bool = typer.Option(False, "--dry-run", help="print the LLM calls and tokens a run needs at most"),
         quiet: bool = typer.Option(False, "--quiet", help="print only the run folder")) -> None:
     """Run one mediated negotiation and write summary.json, transcript.jsonl, outcomes.csv."""
     from sim.records import write_run
@@ -59,11 +63,17 @@ def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
     default, lineup = parse_agents(agents, s.group_ids)
     mediator_name = mediator or s.protocol.mediator
     _check_agents(mediator_name, default, lineup)
-    config = RunConfig(seed=seed, mediator=mediator_name, max_rounds=max_rounds,
-                       agents=default, lineup=lineup)
-    result = run_negotiation(s, config)
+    flags = {"llm": llm, "replay": replay, "dry_run": dry_run, "max_rounds": max_rounds}
+    setup = setup_llm(s, default, lineup, mediator_name, seed, flags)
+    if setup is None:   # dry run
+        return
+    config = RunConfig(seed=seed, mediator=mediator_name, max_rounds=max_rounds, agents=default,
+                       lineup=lineup, agent_options=setup.agent_options,
+                       mediator_options=setup.mediator_options)
+    result = run_with_llm(lambda: run_negotiation(s, config), setup)
     out = out or _default_out(s.name, result.seed, mediator_name)
     summary = write_run(result, out, scenario_path=str(scenario))
+    save_llm(setup, out)
     if quiet:
         typer.echo(str(out))
         return

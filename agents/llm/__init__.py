@@ -1,0 +1,1 @@
+"""LLM agents through langchain: the only package that imports langchain."""
