@@ -49,10 +49,10 @@ def setup_llm(scenario, default: str, lineup: dict[str, str], mediator: str, see
     from agents.llm.models import LLMSetupError
 
     try:
+        run_seed = scenario.protocol.seed if seed is None else seed
         if flags["replay"]:
-            client = llm.replay_client(Path(flags["replay"]))
+            client = llm.replay_client(Path(flags["replay"]), run_seed)
         else:
-            run_seed = scenario.protocol.seed if seed is None else seed
             client = llm.make_client(flags["llm"] or "local", seed=run_seed)
     except (LLMSetupError, FileNotFoundError) as e:
         fail(str(e))

@@ -55,11 +55,11 @@ def make_chat_model(spec: str, *, temperature: float = 0.0, max_tokens: int = 16
         _key("OPENAI_API_KEY")
         return mod.ChatOpenAI(model=model, temperature=temperature, max_tokens=max_tokens)
     if provider == "openai-compatible":
-        mod = _need("langchain_openai", "llm")
         name, _, url = model.partition("@")
         if not url:
             raise LLMSetupError("--llm openai-compatible:MODEL@BASE_URL: missing @BASE_URL; "
                                 "fix: e.g. openai-compatible:qwen2.5@http://localhost:8000/v1")
+        mod = _need("langchain_openai", "llm")
         key = os.environ.get("OPENAI_API_KEY", "not-needed")
         return mod.ChatOpenAI(model=name, base_url=url, api_key=key, temperature=temperature,
                               max_tokens=max_tokens)

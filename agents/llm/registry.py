@@ -38,10 +38,10 @@ def make_client(spec: str, seed: int = 0, model: Any = None) -> LLMClient:
     return LLMClient(chat, spec, seed=seed, params={"temperature": 0.0, "json_schema": local})
 
 
-def replay_client(folder) -> LLMClient:
+def replay_client(folder, seed: int) -> LLMClient:
     """A client answering only from a recorded run folder's cache (zero model calls)."""
     header, cache = load_cache(folder)
-    return LLMClient(None, header["model"], seed=header["seed"], params=header["params"],
+    return LLMClient(None, header["model"], seed=seed, params=header["params"],
                      cache=cache, replay=True)
 
 
