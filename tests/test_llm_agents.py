@@ -36,8 +36,8 @@ def scripted(*texts: str) -> GenericFakeChatModel:
     return GenericFakeChatModel(messages=iter([AIMessage(content=t) for t in texts]))
 
 
-def run(tiny, model, *, mediator="llm", agents="llm", lineup=None, rounds=3, seed=1):
-    client = make_client("fake", seed=seed, model=model)
+def run(tiny, model, *, mediator="llm", agents="llm", lineup=None, rounds=3, seed=1, concurrent=False):
+    client = make_client("fake", seed=seed, model=model, concurrent=concurrent)
     cfg = RunConfig(seed=seed, mediator=mediator, max_rounds=rounds, agents=agents, lineup=lineup or {},
                     agent_options={"llm": client}, mediator_options={"llm": client} if mediator == "llm" else {})
     return run_negotiation(tiny, cfg), client
@@ -139,6 +139,24 @@ def test_mixed_lineup_only_llm_groups_call_the_model(tiny):
     rows = {r["agent"]: r for r in result.transcript if r["round"] == 1 and r["role"] == "stakeholder"}
     assert "meta" not in rows["wheel"] and rows["green"]["meta"] == {"llm": "fake"}
     assert client.usage.calls == 2 and result.agents["wheel"] == "heuristic"
+
+
+class ByGroup(FakeListChatModel):
+    """Answers from the prompt alone (so call order does not matter): wheel accepts, others object."""
+
+    def _call(self, messages, stop=None, run_manager=None, **kwargs):
+        text = messages[0].content
+        if "mediator" in text:
+            return PICK1
+        return ACCEPT if "'wheel'" in text else OBJECT0
+
+
+def test_concurrent_round_batching_changes_nothing_but_the_schedule(tiny):
+    seq, c1 = run(tiny, ByGroup(responses=["-"]), rounds=3)
+    con, c2 = run(tiny, ByGroup(responses=["-"]), rounds=3, concurrent=True)
+    assert json.dumps(seq.transcript) == json.dumps(con.transcript)
+    assert c1.usage.calls == c2.usage.calls == 12 and c2.usage.cache_hits == 0
+    assert c1.cache == c2.cache
 
 
 @settings(max_examples=40, deadline=None)

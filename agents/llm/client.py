@@ -51,9 +51,13 @@ class LLMClient:
     params: dict[str, Any] = field(default_factory=dict)
     cache: dict[str, str] = field(default_factory=dict)
     replay: bool = False
+    concurrent: bool = False   # batch the stakeholders' first prompts of a round (thread-safe clients)
 
     def __post_init__(self) -> None:
         self.usage = Usage(self.model_name)
+        self.peers: list = []          # LLM stakeholders of the run, for per-round batching
+        self._round: tuple | None = None
+        self._prefetched: dict[str, str] = {}
 
     def key(self, messages: list[tuple[str, str]]) -> str:
         blob = json.dumps([self.model_name, messages, self.params, self.seed], sort_keys=True)
@@ -64,6 +68,9 @@ class LLMClient:
         k = self.key(messages)
         if k in self.cache:
             self.usage.cache_hits += 1
+            return self.cache[k]
+        if k in self._prefetched:
+            self.cache[k] = self._prefetched.pop(k)
             return self.cache[k]
         if self.replay or self.model is None:
             raise ReplayMiss("replay: a model call was not recorded; fix: replay a run made with "
@@ -80,6 +87,30 @@ class LLMClient:
         self.usage.completion_tokens += int(meta.get("output_tokens", 0))
         self.cache[k] = text
         return text
+
+    def prefetch_round(self, round_: int, draft, state) -> None:
+        """Request every peer's first prompt of this round at once (model.batch runs them
+        concurrently); results are counted as calls and served to the peers in turn."""
+        mark = (round_, draft.tobytes())
+        if not self.concurrent or self.replay or self._round == mark:
+            return
+        self._round = mark
+        todo = {}
+        for peer in self.peers:
+            messages = peer.prepare(state)
+            if (k := self.key(messages)) not in self.cache:
+                todo[k] = messages
+        if not todo:
+            return
+        started = time.perf_counter()
+        replies = self.model.batch(list(todo.values()))
+        self.usage.seconds += time.perf_counter() - started
+        for k, msg in zip(todo, replies):
+            self.usage.calls += 1
+            meta = getattr(msg, "usage_metadata", None) or {}
+            self.usage.prompt_tokens += int(meta.get("input_tokens", 0))
+            self.usage.completion_tokens += int(meta.get("output_tokens", 0))
+            self._prefetched[k] = msg.content if isinstance(msg.content, str) else json.dumps(msg.content)
 
     def save(self, folder: Path) -> Path:
         """Write the cache as JSON lines (one header line, then key/response pairs)."""

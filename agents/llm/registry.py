@@ -29,13 +29,15 @@ def _mediator(option: str | None, **options: Any) -> LLMMediator:
     return LLMMediator(_client(options), strategy=option or "negotiated")
 
 
-def make_client(spec: str, seed: int = 0, model: Any = None) -> LLMClient:
-    """A recording client for `--llm SPEC` (model built lazily from the spec unless given)."""
+def make_client(spec: str, seed: int = 0, model: Any = None, concurrent: bool | None = None) -> LLMClient:
+    """A recording client for `--llm SPEC` (model built from the spec unless given); stakeholders'
+    prompts of a round are batched concurrently except on llama.cpp (one context, not thread-safe)."""
     from agents.llm.models import make_chat_model
 
     local = spec.split(":")[0] in ("local", "gguf")
     chat = model if model is not None else make_chat_model(spec)
-    return LLMClient(chat, spec, seed=seed, params={"temperature": 0.0, "json_schema": local})
+    return LLMClient(chat, spec, seed=seed, params={"temperature": 0.0, "json_schema": local},
+                     concurrent=(not local) if concurrent is None else concurrent)
 
 
 def replay_client(folder, seed: int) -> LLMClient:

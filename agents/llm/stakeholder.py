@@ -58,6 +58,9 @@ class LLMStakeholder:
         self.rule.reset(ctx, rng)
         self.system = stakeholder_system(ctx, self.g)
         self.fallbacks = 0
+        self._prepared: tuple | None = None
+        if not any(p is self for p in self.client.peers):
+            self.client.peers.append(self)
 
     def usage(self) -> dict:
         return {"llm": self.client.usage.as_dict(), "fallbacks": self.fallbacks}
@@ -79,10 +82,9 @@ class LLMStakeholder:
         if state.round == 0:
             return self.rule.act(state)   # the opening position is computed by the engine
         x = state.draft
-        r = self.rule.reservation(state.round)
-        cands = self.candidates(x)
-        messages = [("system", self.system),
-                    ("human", stakeholder_prompt(self.ctx, self.g, x, state.round, r, cands))]
+        self.client.prefetch_round(state.round, x, state)
+        messages = self.prepare(state)
+        _, _, cands, r = self._prepared
         why = ""
         for attempt in range(2):
             if attempt:
@@ -95,6 +97,17 @@ class LLMStakeholder:
                 if move is not None:
                     return move
         return self._fallback(state, why)
+
+    def prepare(self, state: PublicState) -> list[tuple[str, str]]:
+        """This round's first prompt, built once per round (candidate ranking draws from the rng)."""
+        if self._prepared is None or self._prepared[0] != state.round:
+            x = state.draft
+            r = self.rule.reservation(state.round)
+            cands = self.candidates(x)
+            messages = [("system", self.system),
+                        ("human", stakeholder_prompt(self.ctx, self.g, x, state.round, r, cands))]
+            self._prepared = (state.round, messages, cands, r)
+        return self._prepared[1]
 
     def _to_move(self, reply: StakeholderReply, x: np.ndarray, cands: list[Candidate],
                  r: float) -> tuple[Move | None, str]:
