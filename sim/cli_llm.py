@@ -64,7 +64,8 @@ def _dry_run(scenario, groups: list[str], llm_mediator: bool, max_rounds, llm) -
 
     ctx = make_context(scenario, max_rounds=max_rounds)
     est = llm.estimate(ctx, groups, llm_mediator)
-    typer.echo(f"dry run: {est['calls']} model calls ({est['max_calls']} at most with repair prompts), "
+    typer.echo(f"dry run: at most {est['calls']} model calls ({est['max_calls']} if every answer needs "
+               f"a repair prompt), "
                f"at most {est['max_prompt_tokens']:,} prompt and {est['max_completion_tokens']:,} "
                f"completion tokens over {ctx.max_rounds} rounds")
 
