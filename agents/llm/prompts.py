@@ -18,7 +18,7 @@ class StakeholderReply(BaseModel):
     decision: Literal["accept", "object"]
     choice: int | None = Field(None, description="number of the chosen candidate amendment")
     amendment: str | None = Field(None, description="free amendment: add:ID, drop:ID or swap:ADD>DROP")
-    reason: str = Field("", max_length=400, description="public reason, one sentence")
+    reason: str = Field("", description="public reason, one sentence", json_schema_extra={"maxLength": 200})
 
 
 class MediatorDraft(BaseModel):
@@ -26,7 +26,7 @@ class MediatorDraft(BaseModel):
 
     choice: int | None = Field(None, description="number of the chosen candidate package")
     items: list[str] | None = Field(None, description="item ids of a package of your own")
-    reason: str = Field("", max_length=400, description="public justification, one sentence")
+    reason: str = Field("", description="public justification, one sentence", json_schema_extra={"maxLength": 200})
 
 
 @dataclass(frozen=True)
