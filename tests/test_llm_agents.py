@@ -242,3 +242,29 @@ def test_missing_key_or_extra_names_it(monkeypatch):
     with pytest.raises(models.LLMSetupError) as e:
         models.make_chat_model("openai:gpt-4o-mini")
     assert "OPENAI_API_KEY" in str(e.value) or "negsim[llm]" in str(e.value)
+
+
+class FakeLlama:
+    """Stands in for llama_cpp.Llama: records the request, answers like create_chat_completion."""
+
+    def __init__(self):
+        self.requests = []
+
+    def create_chat_completion(self, **kw):
+        self.requests.append(kw)
+        return {"choices": [{"message": {"content": ACCEPT}}],
+                "usage": {"prompt_tokens": 120, "completion_tokens": 9, "total_tokens": 129}}
+
+
+def test_llama_wrapper_passes_the_json_schema_and_reports_tokens(tiny):
+    chat = models.LlamaCppChat(model_path="/x/model.gguf")
+    chat._llama = FakeLlama()
+    client = make_client("gguf:/x/model.gguf", model=chat)
+    assert client.params["json_schema"] and not client.concurrent
+    text = client.complete([("system", "s"), ("human", "h")], StakeholderReply)
+    req = chat._llama.requests[0]
+    assert text == ACCEPT and req["messages"] == [{"role": "system", "content": "s"}, {"role": "user", "content": "h"}]
+    assert req["response_format"] == {"type": "json_object", "schema": StakeholderReply.model_json_schema()}
+    assert (client.usage.calls, client.usage.prompt_tokens, client.usage.completion_tokens) == (1, 120, 9)
+    client.complete([("system", "s"), ("human", "h")], StakeholderReply)     # same messages: cache hit
+    assert client.usage.calls == 1 and client.usage.cache_hits == 1 and len(chat._llama.requests) == 1
