@@ -268,3 +268,15 @@ def test_llama_wrapper_passes_the_json_schema_and_reports_tokens(tiny):
     assert (client.usage.calls, client.usage.prompt_tokens, client.usage.completion_tokens) == (1, 120, 9)
     client.complete([("system", "s"), ("human", "h")], StakeholderReply)     # same messages: cache hit
     assert client.usage.calls == 1 and client.usage.cache_hits == 1 and len(chat._llama.requests) == 1
+
+
+class Failing(FakeListChatModel):
+    def _call(self, messages, stop=None, run_manager=None, **kwargs):
+        raise ConnectionError("connection refused\nmore detail")
+
+
+def test_a_model_error_is_a_recorded_fallback_not_a_crash(tiny):
+    result, client = run(tiny, Failing(responses=["-"]), mediator="negotiated", rounds=1)
+    replies = [r for r in result.transcript if r["round"] == 1 and r["role"] == "stakeholder"]
+    assert all(r["meta"]["fallback"] == "model error: ConnectionError: connection refused" for r in replies)
+    assert client.usage.fallbacks == 3 and client.usage.calls == 6

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 CACHE_FILE = "llm_cache.jsonl"
+MODEL_ERROR = "model error: "
 T = TypeVar("T", bound=BaseModel)
 
 
@@ -78,10 +79,15 @@ class LLMClient:
         started = time.perf_counter()
         kwargs = {"response_format": {"type": "json_object", "schema": schema.model_json_schema()}} \
             if schema is not None and self.params.get("json_schema") else {}
-        msg = self.model.invoke(messages, **kwargs)
+        try:
+            msg = self.model.invoke(messages, **kwargs)
+        except Exception as e:   # network, rate limit, provider error: recorded, answered by a fallback
+            msg = None
+            text = f"{MODEL_ERROR}{type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''}"
         self.usage.seconds += time.perf_counter() - started
         self.usage.calls += 1
-        text = msg.content if isinstance(msg.content, str) else json.dumps(msg.content)
+        if msg is not None:
+            text = msg.content if isinstance(msg.content, str) else json.dumps(msg.content)
         meta = getattr(msg, "usage_metadata", None) or {}
         self.usage.prompt_tokens += int(meta.get("input_tokens", 0))
         self.usage.completion_tokens += int(meta.get("output_tokens", 0))
@@ -135,6 +141,8 @@ def load_cache(folder: Path) -> tuple[dict, dict[str, str]]:
 
 def parse(text: str, schema: type[T]) -> tuple[T | None, str]:
     """Parse a JSON object (possibly wrapped in prose or a code fence); (None, why) on failure."""
+    if text.startswith(MODEL_ERROR):
+        return None, text
     start, end = text.find("{"), text.rfind("}")
     if start < 0 or end <= start:
         return None, "the reply contained no JSON object"
