@@ -12,6 +12,7 @@ from hypothesis import given, settings, strategies as st
 pytest.importorskip("langchain_core")
 from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel  # noqa: E402
 from langchain_core.messages import AIMessage  # noqa: E402
+from langchain_core.outputs import ChatGeneration, ChatResult  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
 from agents.llm import models  # noqa: E402
@@ -141,19 +142,19 @@ def test_mixed_lineup_only_llm_groups_call_the_model(tiny):
     assert client.usage.calls == 2 and result.agents["wheel"] == "heuristic"
 
 
-class ByGroup(FakeListChatModel):
-    """Answers from the prompt alone (so call order does not matter): wheel accepts, others object."""
+class ByGroup(GenericFakeChatModel):
+    """Answers from the prompt alone (call order does not matter): wheel accepts, others object.
+    GenericFakeChatModel keeps langchain's thread-pool batch, so prefetching really runs concurrently."""
 
-    def _call(self, messages, stop=None, run_manager=None, **kwargs):
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
         text = messages[0].content
-        if "mediator" in text:
-            return PICK1
-        return ACCEPT if "'wheel'" in text else OBJECT0
+        reply = PICK1 if "mediator" in text else ACCEPT if "'wheel'" in text else OBJECT0
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=reply))])
 
 
 def test_concurrent_round_batching_changes_nothing_but_the_schedule(tiny):
-    seq, c1 = run(tiny, ByGroup(responses=["-"]), rounds=3)
-    con, c2 = run(tiny, ByGroup(responses=["-"]), rounds=3, concurrent=True)
+    seq, c1 = run(tiny, ByGroup(messages=iter([])), rounds=3)
+    con, c2 = run(tiny, ByGroup(messages=iter([])), rounds=3, concurrent=True)
     assert json.dumps(seq.transcript) == json.dumps(con.transcript)
     assert c1.usage.calls == c2.usage.calls == 12 and c2.usage.cache_hits == 0
     assert c1.cache == c2.cache
@@ -270,13 +271,16 @@ def test_llama_wrapper_passes_the_json_schema_and_reports_tokens(tiny):
     assert client.usage.calls == 1 and client.usage.cache_hits == 1 and len(chat._llama.requests) == 1
 
 
-class Failing(FakeListChatModel):
-    def _call(self, messages, stop=None, run_manager=None, **kwargs):
+class Failing(GenericFakeChatModel):
+    """A model whose provider is down (GenericFakeChatModel keeps langchain's threaded batch)."""
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
         raise ConnectionError("connection refused\nmore detail")
 
 
-def test_a_model_error_is_a_recorded_fallback_not_a_crash(tiny):
-    result, client = run(tiny, Failing(responses=["-"]), mediator="negotiated", rounds=1)
+@pytest.mark.parametrize("concurrent", [False, True])
+def test_a_model_error_is_a_recorded_fallback_not_a_crash(tiny, concurrent):
+    result, client = run(tiny, Failing(messages=iter([])), mediator="negotiated", rounds=1, concurrent=concurrent)
     replies = [r for r in result.transcript if r["round"] == 1 and r["role"] == "stakeholder"]
     assert all(r["meta"]["fallback"] == "model error: ConnectionError: connection refused" for r in replies)
     assert client.usage.fallbacks == 3 and client.usage.calls == 6

@@ -82,17 +82,21 @@ class LLMClient:
         try:
             msg = self.model.invoke(messages, **kwargs)
         except Exception as e:   # network, rate limit, provider error: recorded, answered by a fallback
-            msg = None
-            text = f"{MODEL_ERROR}{type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''}"
+            msg = e
         self.usage.seconds += time.perf_counter() - started
+        self.cache[k] = self._account(msg)
+        return self.cache[k]
+
+    def _account(self, msg) -> str:
+        """Count one call and its tokens; the reply text (or the recorded model error)."""
         self.usage.calls += 1
-        if msg is not None:
-            text = msg.content if isinstance(msg.content, str) else json.dumps(msg.content)
+        if isinstance(msg, Exception):
+            first = str(msg).splitlines()[0][:200] if str(msg) else ""
+            return f"{MODEL_ERROR}{type(msg).__name__}: {first}"
         meta = getattr(msg, "usage_metadata", None) or {}
         self.usage.prompt_tokens += int(meta.get("input_tokens", 0))
         self.usage.completion_tokens += int(meta.get("output_tokens", 0))
-        self.cache[k] = text
-        return text
+        return msg.content if isinstance(msg.content, str) else json.dumps(msg.content)
 
     def prefetch_round(self, round_: int, draft, state) -> None:
         """Request every peer's first prompt of this round at once (model.batch runs them
@@ -109,14 +113,10 @@ class LLMClient:
         if not todo:
             return
         started = time.perf_counter()
-        replies = self.model.batch(list(todo.values()))
+        replies = self.model.batch(list(todo.values()), return_exceptions=True)
         self.usage.seconds += time.perf_counter() - started
         for k, msg in zip(todo, replies):
-            self.usage.calls += 1
-            meta = getattr(msg, "usage_metadata", None) or {}
-            self.usage.prompt_tokens += int(meta.get("input_tokens", 0))
-            self.usage.completion_tokens += int(meta.get("output_tokens", 0))
-            self._prefetched[k] = msg.content if isinstance(msg.content, str) else json.dumps(msg.content)
+            self._prefetched[k] = self._account(msg)
 
     def save(self, folder: Path) -> Path:
         """Write the cache as JSON lines (one header line, then key/response pairs)."""
