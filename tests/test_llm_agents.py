@@ -257,15 +257,17 @@ class FakeLlama:
                 "usage": {"prompt_tokens": 120, "completion_tokens": 9, "total_tokens": 129}}
 
 
-def test_llama_wrapper_passes_the_json_schema_and_reports_tokens(tiny):
+def test_llama_wrapper_constrains_to_the_json_schema_and_reports_tokens(tiny):
     chat = models.LlamaCppChat(model_path="/x/model.gguf")
     chat._llama = FakeLlama()
+    schemas = []
+    chat._grammar = lambda schema: schemas.append(schema) or "GRAMMAR"
     client = make_client("gguf:/x/model.gguf", model=chat)
     assert client.params["json_schema"] and not client.concurrent
     text = client.complete([("system", "s"), ("human", "h")], StakeholderReply)
     req = chat._llama.requests[0]
     assert text == ACCEPT and req["messages"] == [{"role": "system", "content": "s"}, {"role": "user", "content": "h"}]
-    assert req["response_format"] == {"type": "json_object", "schema": StakeholderReply.model_json_schema()}
+    assert req["grammar"] == "GRAMMAR" and schemas == [StakeholderReply.model_json_schema()]
     assert (client.usage.calls, client.usage.prompt_tokens, client.usage.completion_tokens) == (1, 120, 9)
     client.complete([("system", "s"), ("human", "h")], StakeholderReply)     # same messages: cache hit
     assert client.usage.calls == 1 and client.usage.cache_hits == 1 and len(chat._llama.requests) == 1

@@ -95,6 +95,7 @@ class LlamaCppChat(BaseChatModel):
     n_ctx: int = 4096
     seed: int = 0
     _llama: Any = PrivateAttr(default=None)
+    _grammars: dict = PrivateAttr(default_factory=dict)
 
     @property
     def _llm_type(self) -> str:
@@ -112,13 +113,25 @@ class LlamaCppChat(BaseChatModel):
                                           n_threads=max(1, min(2, os.cpu_count() or 1)), verbose=False)
         return self._llama
 
+    def _grammar(self, schema: dict):
+        """The JSON-schema grammar, compiled once per schema (compiling per call costs seconds)."""
+        import json
+
+        key = json.dumps(schema, sort_keys=True)
+        if key not in self._grammars:
+            llama_cpp = _need("llama_cpp", "local-llm")
+            self._grammars[key] = llama_cpp.LlamaGrammar.from_json_schema(key, verbose=False)
+        return self._grammars[key]
+
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: Any = None, **kwargs: Any) -> ChatResult:
         roles = {"human": "user", "ai": "assistant", "system": "system"}
         chat = [{"role": roles.get(m.type, "user"), "content": str(m.content)} for m in messages]
+        fmt = kwargs.get("response_format") or {}
+        grammar = self._grammar(fmt["schema"]) if "schema" in fmt else None
         out = self._load().create_chat_completion(
             messages=chat, temperature=self.temperature, max_tokens=kwargs.get("max_tokens", self.max_tokens),
-            stop=stop, seed=self.seed, response_format=kwargs.get("response_format"))
+            stop=stop, seed=self.seed, grammar=grammar)
         usage = out.get("usage") or {}
         msg = AIMessage(content=out["choices"][0]["message"]["content"] or "", usage_metadata={
             "input_tokens": int(usage.get("prompt_tokens", 0)),
