@@ -25,7 +25,7 @@ class MediatorDraft(BaseModel):
     """What an LLM mediator tables: a numbered candidate package or its own item list."""
 
     choice: int | None = Field(None, description="number of the chosen candidate package")
-    items: list[str] | None = Field(None, description="item ids of a package of your own")
+    items: list[str] | None = Field(None, max_length=12, description="item ids of a package of your own")
     reason: str = Field("", description="public justification, one sentence", json_schema_extra={"maxLength": 200})
 
 
