@@ -12,7 +12,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Callable, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -152,3 +152,23 @@ def parse(text: str, schema: type[T]) -> tuple[T | None, str]:
         first = e.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ())) or "reply"
         return None, f"invalid JSON for {schema.__name__}: {where}: {first.get('msg', 'invalid')}"
+
+
+def ask_with_repair(client: "LLMClient", messages: list, schema: type[T],
+                    accept: Callable[[T], tuple[Any, str]]) -> tuple[Any, str]:
+    """Ask, let the engine check the parsed reply with `accept` (-> (result, why)), and on a
+    malformed or rejected answer ask once more with the reason; (None, why) if both fail."""
+    from agents.llm.prompts import REPAIR
+
+    why = ""
+    for attempt in range(2):
+        if attempt:
+            client.usage.repair_prompts += 1
+            messages = messages + [("ai", text), ("human", REPAIR.format(why=why))]
+        text = client.complete(messages, schema)
+        reply, why = parse(text, schema)
+        if reply is not None:
+            result, why = accept(reply)
+            if result is not None:
+                return result, ""
+    return None, why

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from agents.llm.client import LLMClient, parse
-from agents.llm.prompts import REPAIR, MediatorDraft, mediator_prompt, mediator_system
+from agents.llm.client import LLMClient, ask_with_repair
+from agents.llm.prompts import MediatorDraft, mediator_prompt, mediator_system
 from agents.mediators import RuleMediator
 from sim.context import NegotiationContext
 from sim.moves import Move
@@ -66,19 +66,16 @@ class LLMMediator:
         objections = [f"{g}: {r.reason}" for g, r in state.last_replies.items() if not r.accept]
         messages = [("system", self.system),
                     ("human", mediator_prompt(self.ctx, state.round, state.draft, objections, cands))]
-        why = ""
-        for attempt in range(2):
-            if attempt:
-                self.client.usage.repair_prompts += 1
-                messages = messages + [("ai", text), ("human", REPAIR.format(why=why))]
-            text = self.client.complete(messages, MediatorDraft)
-            reply, why = parse(text, MediatorDraft)
-            if reply is not None:
-                x, why = self._package(reply, cands)
-                if x is not None:
-                    self.rule.tabled.add(x.tobytes())
-                    return Move("draft", package=tuple(self.ctx.rubric.ids(x)),
-                                reason=reply.reason or "draft", meta={"llm": self.client.model_name})
+
+        def accept(reply: MediatorDraft) -> tuple[tuple | None, str]:
+            x, why = self._package(reply, cands)
+            return ((x, reply) if x is not None else None), why
+        chosen, why = ask_with_repair(self.client, messages, MediatorDraft, accept)
+        if chosen is not None:
+            x, reply = chosen
+            self.rule.tabled.add(x.tobytes())
+            return Move("draft", package=tuple(self.ctx.rubric.ids(x)),
+                        reason=reply.reason or "draft", meta={"llm": self.client.model_name})
         return self._fallback(state, why)
 
     def _package(self, reply: MediatorDraft, cands: list) -> tuple[np.ndarray | None, str]:

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from agents.heuristic import HeuristicStakeholder
-from agents.llm.client import LLMClient, parse
-from agents.llm.prompts import REPAIR, Candidate, StakeholderReply, stakeholder_prompt, stakeholder_system
+from agents.llm.client import LLMClient, ask_with_repair
+from agents.llm.prompts import Candidate, StakeholderReply, stakeholder_prompt, stakeholder_system
 from sim.context import NegotiationContext
 from sim.moves import Amendment, Move
 from sim.protocol import PublicState
@@ -85,17 +85,10 @@ class LLMStakeholder:
         self.client.prefetch_round(state.round, x, state)
         messages = self.prepare(state)
         _, _, cands, r = self._prepared
-        why = ""
-        for attempt in range(2):
-            if attempt:
-                self.client.usage.repair_prompts += 1
-                messages = messages + [("ai", text), ("human", REPAIR.format(why=why))]
-            text = self.client.complete(messages, StakeholderReply)
-            reply, why = parse(text, StakeholderReply)
-            if reply is not None:
-                move, why = self._to_move(reply, x, cands, r)
-                if move is not None:
-                    return move
+        move, why = ask_with_repair(self.client, messages, StakeholderReply,
+                                    lambda reply: self._to_move(reply, x, cands, r))
+        if move is not None:
+            return move
         return self._fallback(state, why)
 
     def prepare(self, state: PublicState) -> list[tuple[str, str]]:
