@@ -1,1 +1,19 @@
-"""negsim agents: rule-based stakeholders, mediator strategies, LLM agents (agents/llm)."""
+"""Behaviour: rule-based stakeholders, mediator strategies, memory across budget cycles,
+2x2 game players. LLM agents live in `agents.llm`; the engine finds all of them by name
+through `sim.run.registry`.
+"""
+
+from sim.core.lazy import lazy_exports
+
+_EXPORTS = {
+    "CURVES": "agents.heuristic",
+    "HeuristicStakeholder": "agents.heuristic",
+    "LedgerMediator": "agents.memory",
+    "MemoryStakeholder": "agents.memory",
+    "RuleMediator": "agents.mediators",
+    "ScriptedPlayer": "agents.game_players",
+    "StakeholderPlayer": "agents.game_players",
+    "STRATEGIES": "agents.mediators",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -10,13 +10,15 @@ group's utility most per unit of cost.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from agents.memo import memo
-from sim.context import NegotiationContext
-from sim.moves import MAX_AMENDMENTS, Amendment, Move
-from sim.protocol import PublicState
+from sim.core.cache import memo
+from sim.core.context import NegotiationContext
+from sim.core.moves import MAX_AMENDMENTS, Amendment, Move
+from sim.core.protocol import PublicState
+from sim.run.registry import UnknownAgent
 
 CURVES = {"boulware": 0.4, "linear": 1.0, "conceder": 2.5}
 
@@ -89,7 +91,7 @@ class HeuristicStakeholder:
 
     def _candidates(self, x: np.ndarray) -> list[tuple[float, int, Amendment]]:
         """(priority, tie-break, amendment) for red-line fixes, adds, swaps and drops."""
-        rub, v = self.ctx.rubric, self.values
+        rub = self.ctx.rubric
         lines = self.ctx.scenario.groups[self.g].red_lines
         tie = self.rng.permutation(rub.n_items)
         spare = rub.budget - rub.cost(x)
@@ -111,7 +113,7 @@ class HeuristicStakeholder:
 
     def _gains(self, x: np.ndarray, spare: float) -> list[tuple[float, int, Amendment]]:
         """Adds (or swaps when an add does not fit) and drops, priced by gain per unit of cost."""
-        rub, v, costs, ids = self.ctx.rubric, self.values, self.ctx.rubric.costs, self.ctx.rubric.item_ids
+        v, costs, ids = self.values, self.ctx.rubric.costs, self.ctx.rubric.item_ids
         scale = max(float(costs.max()), 1.0)
         inside = np.flatnonzero(x)
         outside = np.flatnonzero((x == 0) & (v > 0))
@@ -147,3 +149,12 @@ class HeuristicStakeholder:
             return None
         j = min(ok.tolist(), key=lambda j: (v[j], -rub.costs[j], j))
         return Amendment("swap", rub.item_ids[k], rub.item_ids[j])
+
+
+def make_heuristic(group_id: str, option: str | None, **options: Any) -> HeuristicStakeholder:
+    """Registry factory for ``heuristic[:CURVE]``."""
+    options.pop("llm", None)   # the shared LLM client of mixed lineups is not for rule agents
+    curve = option or options.pop("curve", "boulware")
+    if curve not in CURVES:
+        raise UnknownAgent(f"unknown concession curve '{curve}'; known: {', '.join(sorted(CURVES))}")
+    return HeuristicStakeholder(group_id, curve=curve, **options)

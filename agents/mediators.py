@@ -10,17 +10,17 @@ candidate with the most predicted support, then the best strategy objective.
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from agents.memo import memo
-from sim.context import NegotiationContext
-from sim.moves import Amendment, Move
-from sim.protocol import PublicState, Reply
-from sim.repair import repair
-from sim.search import OBJECTIVES
+from sim.core.cache import memo, owned
+from sim.core.context import NegotiationContext
+from sim.core.moves import Amendment, Move
+from sim.core.protocol import PublicState, Reply
+from sim.core.repair import repair
+from sim.search.exact import OBJECTIVES
 
 STRATEGIES = ("utilitarian", "maximin", "leximin", "nash", "kalai", "negotiated")
 TOL = 1e-9
@@ -241,18 +241,22 @@ def red_lines_ok(ctx: NegotiationContext, C: np.ndarray, U: np.ndarray) -> np.nd
     return ok
 
 
-_POOLS: "weakref.WeakKeyDictionary[NegotiationContext, np.ndarray]" = weakref.WeakKeyDictionary()
-
-
 def mediation_pool(ctx: NegotiationContext) -> np.ndarray:
     """Feasible packages a mediator may table beyond local amendments: base designs,
-    objective optima, each group's best package and the (total, worst_group) frontier."""
-    if ctx not in _POOLS:
+    objective optima, each group's best package and the (total, worst_group) frontier.
+    """
+    def build() -> np.ndarray:
         d = ctx.disagreement_utilities
         rows = list(ctx.base_packages.values())
         rows += [ctx.search.optimise(o, disagreement=d).package for o in OBJECTIVES]
         rows += [ctx.ideal_package(g) for g in range(ctx.rubric.n_groups)]
         rows += [p.package for p in ctx.search.pareto_frontier()]
         pool = np.unique(np.array(rows, dtype=np.int8), axis=0)
-        _POOLS[ctx] = pool[ctx.rubric.feasible_mask(pool)]
-    return _POOLS[ctx]
+        return pool[ctx.rubric.feasible_mask(pool)]
+    return owned(ctx, "mediation_pool", build)
+
+
+def make_rule_mediator(name: str, option: str | None, **options: Any) -> RuleMediator:
+    """Registry factory for the rule strategies (``utilitarian``, ..., ``negotiated``)."""
+    options.pop("llm", None)
+    return RuleMediator(name, **options)

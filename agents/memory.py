@@ -1,20 +1,21 @@
 """Agents with memory across budget cycles: stakeholders that reciprocate and lose trust,
 and a mediator that reads the fairness ledger.
 
-The engine (`sim.repeated`) keeps the numbers (ledger, last period's utilities, trust) and
+The engine (`sim.run.cycles`) keeps the numbers (ledger, last period's utilities, trust) and
 hands them in as a `PeriodMemory`; how they change behaviour lives here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from agents.heuristic import HeuristicStakeholder
 from agents.mediators import RuleMediator, objective_matrix
-from sim.context import NegotiationContext
-from sim.repeated import PeriodMemory
+from sim.core.context import NegotiationContext
+from sim.core.periods import PeriodMemory
 
 RECIPROCITY = 0.6      # how strongly last period's relative gain speeds up concession
 
@@ -69,3 +70,13 @@ class LedgerMediator(RuleMediator):
     def _objective(self, U: np.ndarray) -> np.ndarray:
         L = self._offset()
         return objective_matrix(self.name, U + L, self.ctx.disagreement_utilities + L, self.ctx.ideals + L)
+
+
+def make_memory_stakeholder(group_id: str, option: str | None, **options: Any) -> MemoryStakeholder:
+    """Registry factory for ``memory[:CURVE]``."""
+    return MemoryStakeholder(group_id, curve=option or options.pop("curve", "boulware"), **options)
+
+
+def make_ledger_mediator(name: str, option: str | None, **options: Any) -> LedgerMediator:
+    """Registry factory for ``ledger[:STRATEGY]`` (default maximin)."""
+    return LedgerMediator(option or "maximin", **options)

@@ -17,9 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def negotiations_per_second(path: Path, n: int) -> tuple[float, float, int]:
-    from sim.context import make_context
-    from sim.runner import RunConfig, run_negotiation
-    from sim.scenario import load_scenario
+    from sim.core.context import make_context
+    from sim.core.scenario import load_scenario
+    from sim.run.runner import RunConfig, run_negotiation
 
     ctx = make_context(load_scenario(path))
     run_negotiation(ctx, RunConfig(seed=0))           # warm caches (optima, frontier)
@@ -36,7 +36,7 @@ def cold_start(path: Path, repeats: int = 5) -> list[float]:
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(repeats):
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "sim.cli", "run", str(path), "--out",
+            subprocess.run([sys.executable, "-m", "sim.cli.commands", "run", str(path), "--out",
                             f"{tmp}/r{i}", "--quiet"], check=True, capture_output=True, cwd=ROOT)
             times.append(time.perf_counter() - start)
     return times
@@ -55,7 +55,7 @@ def main() -> None:
     times = cold_start(path)
     print(f"cold-start `negsim run` wall time: median {statistics.median(times):.2f} s "
           f"(min {min(times):.2f}, max {max(times):.2f}, {len(times)} runs)")
-    out = subprocess.run([sys.executable, "-X", "importtime", "-c", "import sim.cli"],
+    out = subprocess.run([sys.executable, "-X", "importtime", "-c", "import sim.cli.commands"],
                          capture_output=True, text=True, cwd=ROOT).stderr
     heavy = [m for m in ("shap", "streamlit", "langchain", "pabutools", "dask", "pandas")
              if f"| {m}\n" in out or f"| {m}." in out]

@@ -28,7 +28,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 def make_runs(root: Path) -> None:
     """A default run, and one whose transcript is stretched to 1,000+ entries."""
     for name in ("montreal", "long"):
-        subprocess.run([sys.executable, "-m", "sim.cli", "run", "scenarios/montreal_streets.yaml",
+        subprocess.run([sys.executable, "-m", "sim.cli.commands", "run", "scenarios/montreal_streets.yaml",
                         "--out", str(root / name), "--quiet"], cwd=ROOT, check=True, capture_output=True)
     path = root / "long" / "transcript.jsonl"
     entries = [json.loads(line) for line in path.read_text().splitlines()]
@@ -77,7 +77,7 @@ def browser(root: Path) -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "dashboard", "--runs", str(root), "--port",
+    proc = subprocess.Popen([sys.executable, "-m", "sim.cli.commands", "dashboard", "--runs", str(root), "--port",
                              str(port)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -22,8 +22,8 @@ PAIRS = {"always_cooperate": "Cooperator", "always_defect": "Defector", "tit_for
 
 def ours(turns: int, repeat: int, noise: float) -> float:
     """Rounds per second over every ordered pair of scripted strategies."""
-    from agents.games import make_player
-    from sim.games import MatchConfig, classic_pd, play_match
+    from agents.game_players import make_player
+    from sim.games.matches import MatchConfig, classic_pd, play_match
 
     game, rounds = classic_pd(), 0
     start = time.perf_counter()
@@ -50,8 +50,8 @@ def axelrod_rate(axl, turns: int, repeat: int, noise: float) -> float:
 
 def budget_cycles(name: str, periods: int, funded: str, ledger: bool) -> tuple[float, dict]:
     """Periods per second and the summary of one budget-cycle run on a shipped scenario."""
-    from sim.repeated import RepeatedConfig, run_repeated
-    from sim.scenario import RepeatedOptions, load_scenario
+    from sim.core.scenario import RepeatedOptions, load_scenario
+    from sim.run.cycles import RepeatedConfig, run_repeated
 
     s = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
     start = time.perf_counter()

@@ -14,9 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def one_run(path: Path, spec: str, seed: int, max_rounds: int | None) -> dict:
-    from agents.llm.registry import make_client
-    from sim.runner import RunConfig, run_negotiation
-    from sim.scenario import load_scenario
+    from agents.llm.factory import make_client
+    from sim.core.scenario import load_scenario
+    from sim.run.runner import RunConfig, run_negotiation
 
     client = make_client(spec, seed=seed)
     config = RunConfig(seed=seed, mediator="llm", max_rounds=max_rounds, agents="llm",

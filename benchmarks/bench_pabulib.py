@@ -19,10 +19,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sim.pabulib import import_pabulib  # noqa: E402
-from sim.pb_report import pb_report  # noqa: E402
-from sim.pb_segments import Grouping, SegmentError  # noqa: E402
-from sim.records import atomic_write, csv_text  # noqa: E402
+from sim.core.records import atomic_write, rows_to_csv  # noqa: E402
+from sim.pb.compare import pb_report  # noqa: E402
+from sim.pb.pabulib import import_pabulib  # noqa: E402
+from sim.pb.segments import Grouping, SegmentError  # noqa: E402
 
 PREFERENCE = ("age", "district", "none")
 SHOWN = ("method", "n_selected", "total", "worst_group", "gini", "p20", "seconds")
@@ -72,7 +72,7 @@ def main() -> None:
         print("  " + " | ".join(f"{k:>11}" for k in SHOWN))
         for row in report.rows:
             print("  " + " | ".join(f"{fmt(row[k]):>11}" for k in SHOWN))
-    atomic_write(args.out, csv_text(rows))
+    atomic_write(args.out, rows_to_csv(rows))
     print(f"\nwrote {args.out} ({len(rows)} rows)")
 
 

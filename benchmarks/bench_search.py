@@ -10,9 +10,9 @@ import time
 
 import numpy as np
 
-from sim.rubric import build_rubric
-from sim.scenario import parse_scenario
-from sim.search import OBJECTIVES, cached, enumerate_feasible, optimise, pareto_frontier
+from sim.core.rubric import build_rubric
+from sim.core.scenario import parse_scenario
+from sim.search.exact import OBJECTIVES, cached, enumerate_feasible, optimise, pareto_frontier
 
 
 def random_scenario(seed: int, n_items: int, n_groups: int, n_criteria: int = 6) -> dict:

@@ -1,6 +1,6 @@
 """Shapley value timings: exact 10/14/16 players and sampled 40 players.
 
-Compares sim.shapley (exact: all coalitions in one batch, combined on the coalition cube;
+Compares sim.analysis.shapley (exact: all coalitions in one batch, combined on the coalition cube;
 sampled: antithetic permutations) with a plain-Python enumeration, a straightforward
 vectorised numpy enumeration (index arrays per player), and shap's ExactExplainer with an
 Independent masker (first call and later calls). Game: weighted voting [sum/2; 1..n].
@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from sim.shapley import shapley_values
+from sim.analysis.shapley import shapley_values
 
 
 def game(n: int):
@@ -80,7 +80,7 @@ def main() -> None:
     parser.add_argument("--no-shap", action="store_true", help="skip shap's exact explainer")
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    print(f"{'players':>7}  {'sim.shapley':>12}  {'numpy enum':>11}  {'plain Python':>12}  {'shap exact':>11}  "
+    print(f"{'players':>7}  {'sim.analysis.shapley':>12}  {'numpy enum':>11}  {'plain Python':>12}  {'shap exact':>11}  "
           f"{'shap 1st call':>13}  max |diff|")
     for n in (10, 14, 16):
         w, quota, v = game(n)

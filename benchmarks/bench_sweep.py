@@ -39,9 +39,9 @@ def _cpu() -> float:
 
 def bare_run(plan) -> tuple[float, float]:
     """(wall, CPU) seconds of the same negotiations with run_negotiation alone, warm contexts."""
-    from sim.context import make_context
-    from sim.runner import RunConfig, run_negotiation
-    from sim.scenario import load_scenario
+    from sim.core.context import make_context
+    from sim.core.scenario import load_scenario
+    from sim.run.runner import RunConfig, run_negotiation
 
     scenario = load_scenario(plan.source)
     contexts = {m: make_context(scenario, mediator=m) for m in MEDIATORS}
@@ -58,8 +58,8 @@ def load() -> str:
 
 
 def main() -> None:
-    from sim.sweep import build_plan, load_sweep
-    from sim.sweep_exec import execute
+    from sim.run.sweep.executors import execute
+    from sim.run.sweep.spec import build_plan, load_sweep
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=2000)

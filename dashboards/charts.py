@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from sim.metrics import gini, lorenz_curve
+from sim.core.metrics import gini, lorenz_curve
 
 HEIGHT = 420
 

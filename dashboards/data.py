@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.context import NegotiationContext, make_context
-from sim.records import read_summary, read_transcript
-from sim.scenario import Scenario, ScenarioError, load_scenario, loads_scenario
+from sim.core.context import NegotiationContext, make_context
+from sim.core.records import read_summary, read_transcript
+from sim.core.scenario import Scenario, ScenarioError, load_scenario, loads_scenario
 
 METRICS = ("total", "worst_group", "p20", "gini")
 HIGHER_IS_BETTER = {"total": True, "worst_group": True, "p20": True, "gini": False}
@@ -72,7 +72,7 @@ class RunView:
         return [g.id for g in self.scenario.groups]
 
 
-def load_run(folder: Path) -> RunView:
+def load_run_view(folder: Path) -> RunView:
     """Summary, transcript, scenario copy and optional extra tables of a run folder."""
     folder = Path(folder)
     extras = {p.stem: pd.read_csv(p) for p in sorted(folder.glob("attribution_*.csv"))}

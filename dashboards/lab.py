@@ -9,8 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import charts, data
-from dashboards.pages import _runs, context, current_run
-from sim.scenario import load_scenario, scenario_to_yaml
+from dashboards.pages import cached_runs, context, current_run
+from sim.core.scenario import load_scenario, scenario_to_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -57,8 +57,8 @@ def lab_page(root: Path) -> None:
     ticked = _checkboxes(scenario)
     x = data.package_of(ctx, ticked)
     _budget_bar(ctx, x, scenario.currency)
-    from sim.evaluate import evaluate_package
-    from sim.report import evaluation_dict
+    from sim.cli.render import evaluation_dict
+    from sim.core.evaluate import evaluate_package
 
     report = evaluation_dict(evaluate_package(ctx, x), ctx)
     st.session_state["lab_report"] = report          # what the page shows, for tests
@@ -110,8 +110,8 @@ def _show_report(report: dict, ctx, summary: dict | None) -> None:
 def _run_button(root: Path, scenario, ticked: list[str]) -> None:
     if not st.button("Run a negotiation from this proposal", key="lab_run", disabled=not ticked):
         return
-    from sim.records import write_run
-    from sim.runner import RunConfig, run_negotiation
+    from sim.core.records import write_run
+    from sim.run.runner import RunConfig, run_negotiation
 
     bar = st.progress(0.0, text="negotiating...")
     config = RunConfig(mediator_options={"opening": tuple(ticked)})
@@ -124,7 +124,7 @@ def _run_button(root: Path, scenario, ticked: list[str]) -> None:
     summary = write_run(result, folder)
     bar.progress(1.0, text="done")
     st.session_state["run"] = str(folder.relative_to(root))
-    _runs.clear()                                   # the Runs page lists the new run at once
+    cached_runs.clear()                                   # the Runs page lists the new run at once
     st.success(f"{'Agreement' if summary['agreement'] else 'No agreement'} after {summary['rounds']} "
                f"rounds: {', '.join(summary['package'])}. Saved as `{folder}` (now the open run).")
 
@@ -153,8 +153,8 @@ def repeated_page(root: Path) -> None:
         return
     frame = view.extras.get("periods")
     if frame is None:
-        st.info(f"No budget cycles in this run folder: `negsim repeated SCENARIO --periods 10 --out DIR` "
-                f"writes periods.csv.")
+        st.info("No budget cycles in this run folder: `negsim repeated SCENARIO --periods 10 --out DIR` "
+                "writes periods.csv.")
         return
     st.plotly_chart(charts.periods_chart(frame), width="stretch")
     st.dataframe(frame, hide_index=True, width="stretch")

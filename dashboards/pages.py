@@ -9,25 +9,25 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import charts, data
-from sim.scenario import ScenarioError, parse_scenario, scenario_to_yaml
+from sim.core.scenario import ScenarioError, parse_scenario, scenario_to_yaml
 
 SPEAKER_ICONS = {"mediator": ":material/gavel:", "engine": ":material/settings:",
                  "stakeholder": ":material/record_voice_over:"}
 
 
 @st.cache_data(ttl=5, show_spinner=False)
-def _runs(root: str) -> pd.DataFrame:
+def cached_runs(root: str) -> pd.DataFrame:
     return data.list_runs(Path(root))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _run(folder: str, stamp: int) -> data.RunView:
-    return data.load_run(Path(folder))
+    return data.load_run_view(Path(folder))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def context(scenario_yaml: str):
-    from sim.scenario import loads_scenario
+    from sim.core.scenario import loads_scenario
     return data.context_for(loads_scenario(scenario_yaml, "scenario.yaml"))
 
 
@@ -45,7 +45,7 @@ def current_run(root: Path) -> data.RunView | None:
 # ------------------------------------------------------------------------------ Runs
 def runs_page(root: Path) -> None:
     st.header("Runs")
-    frame = _runs(str(root))
+    frame = cached_runs(str(root))
     if frame.empty:
         st.info(f"No runs under `{root}` yet. Make one with "
                 f"`negsim run scenarios/montreal_streets.yaml --out {root}/first`, "
@@ -77,7 +77,7 @@ def _sweeps(root: Path) -> None:
     if not sweeps:
         return
     st.subheader("Sweeps")
-    from sim.sweep_report import aggregate, load_results
+    from sim.run.sweep.aggregate import aggregate, load_results
 
     folder = st.selectbox("Sweep", sweeps, key="runs_sweep")
     frame, axes = load_results(root / folder)

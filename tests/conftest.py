@@ -1,14 +1,14 @@
-"""Shared fixtures: small scenarios and random-scenario strategies."""
+"""Shared fixtures; random scenarios and strategies come from the testing kit (sim.testing)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
-from hypothesis import strategies as st
 
-from sim.scenario import load_scenario, parse_scenario
+from sim.core.scenario import load_scenario
+from sim.testing.scenarios import random_scenario, random_scenario_dict  # noqa: F401  (re-exported)
+from sim.testing.strategies import scenarios  # noqa: F401  (re-exported)
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
@@ -17,48 +17,5 @@ TINY = DATA / "tiny.yaml"
 
 @pytest.fixture
 def tiny():
+    """The tiny test scenario (tests/data/tiny.yaml)."""
     return load_scenario(TINY)
-
-
-def random_scenario_dict(seed: int, n_items: int, n_groups: int, *, links: bool = True,
-                         red_lines: bool = False) -> dict:
-    """A valid random scenario (costs, effects possibly negative, requires DAG, excludes)."""
-    rng = np.random.default_rng(seed)
-    crit = [f"c{i}" for i in range(3)]
-    items = []
-    for k in range(n_items):
-        item = {"id": f"i{k}", "cost": float(rng.integers(1, 50)),
-                "effects": {c: float(rng.integers(-2, 6)) for c in crit}}
-        if links and k > 0 and rng.random() < 0.2:
-            item["requires"] = [f"i{int(rng.integers(0, k))}"]
-        if links and k > 1 and rng.random() < 0.15:
-            other = f"i{int(rng.integers(0, k))}"
-            if other not in item.get("requires", []):
-                item["excludes"] = [other]
-        items.append(item)
-    total = sum(i["cost"] for i in items)
-    groups = []
-    for g in range(n_groups):
-        w = rng.integers(0, 4, size=3).astype(float)
-        w[rng.integers(0, 3)] += 1
-        group = {"id": f"g{g}", "size": float(rng.integers(1, 100)),
-                 "weights": dict(zip(crit, w.tolist()))}
-        if red_lines and g == 0:
-            group["red_lines"] = {"must_have": [items[int(rng.integers(0, n_items))]["id"]]}
-        groups.append(group)
-    cheap = min(items, key=lambda i: i["cost"])["id"]
-    return {"name": f"random-{seed}", "budget": max(total * float(rng.uniform(0.3, 0.7)), 50.0),
-            "criteria": [{"id": c} for c in crit], "items": items, "groups": groups,
-            "base_designs": {"cheap": [cheap]}, "protocol": {"max_rounds": 6, "seed": seed}}
-
-
-def random_scenario(seed: int, n_items: int, n_groups: int, **kw):
-    return parse_scenario(random_scenario_dict(seed, n_items, n_groups, **kw), f"random-{seed}")
-
-
-@st.composite
-def scenarios(draw, max_items: int = 10, max_groups: int = 5, **kw):
-    seed = draw(st.integers(0, 2**31 - 1))
-    n_items = draw(st.integers(3, max_items))
-    n_groups = draw(st.integers(2, max_groups))
-    return random_scenario(seed, n_items, n_groups, **kw)

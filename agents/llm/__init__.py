@@ -1,1 +1,18 @@
-"""LLM agents through langchain: the only package that imports langchain."""
+"""LLM agents through langchain (the only package that imports it): client with record/replay,
+prompts, stakeholder, mediator, 2x2 player.
+"""
+
+from sim.core.lazy import lazy_exports
+
+_EXPORTS = {
+    "LLMClient": "agents.llm.client",
+    "LLMMediator": "agents.llm.mediator",
+    "LLMSetupError": "agents.llm.models",
+    "LLMStakeholder": "agents.llm.stakeholder",
+    "make_chat_model": "agents.llm.models",
+    "make_client": "agents.llm.factory",
+    "replay_client": "agents.llm.factory",
+    "ReplayMiss": "agents.llm.client",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

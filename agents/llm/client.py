@@ -16,12 +16,14 @@ from typing import Any, Callable, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from sim.core.errors import NegsimError
+
 CACHE_FILE = "llm_cache.jsonl"
 MODEL_ERROR = "model error: "
 T = TypeVar("T", bound=BaseModel)
 
 
-class ReplayMiss(RuntimeError):
+class ReplayMiss(NegsimError, RuntimeError):
     """A replayed run asked for a response that was never recorded."""
 
 
@@ -100,7 +102,8 @@ class LLMClient:
 
     def prefetch_round(self, round_: int, draft, state) -> None:
         """Request every peer's first prompt of this round at once (model.batch runs them
-        concurrently); results are counted as calls and served to the peers in turn."""
+        concurrently); results are counted as calls and served to the peers in turn.
+        """
         mark = (round_, draft.tobytes())
         if not self.concurrent or self.replay or self._round == mark:
             return
@@ -120,7 +123,7 @@ class LLMClient:
 
     def save(self, folder: Path) -> Path:
         """Write the cache as JSON lines (one header line, then key/response pairs)."""
-        from sim.records import atomic_write
+        from sim.core.records import atomic_write
 
         lines = [json.dumps({"model": self.model_name, "seed": self.seed, "params": self.params})]
         lines += [json.dumps({"key": k, "response": v}) for k, v in sorted(self.cache.items())]
@@ -157,10 +160,11 @@ def parse(text: str, schema: type[T]) -> tuple[T | None, str]:
 def ask_with_repair(client: "LLMClient", messages: list, schema: type[T],
                     accept: Callable[[T], tuple[Any, str]]) -> tuple[Any, str]:
     """Ask, let the engine check the parsed reply with `accept` (-> (result, why)), and on a
-    malformed or rejected answer ask once more with the reason; (None, why) if both fail."""
+    malformed or rejected answer ask once more with the reason; (None, why) if both fail.
+    """
     from agents.llm.prompts import REPAIR
 
-    why = ""
+    why, text = "", ""
     for attempt in range(2):
         if attempt:
             client.usage.repair_prompts += 1

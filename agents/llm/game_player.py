@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.games import GameView
+from sim.games.matches import GameView
 
 SYSTEM = ("You are playing a repeated game with another player for {rounds} rounds. In each round "
           "you both choose Option {a} or Option {b} at the same time. Payoffs:\n{table}\n"

@@ -14,10 +14,10 @@ import numpy as np
 from agents.llm.client import LLMClient, ask_with_repair
 from agents.llm.prompts import MediatorDraft, mediator_prompt, mediator_system
 from agents.mediators import RuleMediator
-from sim.context import NegotiationContext
-from sim.moves import Move
-from sim.protocol import PublicState
-from sim.search import OBJECTIVES
+from sim.core.context import NegotiationContext
+from sim.core.moves import Move
+from sim.core.protocol import PublicState
+from sim.search.exact import OBJECTIVES
 
 MAX_CANDIDATES = 5
 

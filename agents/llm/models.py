@@ -17,10 +17,12 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import ConfigDict, PrivateAttr
 
+from sim.core.errors import NegsimError
+
 PROVIDERS = ("local", "openai", "anthropic", "ollama", "openai-compatible", "gguf")
 
 
-class LLMSetupError(RuntimeError):
+class LLMSetupError(NegsimError, RuntimeError):
     """A missing extra, key or model file: one line the CLI prints as is."""
 
 

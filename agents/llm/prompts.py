@@ -8,8 +8,8 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, Field
 
-from sim.context import NegotiationContext
-from sim.moves import Amendment
+from sim.core.context import NegotiationContext
+from sim.core.moves import Amendment
 
 
 class StakeholderReply(BaseModel):
@@ -42,7 +42,9 @@ def _weights_text(ctx: NegotiationContext, g: int) -> str:
     w = ctx.rubric.weights[g]
     crit = ctx.rubric.criterion_ids
     order = np.argsort(-w, kind="stable")
-    words = lambda v: "cares most about" if v == w.max() and v > 0 else ("ignores" if v == 0 else "also values")
+
+    def words(v: float) -> str:
+        return "cares most about" if v == w.max() and v > 0 else ("ignores" if v == 0 else "also values")
     return "; ".join(f"{words(float(w[c]))} {crit[c]} (weight {float(w[c]):g})" for c in order)
 
 

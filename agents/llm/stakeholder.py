@@ -14,9 +14,9 @@ import numpy as np
 from agents.heuristic import HeuristicStakeholder
 from agents.llm.client import LLMClient, ask_with_repair
 from agents.llm.prompts import Candidate, StakeholderReply, stakeholder_prompt, stakeholder_system
-from sim.context import NegotiationContext
-from sim.moves import Amendment, Move
-from sim.protocol import PublicState
+from sim.core.context import NegotiationContext
+from sim.core.moves import Amendment, Move
+from sim.core.protocol import PublicState
 
 MAX_CANDIDATES = 5
 

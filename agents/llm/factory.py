@@ -1,0 +1,70 @@
+"""Factories of the `llm` stakeholder and mediator (named in sim.run.registry); one shared client per run;
+dry-run estimates.
+
+Agents receive the run's LLMClient through the `llm` option (RunConfig.agent_options /
+mediator_options), so all LLM agents of a run share one cache and one set of counters.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agents.llm.client import LLMClient, load_cache
+from agents.llm.mediator import LLMMediator
+from agents.llm.stakeholder import LLMStakeholder
+
+
+def _client(options: dict[str, Any]) -> LLMClient:
+    client = options.pop("llm", None)
+    if client is None:
+        raise KeyError("llm agents need a client: pass agent_options={'llm': make_client(SPEC)}")
+    return client
+
+
+def make_llm_stakeholder(group_id: str, option: str | None, **options: Any) -> LLMStakeholder:
+    """Registry factory for the `llm` stakeholder (the run's client comes in the `llm` option)."""
+    return LLMStakeholder(group_id, _client(options))
+
+
+def make_llm_mediator(name: str, option: str | None, **options: Any) -> LLMMediator:
+    """Registry factory for the `llm[:STRATEGY]` mediator."""
+    return LLMMediator(_client(options), strategy=option or "negotiated")
+
+
+def make_client(spec: str, seed: int = 0, model: Any = None, concurrent: bool | None = None) -> LLMClient:
+    """A recording client for `--llm SPEC` (model built from the spec unless given); stakeholders'
+    prompts of a round are batched concurrently except on llama.cpp (one context, not thread-safe).
+    """
+    from agents.llm.models import make_chat_model
+
+    local = spec.split(":")[0] in ("local", "gguf")
+    chat = model if model is not None else make_chat_model(spec)
+    return LLMClient(chat, spec, seed=seed, params={"temperature": 0.0, "json_schema": local},
+                     concurrent=(not local) if concurrent is None else concurrent)
+
+
+def replay_client(folder, seed: int) -> LLMClient:
+    """A client answering only from a recorded run folder's cache (zero model calls)."""
+    header, cache = load_cache(folder)
+    return LLMClient(None, header["model"], seed=seed, params=header["params"],
+                     cache=cache, replay=True)
+
+
+def estimate(ctx, llm_groups: list[str], llm_mediator: bool, max_tokens: int = 160) -> dict[str, int]:
+    """Upper bounds for a run before spending: calls (one per LLM agent per round, doubled by
+    repair prompts) and tokens (prompt size estimated at 4 characters per token).
+    """
+    from agents.llm.prompts import mediator_prompt, mediator_system, stakeholder_prompt, stakeholder_system
+
+    rub, rounds = ctx.rubric, ctx.max_rounds
+    x = ctx.disagreement_package
+    per_round = len(llm_groups) + int(llm_mediator)
+    chars = sum(len(stakeholder_system(ctx, rub.group_index[g]))
+                + len(stakeholder_prompt(ctx, rub.group_index[g], x, 1, 0.0, [])) + 5 * 60 for g in llm_groups)
+    if llm_mediator:
+        cands = [(ctx.search.optimise(o).package, o) for o in ("utilitarian", "maximin", "nash")]
+        chars += len(mediator_system(ctx)) + len(mediator_prompt(ctx, 1, x, ["g: objects"] * rub.n_groups, cands))
+    prompt_tokens = rounds * (chars // 4 + 1)
+    return {"calls": rounds * per_round, "max_calls": 2 * rounds * per_round,
+            "max_prompt_tokens": 3 * prompt_tokens,   # a repair prompt re-sends the prompt plus the reply
+            "max_completion_tokens": 2 * rounds * per_round * max_tokens}

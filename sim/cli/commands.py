@@ -1,0 +1,57 @@
+"""The `negsim` command line (typer). Heavy libraries are imported inside commands only."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import typer
+
+from sim.cli.common import fail, load_or_fail  # noqa: F401  (re-exported for feature modules)
+from sim.core.errors import NegsimError
+from sim.core.scenario import json_schema
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="negsim: mediated multi-agent negotiation over costed proposals under a budget.")
+
+# Feature modules that add sub-commands; each defines `register(app: typer.Typer) -> None`.
+# Keep one module per line (several features add themselves here).
+COMMAND_MODULES = [
+    "sim.cli.negotiate",
+    "sim.cli.sweep",
+    "sim.cli.dashboard",
+    "sim.cli.pabulib",
+    "sim.cli.explain",
+    "sim.cli.games",
+]
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the scenario format (for editors' autocompletion)."""
+    typer.echo(json_schema())
+
+
+@app.command()
+def validate(scenario: Path) -> None:
+    """Check a scenario file; exit 0 when valid, 2 with a one-line error otherwise."""
+    s = load_or_fail(scenario)
+    typer.echo(f"{scenario}: ok ({len(s.items)} items, {len(s.groups)} groups, "
+               f"{len(s.criteria)} criteria, budget {s.budget:,.0f} {s.currency})")
+
+
+for _module in COMMAND_MODULES:
+    importlib.import_module(_module).register(app)
+
+
+def main() -> None:
+    """Console-script entry point; a domain error that escaped a command is one line, exit 2."""
+    try:
+        app()
+    except NegsimError as err:
+        typer.echo(" ".join(str(err).split()), err=True)
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()

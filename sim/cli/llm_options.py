@@ -1,0 +1,88 @@
+"""LLM options of `negsim run`: --llm SPEC, --replay DIR, --dry-run (helpers, no command of its own).
+
+Imports agents.llm (and so langchain) only when an LLM agent is in the lineup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from sim.cli.common import fail
+
+HELP_LLM = ("chat model for llm agents: local | openai:MODEL | anthropic:MODEL | ollama:MODEL | "
+            "openai-compatible:MODEL@URL | gguf:PATH")
+
+
+@dataclass
+class LLMSetup:
+    """What the run command needs from the LLM layer."""
+
+    client: Any = None
+    agent_options: dict[str, Any] = field(default_factory=dict)
+    mediator_options: dict[str, Any] = field(default_factory=dict)
+
+
+def _uses_llm(spec: str) -> bool:
+    return spec.split(":")[0] == "llm"
+
+
+def setup_llm(scenario, default: str, lineup: dict[str, str], mediator: str, seed: Optional[int],
+              flags: dict[str, Any]) -> LLMSetup | None:
+    """Build the shared client (or the dry-run report, returning None); one-line errors."""
+    groups = [g for g in scenario.group_ids if _uses_llm(lineup.get(g, default))]
+    llm_mediator = _uses_llm(mediator)
+    if not groups and not llm_mediator:
+        if flags["llm"] or flags["replay"] or flags["dry_run"]:
+            fail("--llm/--replay/--dry-run: no LLM agent in the run; fix: add --agents llm or --mediator llm")
+        return LLMSetup()
+    try:
+        import agents.llm.factory as llm
+    except ImportError:
+        fail("langchain-core is not installed; fix: pip install 'negsim[llm]'")
+    if flags["dry_run"]:
+        _dry_run(scenario, groups, llm_mediator, flags["max_rounds"], llm)
+        return None
+    from agents.llm.models import LLMSetupError
+
+    try:
+        run_seed = scenario.protocol.seed if seed is None else seed
+        if flags["replay"]:
+            client = llm.replay_client(Path(flags["replay"]), run_seed)
+        else:
+            client = llm.make_client(flags["llm"] or "local", seed=run_seed)
+    except (LLMSetupError, FileNotFoundError) as e:
+        fail(str(e))
+    return LLMSetup(client, {"llm": client}, {"llm": client} if llm_mediator else {})
+
+
+def _dry_run(scenario, groups: list[str], llm_mediator: bool, max_rounds, llm) -> None:
+    from sim.core.context import make_context
+
+    ctx = make_context(scenario, max_rounds=max_rounds)
+    est = llm.estimate(ctx, groups, llm_mediator)
+    typer.echo(f"dry run: at most {est['calls']} model calls ({est['max_calls']} if every answer needs "
+               f"a repair prompt), "
+               f"at most {est['max_prompt_tokens']:,} prompt and {est['max_completion_tokens']:,} "
+               f"completion tokens over {ctx.max_rounds} rounds")
+
+
+def run_with_llm(run_fn, setup: LLMSetup):
+    """Call run_fn(); a replay miss becomes a one-line error."""
+    if setup.client is None:
+        return run_fn()
+    from agents.llm.client import ReplayMiss
+
+    try:
+        return run_fn()
+    except ReplayMiss as e:
+        fail(f"--replay: {e}")
+
+
+def save_llm(setup: LLMSetup, out: Path) -> None:
+    """Write the record/replay cache into the run folder (not when replaying)."""
+    if setup.client is not None and not setup.client.replay:
+        setup.client.save(out)

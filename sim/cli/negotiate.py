@@ -1,0 +1,119 @@
+"""Core sub-commands: run a negotiation, evaluate a planner's package."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from sim.cli.common import fail, load_or_fail
+from sim.cli.llm_options import HELP_LLM, run_with_llm, save_llm, setup_llm
+
+HELP_AGENTS = ("stakeholder agents: a spec for all groups (heuristic, heuristic:conceder, llm) "
+               "or GROUP=SPEC pairs, comma-separated, with an optional default first")
+
+
+def parse_agents(text: str, group_ids: list[str]) -> tuple[str, dict[str, str]]:
+    """'heuristic' or 'llm,seniors=heuristic' -> (default spec, per-group overrides); exit 2 on errors."""
+    from sim.run.runner import split_lineup
+
+    try:
+        return split_lineup(text, group_ids)
+    except ValueError as err:
+        fail(f"--agents: {err}")
+    raise AssertionError("unreachable")
+
+
+def _default_out(name: str, seed: int, mediator: str) -> Path:
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "_", name).strip("_").lower() or "run"
+    return Path("runs") / f"{slug}-{mediator}-seed{seed}"
+
+
+def check_agents(mediator: str, default: str, lineup: dict[str, str]) -> None:
+    from sim.run.registry import mediator_names, stakeholder_names
+
+    if mediator.split(":")[0] not in mediator_names():
+        fail(f"--mediator: unknown mediator '{mediator}'; fix: use one of {', '.join(mediator_names())}")
+    for spec in [default, *lineup.values()]:
+        if spec.split(":")[0] not in stakeholder_names():
+            fail(f"--agents: unknown agent '{spec}'; fix: use one of {', '.join(stakeholder_names())}")
+
+
+def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
+        out: Optional[Path] = typer.Option(None, "--out", help="run folder (default runs/NAME-MEDIATOR-seedN)"),
+        seed: Optional[int] = typer.Option(None, "--seed", min=0, help="run seed (default: the scenario's)"),
+        mediator: Optional[str] = typer.Option(None, "--mediator", help="mediator strategy"),
+        max_rounds: Optional[int] = typer.Option(None, "--max-rounds", min=1, help="round limit"),
+        agents: str = typer.Option("heuristic", "--agents", help=HELP_AGENTS),
+        opening: Optional[str] = typer.Option(None, "--opening",
+                                              help="comma-separated item ids the mediator opens from (a planner's proposal)"),
+        llm: Optional[str] = typer.Option(None, "--llm", help=HELP_LLM),
+        replay: Optional[Path] = typer.Option(None, "--replay", help="re-run from a run folder's recorded LLM responses"),
+        dry_run: bool = typer.Option(False, "--dry-run", help="print the LLM calls and tokens a run needs at most"),
+        quiet: bool = typer.Option(False, "--quiet", help="print only the run folder")) -> None:
+    """Run one mediated negotiation and write summary.json, transcript.jsonl, outcomes.csv."""
+    from sim.core.records import write_run
+    from sim.run.registry import STRATEGIES
+    from sim.run.runner import RunConfig, run_negotiation
+
+    s = load_or_fail(scenario)
+    default, lineup = parse_agents(agents, s.group_ids)
+    mediator_name = mediator or s.protocol.mediator
+    check_agents(mediator_name, default, lineup)
+    options = {}
+    if opening is not None:
+        ids = [p.strip() for p in opening.split(",") if p.strip()]
+        unknown = [i for i in ids if i not in s.item_ids]
+        if unknown:
+            fail(f"--opening: unknown item id '{unknown[0]}'; fix: use ids from {scenario}")
+        if mediator_name not in STRATEGIES:
+            fail(f"--opening: the {mediator_name} mediator does not take an opening; fix: use a rule-based mediator")
+        options["opening"] = tuple(ids)
+    flags = {"llm": llm, "replay": replay, "dry_run": dry_run, "max_rounds": max_rounds}
+    setup = setup_llm(s, default, lineup, mediator_name, seed, flags)
+    if setup is None:   # dry run
+        return
+    config = RunConfig(seed=seed, mediator=mediator_name, max_rounds=max_rounds, agents=default,
+                       lineup=lineup, agent_options=setup.agent_options,
+                       mediator_options={**setup.mediator_options, **options})
+    result = run_with_llm(lambda: run_negotiation(s, config), setup)
+    out = out or _default_out(s.name, result.seed, mediator_name)
+    summary = write_run(result, out, scenario_path=str(scenario))
+    save_llm(setup, out)
+    if quiet:
+        typer.echo(str(out))
+        return
+    from sim.cli.render import print_run
+
+    print_run(summary, result.ctx.rubric, out)
+
+
+def evaluate(scenario: Path = typer.Argument(..., help="scenario YAML file"),
+             package: str = typer.Option(..., "--package", help="comma-separated item ids ('' for none)"),
+             as_json: bool = typer.Option(False, "--json", help="print one JSON object")) -> None:
+    """Score a package against the base designs and the optimal package of each objective."""
+    from sim.core.context import make_context
+    from sim.core.evaluate import evaluate_package
+
+    s = load_or_fail(scenario)
+    ids = [p.strip() for p in package.split(",") if p.strip()]
+    unknown = [i for i in ids if i not in s.item_ids]
+    if unknown:
+        fail(f"--package: unknown item id '{unknown[0]}'; fix: use ids from {scenario} "
+             f"(e.g. {', '.join(s.item_ids[:3])})")
+    ctx = make_context(s)
+    report = evaluate_package(ctx, ctx.rubric.package(ids))
+    from sim.cli.render import evaluation_dict, print_evaluation
+
+    if as_json:
+        typer.echo(json.dumps(evaluation_dict(report, ctx), indent=2))
+    else:
+        print_evaluation(report, ctx)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(run)
+    app.command()(evaluate)

@@ -1,0 +1,100 @@
+"""`negsim sweep` (experiment grids, resumable, local or Dask) and `negsim report`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from sim.cli.common import fail
+
+
+def sweep(sweep_file: Path = typer.Argument(..., help="sweep YAML file"),
+          out: Path = typer.Option(..., "--out", help="results folder (resumed if it holds this sweep)"),
+          workers: int = typer.Option(1, "--workers", min=1, help="worker processes"),
+          backend: str = typer.Option("local", "--backend", help="local or dask"),
+          scheduler: Optional[str] = typer.Option(None, "--scheduler", help="dask scheduler address"),
+          retry_failed: bool = typer.Option(False, "--retry-failed",
+                                            help="on resume, run failed runs again"),
+          quiet: bool = typer.Option(False, "--quiet", help="no progress bar")) -> None:
+    """Run every (axes x seeds) negotiation of a sweep into OUT/results.parquet."""
+    from sim.core.scenario import ScenarioError
+    from sim.run.sweep.executors import BACKENDS
+    from sim.run.sweep.spec import SweepError, build_plan, load_sweep
+
+    if backend not in BACKENDS:
+        fail(f"--backend: unknown backend '{backend}'; fix: use one of {', '.join(BACKENDS)}")
+    try:
+        plan = build_plan(load_sweep(sweep_file), sweep_file)
+    except (SweepError, ScenarioError) as err:
+        fail(str(err))
+    if out.exists() and not out.is_dir():
+        fail(f"{out}: --out: exists and is not a folder; fix: choose a folder path")
+    try:
+        options = {"sweep_path": str(sweep_file), "workers": workers, "backend": backend,
+                   "scheduler": scheduler, "retry_failed": retry_failed}
+        outcome = _run_with_progress(plan, out, options, quiet)
+    except SweepError as err:
+        fail(str(err))
+    typer.echo(f"{plan.spec.name}: {outcome.runs} runs ({outcome.skipped} already done, "
+               f"{outcome.executed} run now, {outcome.failures} failed) in {outcome.seconds:.1f} s; "
+               f"results: {outcome.results}")
+
+
+def _run_with_progress(plan, out, options: dict, quiet: bool):
+    """execute(plan, out, **options) under a rich progress bar (runs done, failures, ETA)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from sim.run.sweep.executors import execute
+
+    if quiet:
+        return execute(plan, out, **options)
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("failures {task.fields[failures]}"), TimeRemainingColumn()]
+    progress = Progress(*columns, transient=False)
+    task = progress.add_task(plan.spec.name, total=len(plan.tasks), failures=0)
+
+    def update(done: int, total: int, failures: int) -> None:
+        if not progress.live.is_started:              # shown from the first finished chunk on,
+            progress.start()                          # so a refused backend prints only its error
+        progress.update(task, completed=done, failures=failures)
+    try:
+        return execute(plan, out, on_chunk=update, **options)
+    finally:
+        if progress.live.is_started:
+            progress.stop()
+
+
+def report(folder: Path = typer.Argument(..., help="a sweep's --out folder"),
+           csv: Optional[Path] = typer.Option(None, "--csv", help="CSV path (default FOLDER/report.csv)"),
+           seed: int = typer.Option(0, "--seed", min=0, help="bootstrap seed")) -> None:
+    """Mean and 95% bootstrap CI per axis combination, agreement rate, share beating the best base."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from sim.core.records import atomic_write
+    from sim.run.sweep.aggregate import REPORT_METRICS, aggregate, load_results
+
+    try:
+        frame, axes = load_results(folder)
+    except FileNotFoundError as err:
+        fail(str(err))
+    table = aggregate(frame, axes, seed)
+    view = Table(title=f"{folder}: {len(frame)} runs, mean [95% bootstrap CI]")
+    for col in [*axes, "runs", "failures", "agreement", "beats base (worst)", *REPORT_METRICS]:
+        view.add_column(col, justify="right")
+    for _, r in table.iterrows():
+        cells = [str(r[a]) for a in axes] + [str(r["runs"]), str(r["failures"]),
+                                               f"{r['agreement_rate']:.2f}", f"{r['beats_base_worst_group']:.2f}"]
+        cells += [f"{r[m + '_mean']:.3f} [{r[m + '_lo']:.3f}, {r[m + '_hi']:.3f}]" for m in REPORT_METRICS]
+        view.add_row(*cells)
+    Console(width=200).print(view)
+    target = csv or folder / "report.csv"
+    atomic_write(target, table.to_csv(index=False))
+    typer.echo(f"report: {target}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("sweep")(sweep)
+    app.command("report")(report)

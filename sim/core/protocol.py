@@ -1,0 +1,273 @@
+"""The mediated single-negotiating-text protocol as a PettingZoo AEC environment.
+
+Round 0 is the opening: the mediator publishes rubric and budget, each stakeholder states
+its position (its best feasible package and red lines, computed by the engine). In every
+later round the mediator tables one draft (the engine repairs it to feasibility) and
+each stakeholder accepts or objects with amendments. The negotiation ends when the
+acceptance rule holds, or after `max_rounds` with the disagreement outcome.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from gymnasium import spaces
+from pettingzoo import AECEnv
+from pettingzoo.utils import AgentSelector
+
+from sim.core.cache import owned
+from sim.core.context import NegotiationContext, make_context
+from sim.core.moves import MAX_AMENDMENTS, Amendment, Move, decode_reply, encode_draft
+from sim.core.repair import repair
+from sim.core.scenario import Scenario
+
+MEDIATOR = "mediator"
+
+
+@dataclass
+class Reply:
+    """A stakeholder's validated reply to the current draft."""
+
+    group: str
+    accept: bool
+    amendments: tuple[Amendment, ...]
+    reason: str
+    reservation: float | None = None   # the level the group stated publicly, if any
+
+
+@dataclass
+class PublicState:
+    """What everyone can see: round, current draft, last replies, the transcript."""
+
+    round: int = 0
+    draft: np.ndarray | None = None
+    replies: dict[str, Reply] = field(default_factory=dict)
+    last_replies: dict[str, Reply] = field(default_factory=dict)
+    transcript: list[dict] = field(default_factory=list)
+    positions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a negotiation ended."""
+
+    agreement: bool
+    package: np.ndarray
+    rounds: int
+
+
+def _spaces(ctx: NegotiationContext) -> tuple[dict, dict]:
+    """Action and observation spaces per agent, built once per context (gymnasium spaces are slow to make)."""
+    def build() -> tuple[dict, dict]:
+        rub = ctx.rubric
+        k, g = rub.n_items, rub.n_groups
+        sizes = {MEDIATOR: 4 * k + 2 * g + 1, **{a: 3 * k + g + 2 for a in rub.group_ids}}
+        act = {MEDIATOR: spaces.MultiBinary(k),
+               **{a: spaces.MultiDiscrete([2] + [2 * k + 1] * MAX_AMENDMENTS) for a in rub.group_ids}}
+        obs = {a: spaces.Box(-np.inf, np.inf, (n,), np.float32) for a, n in sizes.items()}
+        return act, obs
+    return owned(ctx, "spaces", build)
+
+
+class NegotiationEnv(AECEnv):
+    """Mediator first, then every stakeholder, once per round."""
+
+    metadata = {"name": "negsim_mediated_v0", "render_modes": ["ansi"], "is_parallelizable": False}
+
+    def __init__(self, context: NegotiationContext, render_mode: str | None = None) -> None:
+        super().__init__()
+        self.ctx = context
+        self.render_mode = render_mode
+        rub = context.rubric
+        self.groups = list(rub.group_ids)
+        self.possible_agents = [MEDIATOR] + self.groups
+        self._act, self._obs = _spaces(context)
+        self.outcome: Outcome | None = None
+        self.state_ = PublicState()
+
+    def observation_space(self, agent: str) -> spaces.Space:
+        return self._obs[agent]
+
+    def action_space(self, agent: str) -> spaces.Space:
+        return self._act[agent]
+
+    # -- lifecycle -----------------------------------------------------------------
+    def reset(self, seed: int | None = None, options: dict | None = None) -> None:
+        self.np_random = np.random.default_rng(seed)
+        self.agents = list(self.possible_agents)
+        self.rewards = {a: 0.0 for a in self.agents}
+        self._cumulative_rewards = {a: 0.0 for a in self.agents}
+        self.terminations = {a: False for a in self.agents}
+        self.truncations = {a: False for a in self.agents}
+        self.infos = {a: {} for a in self.agents}
+        self.outcome = None
+        self.state_ = PublicState()
+        self._selector = AgentSelector(self.agents)
+        self.agent_selection = self._selector.reset()
+
+    def step(self, action) -> None:
+        agent = self.agent_selection
+        if self.terminations[agent] or self.truncations[agent]:
+            self._was_dead_step(action)
+            return
+        self._cumulative_rewards[agent] = 0.0
+        if agent == MEDIATOR:
+            self._mediator_step(action)
+        else:
+            self._stakeholder_step(agent, action)
+            if agent == self.groups[-1]:
+                self._end_of_round()
+        self.agent_selection = self._selector.next()
+        self._accumulate_rewards()
+
+    # -- moves ---------------------------------------------------------------------
+    def _mediator_step(self, action) -> None:
+        st, rub = self.state_, self.ctx.rubric
+        if st.round == 0:
+            self._log(MEDIATOR, "mediator", "publish", reason=(
+                f"Rubric of {rub.n_items} items on {len(rub.criterion_ids)} criteria; "
+                f"budget {rub.budget:,.0f}; acceptance {self._rule_text()}"),
+                cost=0.0, meta=_meta(action))
+            return
+        x = encode_draft(action, rub.item_index) if isinstance(action, Move) else \
+            np.asarray(action, dtype=np.int8).ravel()
+        fixed, notes = repair(self.ctx, x)
+        st.draft = fixed
+        st.replies = {}
+        reason = action.reason if isinstance(action, Move) else "draft"
+        self._log(MEDIATOR, "mediator", "draft", package=rub.ids(fixed), cost=rub.cost(fixed),
+                  reason=reason, utilities=_rounded(rub.utilities(fixed)), meta=_meta(action))
+        if notes:
+            self._log("engine", "engine", "repair", package=rub.ids(fixed), reason="; ".join(notes))
+
+    def _stakeholder_step(self, agent: str, action) -> None:
+        st, rub = self.state_, self.ctx.rubric
+        g = rub.group_index[agent]
+        move = action if isinstance(action, Move) else decode_reply(action, rub.item_ids)
+        if st.round == 0:
+            pos = tuple(rub.ids(self.ctx.ideal_package(g)))
+            st.positions[agent] = pos
+            lines = self.ctx.scenario.groups[g].red_lines
+            self._log(agent, "stakeholder", "position", package=list(pos),
+                      utility=round(float(self.ctx.ideals[g]), 6), reason=move.reason or (
+                          f"must have {lines.must_have or 'nothing'}, never {lines.never or 'nothing'}"),
+                      meta=_meta(move))
+            return
+        reply = self._validate_reply(g, move)
+        st.replies[agent] = reply
+        self._log(agent, "stakeholder", "accept" if reply.accept else "object",
+                  amendments=[str(a) for a in reply.amendments], reason=reply.reason,
+                  utility=round(float(rub.values[g] @ st.draft), 6),
+                  reservation=None if move.reservation is None else round(move.reservation, 6),
+                  meta=_meta(move))
+
+    def _validate_reply(self, g: int, move: Move) -> Reply:
+        """Drop illegal amendments (recorded in the reason); red lines override an accept."""
+        draft, rub = self.state_.draft, self.ctx.rubric
+        legal, bad = [], []
+        for a in move.amendments[:MAX_AMENDMENTS]:
+            ok = a.item in rub.item_index and (a.other is None or a.other in rub.item_index)
+            if ok and a.op in ("add", "swap"):
+                ok = not draft[rub.item_index[a.item]]
+            if ok and a.op == "drop":
+                ok = bool(draft[rub.item_index[a.item]])
+            if ok and a.op == "swap":
+                ok = bool(draft[rub.item_index[a.other]])
+            (legal if ok else bad).append(a)
+        reason = move.reason
+        if bad:
+            reason += f" [engine ignored illegal amendments: {', '.join(map(str, bad))}]"
+        accept = move.kind == "accept"
+        broken = self.ctx.red_lines_broken(g, draft)
+        if accept and broken:
+            accept, reason = False, reason + f" [engine: red line broken: {'; '.join(broken)}]"
+        return Reply(rub.group_ids[g], accept, tuple(legal) if not accept else (), reason,
+                     move.reservation)
+
+    def _end_of_round(self) -> None:
+        st = self.state_
+        if st.round == 0:
+            st.round = 1
+            return
+        accepts = {a for a, r in st.replies.items() if r.accept}
+        agreed = self.ctx.accepted(accepts)
+        st.last_replies = dict(st.replies)
+        if agreed or st.round >= self.ctx.max_rounds:
+            pkg = st.draft if agreed else self.ctx.disagreement_package
+            self._finish(Outcome(bool(agreed), np.array(pkg, dtype=np.int8), st.round))
+        else:
+            st.round += 1
+
+    def _finish(self, outcome: Outcome) -> None:
+        rub = self.ctx.rubric
+        self.outcome = outcome
+        utils = rub.utilities(outcome.package)
+        self.rewards = {a: float(utils[rub.group_index[a]]) for a in self.groups}
+        self.rewards[MEDIATOR] = float(utils.sum())
+        self.terminations = {a: True for a in self.agents}
+        self._log("engine", "engine", "outcome", package=rub.ids(outcome.package),
+                  cost=rub.cost(outcome.package), utilities=_rounded(utils),
+                  reason="agreement" if outcome.agreement else
+                  f"no agreement after {outcome.rounds} rounds: {self.ctx.protocol.disagreement}")
+
+    # -- observations ----------------------------------------------------------------
+    def observe(self, agent: str) -> np.ndarray:
+        rub, st = self.ctx.rubric, self.state_
+        draft = st.draft if st.draft is not None else np.zeros(rub.n_items, dtype=np.int8)
+        replies = np.array([0.0 if g not in st.last_replies else
+                            (1.0 if st.last_replies[g].accept else -1.0) for g in self.groups])
+        frac = [st.round / self.ctx.max_rounds]
+        cost_share = rub.costs / rub.budget
+        if agent == MEDIATOR:
+            adds, drops = self._request_counts()
+            parts = [draft, cost_share, rub.utilities(draft), replies, adds, drops, frac]
+        else:
+            values = rub.values[rub.group_index[agent]]
+            parts = [draft, values, cost_share, replies, frac, [float(values @ draft)]]
+        return np.concatenate([np.asarray(p, dtype=np.float32) for p in parts])
+
+    def _request_counts(self) -> tuple[np.ndarray, np.ndarray]:
+        rub = self.ctx.rubric
+        adds, drops = np.zeros(rub.n_items), np.zeros(rub.n_items)
+        for r in self.state_.last_replies.values():
+            for a in r.amendments:
+                (drops if a.op == "drop" else adds)[rub.item_index[a.item]] += 1
+                if a.op == "swap":
+                    drops[rub.item_index[a.other]] += 1
+        return adds, drops
+
+    def render(self) -> str | None:
+        if self.render_mode == "ansi":
+            return "\n".join(f"[{r['round']}] {r['agent']} {r['kind']}: {r.get('reason', '')}"
+                             for r in self.state_.transcript)
+        return None
+
+    def close(self) -> None:
+        pass
+
+    # -- helpers -------------------------------------------------------------------
+    def _rule_text(self) -> str:
+        rule = self.ctx.protocol.acceptance
+        return rule if isinstance(rule, str) else f"quorum {rule.quorum}"
+
+    def _log(self, agent: str, role: str, kind: str, **fields) -> None:
+        row = {"round": self.state_.round, "step": len(self.state_.transcript),
+               "agent": agent, "role": role, "kind": kind}
+        row.update({k: v for k, v in fields.items() if v is not None and v != {}})
+        self.state_.transcript.append(row)
+
+
+def _meta(move) -> dict | None:
+    return dict(move.meta) if isinstance(move, Move) and move.meta else None
+
+
+def _rounded(u: np.ndarray) -> list[float]:
+    return [round(float(v), 6) for v in u]
+
+
+def env(scenario: Scenario | NegotiationContext, render_mode: str | None = None,
+        **overrides) -> NegotiationEnv:
+    """PettingZoo-style constructor: `sim.core.protocol.env(scenario)`."""
+    ctx = scenario if isinstance(scenario, NegotiationContext) else make_context(scenario, **overrides)
+    return NegotiationEnv(ctx, render_mode=render_mode)

@@ -1,0 +1,110 @@
+"""Make any package feasible: add what items require, resolve exclusions, fit the budget.
+
+The budget is enforced here, by code: whatever a mediator (rule-based or LLM) tables,
+the env repairs it deterministically and records each change.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.core.cache import memo
+from sim.core.rubric import EPS
+
+REPAIR_MEMO_MAX = 200_000
+
+
+def _removal_set(rubric, x: np.ndarray, k: int) -> np.ndarray:
+    """Item k plus the items in x that (transitively) require it."""
+    dep = rubric.dependants(k)
+    return np.concatenate([[k], dep[x[dep] == 1]]).astype(int)
+
+
+def repair(ctx, x: np.ndarray, protect: frozenset[int] = frozenset(),
+           refill_banned: frozenset[int] | None = None) -> tuple[np.ndarray, list[str]]:
+    """Return a feasible package close to x and the notes of what changed.
+
+    Item value for choosing what to drop is the unweighted sum over groups; `protect`
+    lists item indices to drop only when nothing else restores feasibility. With
+    `refill_banned` given, left-over budget is refilled greedily with items of positive
+    total value that are not banned. Results are memoised per context (runs of one
+    scenario revisit the same drafts).
+    """
+    table = memo(ctx, "repair", REPAIR_MEMO_MAX)
+    key = (np.asarray(x, dtype=np.int8).tobytes(), protect, refill_banned)
+    if key not in table:
+        y, notes = _repair(ctx, x, protect, refill_banned)
+        y.setflags(write=False)
+        table[key] = (y, tuple(notes))
+    y, notes = table[key]
+    return y.copy(), list(notes)
+
+
+def _repair(ctx, x: np.ndarray, protect: frozenset[int],
+            refill_banned: frozenset[int] | None) -> tuple[np.ndarray, list[str]]:
+    rub = ctx.rubric
+    y = np.array(x, dtype=np.int8).ravel().copy()
+    if y.shape != (rub.n_items,):
+        y = np.resize(y, rub.n_items)
+    y = (y != 0).astype(np.int8)
+    notes: list[str] = []
+    closed = rub.closure(y)
+    if (closed != y).any():
+        notes.append("added required " + ", ".join(rub.ids(closed - y)))
+        y = closed
+    worth = rub.values.sum(axis=0)
+    for k, j in rub.excludes:
+        if y[k] and y[j]:
+            loser = min((k, j), key=lambda i: (i in protect, worth[i], -i))
+            gone = _removal_set(rub, y, loser)
+            y[gone] = 0
+            notes.append(f"dropped {', '.join(rub.item_ids[i] for i in gone)} "
+                         f"(excluded by {rub.item_ids[k if loser == j else j]})")
+    while rub.cost(y) > rub.budget + EPS:
+        k = _cheapest_loss(rub, y, worth, protect)
+        gone = _removal_set(rub, y, k)
+        y[gone] = 0
+        notes.append(f"dropped {', '.join(rub.item_ids[i] for i in gone)} to fit the budget")
+    if refill_banned is not None:
+        y = refill(rub, y, worth, refill_banned)
+    return y, notes
+
+
+def refill(rub, y: np.ndarray, worth: np.ndarray, banned: frozenset[int]) -> np.ndarray:
+    """Greedily add (with what they require) the best value-per-cost items that still fit."""
+    y = y.copy()
+    while True:
+        best, best_ratio = None, 0.0
+        for k in np.flatnonzero(y == 0):
+            if k in banned or worth[k] <= 0:
+                continue
+            z = y.copy()
+            z[k] = 1
+            z = rub.closure(z)
+            added = np.flatnonzero(z != y)
+            gain = float(worth[added].sum())
+            if gain <= 0 or any(int(a) in banned for a in added) or not rub.feasible(z):
+                continue
+            ratio = gain / max(float(rub.costs[added].sum()), 1e-9)
+            if ratio > best_ratio:
+                best, best_ratio = z, ratio
+        if best is None:
+            return y
+        y = best
+
+
+def _cheapest_loss(rub, y: np.ndarray, worth: np.ndarray, protect: frozenset[int]) -> int:
+    """The item whose removal loses the least value per unit of cost freed."""
+    best, best_key = -1, None
+    for k in np.flatnonzero(y):
+        gone = _removal_set(rub, y, int(k))
+        freed = float(rub.costs[gone].sum())
+        if freed <= 0:
+            continue
+        loss = float(worth[gone].sum())
+        key = (int(k) in protect, loss / freed, int(k))
+        if best_key is None or key < best_key:
+            best, best_key = int(k), key
+    if best < 0:  # only zero-cost items left yet over budget: cannot happen with budget > 0
+        raise RuntimeError("cannot repair package: no costly item to drop")
+    return best

@@ -1,0 +1,316 @@
+"""Scenario files: the pydantic schema, safe YAML loading and one-line validation errors.
+
+A scenario holds the budget, the public rubric (criteria and costed items), the
+stakeholder groups with their value profiles, the planners' base designs and the
+protocol settings. Nothing in a scenario file is ever executed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sim.core.errors import NegsimError
+
+MAX_SCENARIO_BYTES = 5_000_000
+
+
+class ScenarioError(NegsimError, ValueError):
+    """A user mistake in a scenario file, reported as one line: file, field, problem, fix."""
+
+    def __init__(self, source: str, field: str, problem: str, fix: str) -> None:
+        self.source, self.field, self.problem, self.fix = source, field, problem, fix
+        super().__init__(f"{source}: {field}: {problem}; fix: {fix}")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Criterion(_Model):
+    """One column of the public rubric."""
+
+    id: str = Field(min_length=1)
+    label: str = ""
+
+
+class Item(_Model):
+    """A costed proposal; `effects` score it on criteria, `group_effects` override per group."""
+
+    id: str = Field(min_length=1)
+    label: str = ""
+    cost: float = Field(ge=0)
+    effects: dict[str, float] = Field(default_factory=dict)
+    requires: list[str] = Field(default_factory=list)
+    excludes: list[str] = Field(default_factory=list)
+    group_effects: dict[str, dict[str, float]] = Field(default_factory=dict)
+    category: str | None = None
+    note: str | None = None
+
+
+class RedLines(_Model):
+    """Conditions a group will not give up: a utility floor, items it must have or never."""
+
+    min_utility: float | None = None
+    must_have: list[str] = Field(default_factory=list)
+    never: list[str] = Field(default_factory=list)
+
+
+class Dispersion(_Model):
+    """Members drawn around the group weights from a seeded Dirichlet (concentration = 1/spread)."""
+
+    members: int = Field(default=10, ge=1, le=1000)
+    spread: float = Field(default=0.1, gt=0)
+
+
+class Group(_Model):
+    """A stakeholder group with its value profile over criteria."""
+
+    id: str = Field(min_length=1)
+    label: str = ""
+    size: float = Field(default=1.0, gt=0)
+    weights: dict[str, Annotated[float, Field(ge=0)]]
+    persona: str = ""
+    red_lines: RedLines = Field(default_factory=RedLines)
+    veto: bool = False
+    members: list[dict[str, Annotated[float, Field(ge=0)]]] | None = None
+    dispersion: Dispersion | None = None
+
+
+class Quorum(_Model):
+    quorum: int = Field(ge=1)
+
+
+class Protocol(_Model):
+    """Negotiation settings: rounds, acceptance rule, disagreement outcome, mediator, seed."""
+
+    max_rounds: int = Field(default=10, ge=1, le=1000)
+    acceptance: Literal["unanimous", "majority"] | Quorum = "unanimous"
+    disagreement: Literal["status_quo", "best_base"] = "status_quo"
+    mediator: str = "negotiated"
+    seed: int = Field(default=0, ge=0)
+
+
+class RepeatedOptions(_Model):
+    """Budget-cycle settings (`negsim repeated`): budget growth, and whether funded items
+    leave the menu or stay at a maintenance cost (a share of their cost).
+    """
+
+    growth: float = Field(default=0.0, ge=-0.9, le=10.0)
+    funded: Literal["leave", "stay"] = "leave"
+    maintenance: float = Field(default=0.2, ge=0.0, le=1.0)
+
+
+class Scenario(_Model):
+    """A whole scenario file."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    currency: str = "CAD"
+    budget: float = Field(gt=0)
+    criteria: list[Criterion] = Field(min_length=1)
+    items: list[Item] = Field(min_length=1)
+    groups: list[Group] = Field(min_length=1)
+    base_designs: dict[str, list[str]] = Field(default_factory=dict)
+    protocol: Protocol = Field(default_factory=Protocol)
+    sources: list[str] = Field(default_factory=list)
+    repeated: RepeatedOptions | None = None
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> "Scenario":
+        for problem in _cross_reference_problems(self):
+            raise ValueError("|".join(problem))
+        return self
+
+    @property
+    def item_ids(self) -> list[str]:
+        return [item.id for item in self.items]
+
+    @property
+    def group_ids(self) -> list[str]:
+        return [group.id for group in self.groups]
+
+    @property
+    def criterion_ids(self) -> list[str]:
+        return [criterion.id for criterion in self.criteria]
+
+
+def _duplicates(ids: list[str]) -> list[str]:
+    seen: set[str] = set()
+    return [i for i in ids if i in seen or seen.add(i)]  # type: ignore[func-returns-value]
+
+
+def _cross_reference_problems(s: Scenario):
+    """Yield (field, problem, fix) triples for mistakes pydantic's field types cannot see."""
+    for kind, ids in (("criteria", s.criterion_ids), ("items", s.item_ids), ("groups", s.group_ids)):
+        for dup in _duplicates(ids):
+            yield (f"{kind}", f"duplicate id '{dup}'", f"give every entry of {kind} a unique id")
+    criteria, items, groups = set(s.criterion_ids), set(s.item_ids), set(s.group_ids)
+    yield from _item_problems(s, criteria, items, groups)
+    yield from _group_problems(s, criteria, items)
+    for name, package in s.base_designs.items():
+        for j, item_id in enumerate(package):
+            if item_id not in items:
+                yield (f"base_designs.{name}[{j}]", f"unknown item id '{item_id}'",
+                       "use one of the ids listed under items")
+    if s.items and min(item.cost for item in s.items) > s.budget:
+        yield ("budget", f"budget {s.budget:g} is below the cost of every item",
+               "raise the budget or add cheaper items")
+    cycle = _requires_cycle(s)
+    if cycle:
+        yield ("items.requires", f"requires cycle {' -> '.join(cycle)}",
+               "remove one of these requires links")
+    if isinstance(s.protocol.acceptance, Quorum) and s.protocol.acceptance.quorum > len(s.groups):
+        yield ("protocol.acceptance.quorum", f"quorum {s.protocol.acceptance.quorum} exceeds "
+               f"the {len(s.groups)} groups", "lower the quorum to at most the number of groups")
+
+
+def _item_problems(s: Scenario, criteria: set[str], items: set[str], groups: set[str]):
+    for i, item in enumerate(s.items):
+        where = f"items[{i}] ({item.id})"
+        for c in item.effects:
+            if c not in criteria:
+                yield (f"{where}.effects.{c}", f"unknown criterion '{c}'",
+                       "use one of the ids listed under criteria")
+        for field in ("requires", "excludes"):
+            for other in getattr(item, field):
+                if other not in items:
+                    yield (f"{where}.{field}", f"unknown item id '{other}'",
+                           "use one of the ids listed under items")
+                elif other == item.id:
+                    yield (f"{where}.{field}", "item lists itself", f"remove '{other}' from {field}")
+        for g, effects in item.group_effects.items():
+            if g not in groups:
+                yield (f"{where}.group_effects.{g}", f"unknown group id '{g}'",
+                       "use one of the ids listed under groups")
+            for c in effects:
+                if c not in criteria:
+                    yield (f"{where}.group_effects.{g}.{c}", f"unknown criterion '{c}'",
+                           "use one of the ids listed under criteria")
+        both = set(item.requires) & set(item.excludes)
+        if both:
+            yield (f"{where}", f"both requires and excludes {sorted(both)}",
+                   "an item cannot require what it excludes")
+
+
+def _group_problems(s: Scenario, criteria: set[str], items: set[str]):
+    for i, group in enumerate(s.groups):
+        where = f"groups[{i}] ({group.id})"
+        vectors = [("weights", group.weights)] + [
+            (f"members[{j}]", m) for j, m in enumerate(group.members or [])]
+        for field, weights in vectors:
+            for c in weights:
+                if c not in criteria:
+                    yield (f"{where}.{field}.{c}", f"unknown criterion '{c}'",
+                           "use one of the ids listed under criteria")
+            if sum(weights.values()) <= 0:
+                yield (f"{where}.{field}", "weights are all zero",
+                       "give at least one criterion a positive weight")
+        for field in ("must_have", "never"):
+            for item_id in getattr(group.red_lines, field):
+                if item_id not in items:
+                    yield (f"{where}.red_lines.{field}", f"unknown item id '{item_id}'",
+                           "use one of the ids listed under items")
+        if group.members is not None and group.dispersion is not None:
+            yield (where, "both members and dispersion are given", "keep only one of them")
+
+
+def _requires_cycle(s: Scenario) -> list[str] | None:
+    graph = {item.id: [r for r in item.requires if r != item.id] for item in s.items}
+    state: dict[str, int] = {}
+
+    def visit(node: str, path: list[str]) -> list[str] | None:
+        state[node] = 1
+        for nxt in graph.get(node, []):
+            if state.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt] if nxt in path else [node, nxt]
+            if nxt in graph and state.get(nxt) is None:
+                found = visit(nxt, path + [nxt])
+                if found:
+                    return found
+        state[node] = 2
+        return None
+
+    for start in graph:
+        if state.get(start) is None:
+            found = visit(start, [start])
+            if found:
+                return found
+    return None
+
+
+_FIXES = {
+    "missing": "add this required field",
+    "extra_forbidden": "remove this field (it is not part of the scenario format; see `negsim schema`)",
+    "greater_than_equal": "use a value at or above the minimum",
+    "greater_than": "use a value above the minimum",
+    "less_than_equal": "use a value at or below the maximum",
+    "too_short": "add at least one entry",
+}
+
+
+def _pydantic_to_error(source: str, err: ValidationError) -> ScenarioError:
+    first = err.errors(include_url=False)[0]
+    msg = str(first.get("msg", "invalid value"))
+    if first["type"] == "value_error" and "|" in msg:
+        field, problem, fix = msg.removeprefix("Value error, ").split("|", 2)
+        return ScenarioError(source, field, problem, fix)
+    loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
+    loc = loc.lstrip(".") or "(top level)"
+    value = first.get("input")
+    problem = msg if first["type"] == "missing" else f"{msg} (got {value!r})"[:200]
+    fix = _FIXES.get(first["type"], "correct the value; `negsim schema` shows the expected type")
+    return ScenarioError(source, loc, problem, fix)
+
+
+def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
+    """Validate already-parsed data (a mapping) into a Scenario, or raise ScenarioError."""
+    if not isinstance(data, dict):
+        raise ScenarioError(source, "(top level)", "the file does not hold a mapping",
+                            "start the file with `name:`, `budget:` and the other fields")
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as err:
+        raise _pydantic_to_error(source, err) from None
+
+
+def loads_scenario(text: str | bytes, source: str = "<scenario>") -> Scenario:
+    """Parse YAML text safely (size-limited, no tags executed) into a Scenario."""
+    if len(text) > MAX_SCENARIO_BYTES:
+        raise ScenarioError(source, "(file)", f"file is larger than {MAX_SCENARIO_BYTES} bytes",
+                            "split the scenario or trim its text fields")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "(file)"
+        problem = str(getattr(err, "problem", None) or err).replace("\n", " ")
+        raise ScenarioError(source, where, f"not valid YAML ({problem})",
+                            "fix the YAML syntax at that line") from None
+    return parse_scenario(data, source)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file."""
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(str(path), "(file)", "no such file", "check the path")
+    if path.stat().st_size > MAX_SCENARIO_BYTES:
+        raise ScenarioError(str(path), "(file)", f"file is larger than {MAX_SCENARIO_BYTES} bytes",
+                            "split the scenario or trim its text fields")
+    return loads_scenario(path.read_bytes(), str(path))
+
+
+def scenario_to_yaml(scenario: Scenario) -> str:
+    """Serialise a scenario back to YAML (round-trips through load_scenario)."""
+    data = scenario.model_dump(mode="json", exclude_defaults=False)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def json_schema() -> str:
+    """The JSON Schema of the scenario format, for editors' autocompletion."""
+    return json.dumps(Scenario.model_json_schema(), indent=2)

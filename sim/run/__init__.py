@@ -1,0 +1,27 @@
+"""Running negotiations: one run, many seeds, budget cycles, the agent registry and sweeps.
+"""
+
+from sim.core.lazy import lazy_exports
+
+_EXPORTS = {
+    "game_player_names": "sim.run.registry",
+    "make_game_player": "sim.run.registry",
+    "make_mediator": "sim.run.registry",
+    "make_stakeholder": "sim.run.registry",
+    "mediator_names": "sim.run.registry",
+    "play": "sim.run.runner",
+    "register_mediator": "sim.run.registry",
+    "register_stakeholder": "sim.run.registry",
+    "RepeatedConfig": "sim.run.cycles",
+    "RepeatedResult": "sim.run.cycles",
+    "run_negotiation": "sim.run.runner",
+    "run_over_seeds": "sim.run.runner",
+    "run_repeated": "sim.run.cycles",
+    "RunConfig": "sim.run.runner",
+    "RunResult": "sim.run.runner",
+    "split_lineup": "sim.run.runner",
+    "stakeholder_names": "sim.run.registry",
+    "UnknownAgent": "sim.run.registry",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -1,0 +1,109 @@
+"""Agents by name: the only way the runner and the CLI find behaviour.
+
+Each name maps to a ``"module:attribute"`` entry point resolved on lookup (as PettingZoo's
+env registry does), so neither the engine nor the CLI imports an agent module until an
+agent of that kind is built. Specs are ``NAME`` or ``NAME:OPTION`` (e.g.
+``heuristic:conceder``, ``ledger:maximin``, ``llm``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from sim.core.errors import NegsimError
+from sim.core.interfaces import Mediator, Stakeholder
+
+__all__ = [
+    "CURVES", "STRATEGIES", "UnknownAgent", "entry_point", "game_player_names", "make_game_player",
+    "make_mediator", "make_stakeholder", "mediator_names", "register_mediator",
+    "register_stakeholder", "stakeholder_names",
+]
+
+# Names the engine knows without importing behaviour (a test checks they match the agent modules).
+STRATEGIES = ("utilitarian", "maximin", "leximin", "nash", "kalai", "negotiated")
+CURVES = ("boulware", "conceder", "linear")
+
+_STAKEHOLDERS: dict[str, str] = {
+    "heuristic": "agents.heuristic:make_heuristic",
+    "memory": "agents.memory:make_memory_stakeholder",    # heuristic with memory across budget cycles
+    "llm": "agents.llm.factory:make_llm_stakeholder",
+}
+_MEDIATORS: dict[str, str] = {
+    **{s: "agents.mediators:make_rule_mediator" for s in STRATEGIES},
+    "ledger": "agents.memory:make_ledger_mediator",       # ledger:STRATEGY, on cumulative utilities
+    "llm": "agents.llm.factory:make_llm_mediator",
+}
+_GAME_PLAYERS = {
+    "scripted": "agents.game_players:make_player",
+    "names": "agents.game_players:player_names",
+    "llm": "agents.llm.game_player:make_game_player",
+}
+
+
+class UnknownAgent(NegsimError, KeyError):
+    """A spec names no registered agent (or an unknown option of one)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+def register_stakeholder(name: str, target: str) -> None:
+    """Register a stakeholder factory ``"module:attribute"`` (called as f(group_id, option, **options))."""
+    _STAKEHOLDERS[name] = target
+
+
+def register_mediator(name: str, target: str) -> None:
+    """Register a mediator factory ``"module:attribute"`` (called as f(name, option, **options))."""
+    _MEDIATORS[name] = target
+
+
+def entry_point(target: str) -> Any:
+    """Resolve ``"module:attribute"`` to the object it names."""
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def _split(spec: str) -> tuple[str, str | None]:
+    name, _, option = spec.partition(":")
+    return name.strip(), (option.strip() or None)
+
+
+def _lookup(table: dict[str, str], name: str, kind: str) -> Any:
+    if name not in table:
+        raise UnknownAgent(f"unknown {kind} '{name}'; known: {', '.join(sorted(table))}")
+    return entry_point(table[name])
+
+
+def make_stakeholder(spec: str, group_id: str, **options: Any) -> Stakeholder:
+    """Build the stakeholder agent named by `spec` for one group."""
+    name, option = _split(spec)
+    return _lookup(_STAKEHOLDERS, name, "stakeholder agent")(group_id, option, **options)
+
+
+def make_mediator(spec: str, **options: Any) -> Mediator:
+    """Build the mediator named by `spec` (a strategy name, ``ledger:STRATEGY`` or ``llm``)."""
+    name, option = _split(spec)
+    return _lookup(_MEDIATORS, name, "mediator")(name, option, **options)
+
+
+def stakeholder_names() -> list[str]:
+    """Registered stakeholder kinds."""
+    return sorted(_STAKEHOLDERS)
+
+
+def mediator_names() -> list[str]:
+    """Registered mediator kinds."""
+    return sorted(_MEDIATORS)
+
+
+def make_game_player(spec: str, **options: Any) -> Any:
+    """A 2x2 repeated-game player: a scripted strategy, ``stakeholder:CURVE``, or ``llm[:predict]``."""
+    if _split(spec)[0] == "llm":
+        return entry_point(_GAME_PLAYERS["llm"])(spec, **options)
+    return entry_point(_GAME_PLAYERS["scripted"])(spec)
+
+
+def game_player_names() -> list[str]:
+    """Every 2x2 player spec: scripted strategies, stakeholder adapters and the LLM players."""
+    return entry_point(_GAME_PLAYERS["names"])() + ["llm", "llm:predict"]

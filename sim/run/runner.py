@@ -1,0 +1,140 @@
+"""Run negotiations: one run through the PettingZoo env, and many seeds.
+
+Every negotiation goes through `sim.core.protocol.NegotiationEnv`; agents are looked up by
+name in `sim.run.registry`. One SeedSequence per run spawns the env's seed and one
+generator per agent, so a run is a pure function of (scenario, config).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from sim.core.context import NegotiationContext, make_context
+from sim.core.evaluate import DesignReport, evaluate_designs
+from sim.core.protocol import MEDIATOR, NegotiationEnv, Outcome
+from sim.core.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """What varies between runs of one scenario."""
+
+    seed: int | None = None              # None: the scenario's protocol.seed
+    mediator: str | None = None          # None: the scenario's protocol.mediator
+    max_rounds: int | None = None
+    agents: str = "heuristic"            # default stakeholder spec for every group
+    lineup: dict[str, str] = field(default_factory=dict)   # group id -> spec overrides
+    agent_options: dict[str, Any] = field(default_factory=dict)
+    mediator_options: dict[str, Any] = field(default_factory=dict)
+
+    def agent_spec(self, group_id: str) -> str:
+        return self.lineup.get(group_id, self.agents)
+
+
+@dataclass
+class RunResult:
+    """Everything a run produced; `sim.core.records` turns it into files."""
+
+    ctx: NegotiationContext
+    config: RunConfig
+    seed: int
+    outcome: Outcome
+    transcript: list[dict]
+    designs: dict[str, DesignReport]
+    pareto_optimal: bool
+    agents: dict[str, str]
+    seconds: float
+    usage: dict[str, Any] = field(default_factory=dict)
+
+
+def split_lineup(text: str, group_ids: list[str]) -> tuple[str, dict[str, str]]:
+    """'heuristic' or 'llm,seniors=heuristic:conceder' -> (default spec, per-group specs).
+
+    Raises ValueError naming an unknown group.
+    """
+    default, lineup = "heuristic", {}
+    for part in [p.strip() for p in text.split(",") if p.strip()]:
+        if "=" in part:
+            gid, spec = (s.strip() for s in part.split("=", 1))
+            if gid not in group_ids:
+                raise ValueError(f"unknown group '{gid}'; fix: use one of {', '.join(group_ids)}")
+            lineup[gid] = spec
+        else:
+            default = part
+    return default, lineup
+
+
+def _make_agents(ctx: NegotiationContext, config: RunConfig) -> dict[str, Any]:
+    from sim.run.registry import make_mediator, make_stakeholder  # registry lookup only
+
+    agents: dict[str, Any] = {MEDIATOR: make_mediator(ctx.protocol.mediator, **config.mediator_options)}
+    for gid in ctx.rubric.group_ids:
+        agents[gid] = make_stakeholder(config.agent_spec(gid), gid, **config.agent_options)
+    return agents
+
+
+def play(env: NegotiationEnv, agents: dict[str, Any], seed: int,
+         progress: Callable[[int, int], None] | None = None) -> Outcome:
+    """Drive the AEC env to its end with the given agents (seeded per agent).
+
+    progress(round, max_rounds), when given, is called as each new round starts.
+    """
+    seq = np.random.SeedSequence(seed)
+    children = seq.spawn(len(env.possible_agents) + 1)
+    env.reset(seed=int(children[0].generate_state(1)[0]))
+    for name, child in zip(env.possible_agents, children[1:]):
+        agents[name].reset(env.ctx, np.random.default_rng(child))
+    seen = -1
+    for name in env.agent_iter():
+        if env.terminations[name] or env.truncations[name]:
+            env.step(None)
+            continue
+        if progress is not None and env.state_.round != seen:
+            seen = env.state_.round
+            progress(seen, env.ctx.max_rounds)
+        env.step(agents[name].act(env.state_))
+    assert env.outcome is not None
+    return env.outcome
+
+
+def run_negotiation(scenario: Scenario | NegotiationContext, config: RunConfig = RunConfig(),
+                    progress: Callable[[int, int], None] | None = None) -> RunResult:
+    """Run one negotiation and evaluate its outcome beside the base designs."""
+    started = time.perf_counter()
+    ctx = scenario if isinstance(scenario, NegotiationContext) else \
+        make_context(scenario, max_rounds=config.max_rounds, mediator=config.mediator)
+    seed = ctx.protocol.seed if config.seed is None else int(config.seed)
+    agents = _make_agents(ctx, config)
+    env = NegotiationEnv(ctx)
+    outcome = play(env, agents, seed, progress)
+    designs = {"negotiated": outcome.package, **ctx.base_packages}
+    kinds = {"negotiated": "negotiated"}
+    reports = evaluate_designs(ctx, designs, kinds)
+    pareto = ctx.search.is_pareto_optimal(outcome.package)
+    usage = {}
+    for agent in agents.values():
+        usage_fn = getattr(agent, "usage", None)
+        if callable(usage_fn):
+            usage = merge_usage(usage, usage_fn())
+    lineup = {gid: config.agent_spec(gid) for gid in ctx.rubric.group_ids}
+    lineup[MEDIATOR] = ctx.protocol.mediator
+    return RunResult(ctx, config, seed, outcome, env.state_.transcript, reports, bool(pareto),
+                     lineup, time.perf_counter() - started, usage)
+
+
+def merge_usage(a: dict, b: dict) -> dict:
+    """Add up numeric usage counters (LLM calls, tokens, fallbacks)."""
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = out.get(k, 0) + v if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+    return out
+
+
+def run_over_seeds(scenario: Scenario, config: RunConfig, seeds: list[int]) -> list[RunResult]:
+    """The same configuration over several seeds, sharing one context (and its caches)."""
+    ctx = make_context(scenario, max_rounds=config.max_rounds, mediator=config.mediator)
+    return [run_negotiation(ctx, RunConfig(**{**config.__dict__, "seed": s})) for s in seeds]

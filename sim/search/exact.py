@@ -1,0 +1,410 @@
+"""Package optimisation: exhaustive enumeration for small rubrics, MILP (HiGHS) above.
+
+Every objective is maximised over feasible packages (budget, requires, excludes) on the
+unweighted group utilities. A result carries its score as a lexicographic key (higher is
+better) and a `details` trace of how it was found. Keys closer than TIE_TOL count as tied
+and the next key decides; full ties go to the lowest binary index (item 0 = lowest bit).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from sim.core.cache import LRU, owned, store
+from sim.core.rubric import Rubric
+from sim.search.milp import Expr, InfeasibleMILP, PackageMILP, lexmax, log_tangent_cuts, ordered_sum
+from sim.search.objectives import POSITIVE_GAIN, TIE_TOL, keys, lex_argmax, polish
+
+OBJECTIVES = ("utilitarian", "maximin", "leximin", "nash", "kalai")
+ENUM_MAX_ITEMS = 20            # exhaustive vectorised enumeration up to this many items (2^20 rows)
+METHODS = ("auto", "enumeration", "milp")
+DOMINANCE_TOL = 1e-9           # Pareto dominance tolerance on group utilities
+NASH_BREAKPOINTS = 20          # tangent cuts per group for the log approximation
+NASH_REFINE_ROUNDS = 8         # extra cut rounds at the MILP's own answers
+CACHE_RUBRICS = 64
+_CHUNK = 1 << 14
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """An optimal package for one objective and how it was found (arrays are read-only)."""
+
+    package: np.ndarray
+    utilities: np.ndarray
+    objective: str
+    score: tuple[float, ...]
+    method: str
+    details: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.package.setflags(write=False)
+        self.utilities.setflags(write=False)
+
+
+@dataclass(frozen=True)
+class FrontierPoint:
+    """One non-dominated (total, worst_group) point and a package achieving it."""
+
+    total: float
+    worst_group: float
+    package: np.ndarray
+
+
+# ---------------------------------------------------------------- results
+
+def _effective(objective: str, d: np.ndarray, ideal: np.ndarray | None,
+               has_positive: bool) -> tuple[str, dict]:
+    """The objective actually optimised (fallbacks for degenerate nash / kalai) and notes."""
+    if objective == "nash" and not has_positive:
+        return "utilitarian", {"fallback": "utilitarian", "note": "no feasible package gives "
+                               "every group a positive gain over the disagreement point"}
+    if objective == "kalai":
+        skipped = [int(g) for g in np.flatnonzero(ideal - d <= TIE_TOL)]
+        if len(skipped) == d.size:
+            return "utilitarian", {"fallback": "utilitarian", "skipped_groups": skipped,
+                                   "note": "no group can gain over the disagreement point"}
+        return objective, {"skipped_groups": skipped, "ideal": ideal.tolist()}
+    return objective, {}
+
+
+def _checked(rubric: Rubric, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The package as int8 after a feasibility check, and its exact utilities."""
+    x = np.array(x, dtype=np.int8)
+    if not rubric.feasible_mask(x[None])[0]:
+        raise RuntimeError(f"search produced an infeasible package: {rubric.why_infeasible(x)}")
+    return x, rubric.utilities(x)
+
+
+def _result(rubric: Rubric, x: np.ndarray, objective: str, used: str, d: np.ndarray,
+            ideal: np.ndarray | None, method: str, details: dict) -> SearchResult:
+    """Verify feasibility, recompute utilities exactly and score the package."""
+    x, u = _checked(rubric, x)
+    score = tuple(float(k[0]) for k in keys(used, u[None], d, ideal))
+    return SearchResult(x, u, objective, score, method, details)
+
+
+# ---------------------------------------------------------------- enumeration
+
+def enumerate_feasible(rubric: Rubric, max_items: int = ENUM_MAX_ITEMS) -> np.ndarray:
+    """All feasible packages (n, K) int8, in increasing binary index (item k = bit k)."""
+    K = rubric.n_items
+    if K > max_items:
+        raise ValueError(f"{K} items exceed the enumeration limit of {max_items}; use method='milp'")
+    shifts = np.arange(K, dtype=np.int64)
+    chunks = []
+    for start in range(0, 1 << K, _CHUNK):
+        idx = np.arange(start, min(start + _CHUNK, 1 << K), dtype=np.int64)
+        X = ((idx[:, None] >> shifts) & 1).astype(np.int8)
+        chunks.append(X[rubric.feasible_mask(X)])
+    return np.concatenate(chunks)
+
+
+def feasible_table(rubric: Rubric) -> tuple[np.ndarray, np.ndarray]:
+    """Feasible packages and their group utilities, computed once per rubric (read-only)."""
+    def build() -> tuple[np.ndarray, np.ndarray]:
+        X = enumerate_feasible(rubric)
+        U = (rubric.values @ X.T.astype(np.float64)).T    # (n, G) in column order: fast row reductions
+        X.setflags(write=False)
+        U.setflags(write=False)
+        return X, U
+    return owned(rubric, "feasible_table", build)
+
+
+def share_table(rubric: Rubric, table: tuple[np.ndarray, np.ndarray]) -> None:
+    """Use `table` (read-only feasible packages, utility columns) as `rubric`'s feasible table:
+    for a rubric with the same feasible set as one already enumerated (e.g. fewer groups).
+    """
+    store(rubric, "feasible_table", table)
+
+
+def _enum_optimise(rubric: Rubric, objective: str, d: np.ndarray,
+                   ideal: np.ndarray | None) -> SearchResult:
+    X, U = feasible_table(rubric)
+    ideal = U.max(axis=0) if ideal is None else ideal
+    has_positive = bool(((U - d) > POSITIVE_GAIN).all(axis=1).any())
+    used, notes = _effective(objective, d, ideal, has_positive)
+    i = lex_argmax(keys(used, U, d, ideal))
+    return _result(rubric, X[i], objective, used, d, ideal, "enumeration",
+                   {"n_feasible": len(X), **notes})
+
+
+# ---------------------------------------------------------------- MILP
+
+def _stages(model: PackageMILP, objective: str, d: np.ndarray, ideal: np.ndarray | None) -> list[Expr]:
+    """Lexicographic stages of a linear objective (everything except nash)."""
+    V = model.rubric.values
+    zero, total = np.zeros(V.shape[1]), (V.sum(axis=0), {})
+    if objective in ("utilitarian", "maximin"):
+        worst = (zero, {model.min_var(V, np.zeros(len(V))): 1.0})
+        return [total, worst] if objective == "utilitarian" else [worst, total]
+    if objective == "leximin":
+        return [ordered_sum(model, k) for k in range(1, len(V))] + [total]
+    span = ideal - d
+    a = span > TIE_TOL
+    t = model.min_var(V[a] / span[a, None], -d[a] / span[a])
+    return [(zero, {t: 1.0}), total]
+
+
+def _milp_optimise(rubric: Rubric, objective: str, d: np.ndarray,
+                   ideal: np.ndarray | None) -> SearchResult:
+    if objective in ("nash", "kalai") and ideal is None:
+        ideal = ideal_point(rubric, method="milp")
+    if objective == "nash":
+        x, details = _milp_nash(rubric, d, ideal)
+        if x is not None:
+            return _result(rubric, x, "nash", "nash", d, ideal, "milp", details)
+    used, notes = _effective(objective, d, ideal, objective != "nash")
+    model = PackageMILP(rubric)
+    x = lexmax(model, _stages(model, used, d, ideal))
+    return _result(rubric, x, objective, used, d, ideal, "milp", {**model.details(), **notes})
+
+
+def _milp_nash(rubric: Rubric, d: np.ndarray, ideal: np.ndarray) -> tuple[np.ndarray | None, dict]:
+    """Outer approximation of max sum log gains: tangent cuts, refined at each answer, polished."""
+    model, V = PackageMILP(rubric), rubric.values
+    x0, _ = model.solve((np.zeros(rubric.n_items), {model.min_var(V, -d): 1.0}))
+    g0 = rubric.utilities(x0) - d
+    if g0.min() <= POSITIVE_GAIN:
+        return None, {}
+    hi = np.maximum(ideal - d, g0)
+    # every Nash-optimal package has gain_g >= exp(N(x0) - sum_{h != g} log hi_h)
+    lo = np.clip(0.5 * np.exp(np.log(g0).sum() - np.log(hi).sum() + np.log(hi)), POSITIVE_GAIN, g0)
+    for g in range(len(V)):
+        model.row(V[g], {}, lb=d[g] + lo[g])
+    z = [model.var(hi=math.log(h) + 1.0) for h in hi]
+    floor = np.maximum(lo, 1e-6 * hi)            # keeps cut slopes 1/b numerically sane
+    log_tangent_cuts(model, z, np.geomspace(floor, hi, NASH_BREAKPOINTS), d)
+
+    def nash(x: np.ndarray) -> float:
+        return float(keys("nash", rubric.utilities(x)[None], d, ideal)[0][0])
+    best, bound = x0, np.inf
+    for _ in range(NASH_REFINE_ROUNDS):
+        x, bound = model.solve((np.zeros(rubric.n_items), {zg: 1.0 for zg in z}))
+        best = x if nash(x) > nash(best) + TIE_TOL else best
+        if bound - nash(best) <= 1e-7:
+            break
+        log_tangent_cuts(model, z, np.maximum(rubric.utilities(x) - d, floor)[None], d)
+    polished, moves = polish(rubric, best, "nash", d, ideal)
+    return polished, {**model.details(), "approximate": True, "upper_bound": bound,
+                      "gap_bound": max(0.0, bound - nash(polished)), "polish_moves": moves,
+                      "breakpoints": NASH_BREAKPOINTS, "ideal": ideal.tolist()}
+
+
+# ---------------------------------------------------------------- public API
+
+def _method(rubric: Rubric, method: str) -> str:
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; use one of {METHODS}")
+    if method == "auto":
+        return "enumeration" if rubric.n_items <= ENUM_MAX_ITEMS else "milp"
+    return method
+
+
+def _disagreement(rubric: Rubric, disagreement: Any) -> np.ndarray:
+    if disagreement is None:
+        return np.zeros(rubric.n_groups)
+    d = np.asarray(disagreement, dtype=float)
+    if d.shape != (rubric.n_groups,):
+        raise ValueError(f"disagreement must have one utility per group ({rubric.n_groups}), "
+                         f"got shape {d.shape}")
+    return d
+
+
+def _optimise(rubric: Rubric, objective: str, d: np.ndarray, method: str,
+              ideal: np.ndarray | None) -> SearchResult:
+    if objective not in OBJECTIVES:
+        raise ValueError(f"unknown objective {objective!r}; use one of {OBJECTIVES}")
+    if _method(rubric, method) == "enumeration":
+        return _enum_optimise(rubric, objective, d, ideal)
+    return _milp_optimise(rubric, objective, d, ideal)
+
+
+def optimise(rubric: Rubric, objective: str, *, disagreement: Any = None,
+             method: str = "auto") -> SearchResult:
+    """The best feasible package for an objective in OBJECTIVES (see the module docstring)."""
+    return _optimise(rubric, objective, _disagreement(rubric, disagreement), method, None)
+
+
+def best_for_group(rubric: Rubric, g: int, *, method: str = "auto") -> SearchResult:
+    """Maximise group g's utility; tie-break by total. Score = (u_g, total)."""
+    V, name = rubric.values, _method(rubric, method)
+    if name == "enumeration":
+        X, U = feasible_table(rubric)
+        x, details = X[lex_argmax([U[:, g], U.sum(axis=1)])], {"n_feasible": len(X)}
+    else:
+        model = PackageMILP(rubric)
+        x = lexmax(model, [(V[g], {}), (V.sum(axis=0), {})])
+        details = model.details()
+    x, u = _checked(rubric, x)
+    return SearchResult(x, u, "best_for_group", (float(u[g]), float(u.sum())), name,
+                        {**details, "group": g})
+
+
+def ideal_point(rubric: Rubric, *, method: str = "auto") -> np.ndarray:
+    """Each group's maximum utility over feasible packages, (G,)."""
+    if _method(rubric, method) == "enumeration":
+        return feasible_table(rubric)[1].max(axis=0)
+    model = PackageMILP(rubric)
+    return np.array([rubric.utilities(model.solve((v_g, {}))[0])[g]
+                     for g, v_g in enumerate(rubric.values)])
+
+
+def _frontier(rubric: Rubric, X: np.ndarray, U: np.ndarray | None = None) -> list[FrontierPoint]:
+    """Non-dominated (total, worst) points of the rows of X, one package each, by worst_group."""
+    U = rubric.utilities(X) if U is None else U
+    T, W = U.sum(axis=1), U.min(axis=1)
+    Tr, Wr = np.round(T, 9), np.round(W, 9)      # merge float noise of equal points
+    order = np.lexsort((np.arange(len(X)), -Tr, -Wr))
+    Ts = Tr[order]
+    previous = np.concatenate([[-np.inf], np.maximum.accumulate(Ts)[:-1]])
+    keep = order[Ts > previous][::-1]
+    points = [FrontierPoint(float(T[i]), float(W[i]), X[i].copy()) for i in keep]
+    for p in points:
+        p.package.setflags(write=False)
+    return points
+
+
+def pareto_frontier(rubric: Rubric, *, method: str = "auto",
+                    max_points: int = 50) -> list[FrontierPoint]:
+    """Non-dominated (total, worst_group) points sorted by worst_group.
+
+    Enumeration gives the exact set (max_points is ignored). MILP finds the utilitarian and
+    maximin ends, then runs at most max_points - 2 epsilon-constraint solves (max total s.t.
+    every u_g >= t, then max worst): first on a grid of thresholds t between the two ends,
+    then on thresholds just above each point found (by 1e-5 relative, above HiGHS's
+    feasibility tolerance), so a frontier of up to about max_points points comes out exactly.
+    """
+    if _method(rubric, method) == "enumeration":
+        return _frontier(rubric, *feasible_table(rubric))
+    util = optimise(rubric, "utilitarian", method="milp")
+    fair = optimise(rubric, "maximin", method="milp")
+    lo, hi = float(util.utilities.min()), fair.score[0]
+    found, covered = [util.package, fair.package], [(-np.inf, lo), (hi, np.inf)]
+    queue = list(np.linspace(lo, hi, max(max_points, 2))[1:-1])      # max_points - 2 inside
+
+    def is_open(t: float) -> bool:     # thresholds in a solved [t0, worst] give known answers
+        return t <= hi and not any(a <= t <= b for a, b in covered)
+    for _ in range(max_points - 2):
+        queue = [t for t in queue if is_open(t)] or [
+            t for t in sorted(b + 1e-5 * max(1.0, abs(b)) for _, b in covered) if is_open(t)]
+        if not queue:
+            break
+        t = queue.pop(0)
+        x = _epsilon_step(rubric, t)
+        found.append(x)
+        covered.append((t, float(rubric.utilities(x).min())))
+    X = np.array(found, dtype=np.int8)
+    return _frontier(rubric, X[rubric.feasible_mask(X)])
+
+
+def _epsilon_step(rubric: Rubric, t: float) -> np.ndarray:
+    """Max total subject to every group utility >= t; ties broken by the worst group."""
+    model, V = PackageMILP(rubric), rubric.values
+    for v_g in V:
+        model.row(v_g, {}, lb=float(t))
+    worst = model.min_var(V, np.zeros(len(V)))
+    return lexmax(model, [(V.sum(axis=0), {}), (np.zeros(rubric.n_items), {worst: 1.0})])
+
+
+def _dominates(U: np.ndarray, ux: np.ndarray) -> np.ndarray:
+    return (U >= ux - DOMINANCE_TOL).all(axis=-1) & (U > ux + DOMINANCE_TOL).any(axis=-1)
+
+
+def dominating_package(rubric: Rubric, x: Any, *, method: str = "auto") -> np.ndarray | None:
+    """A feasible package Pareto-dominating x (the one with the largest total), or None."""
+    x = np.asarray(x, dtype=np.int8).reshape(rubric.n_items)
+    ux = rubric.utilities(x)
+    if _method(rubric, method) == "enumeration":
+        X, U = feasible_table(rubric)
+        idx = np.flatnonzero(_dominates(U, ux))
+        return X[idx[lex_argmax([U[idx].sum(axis=1)])]].copy() if idx.size else None
+    model, V = PackageMILP(rubric), rubric.values
+    for v_g, u_g in zip(V, ux):
+        model.row(v_g, {}, lb=u_g - DOMINANCE_TOL)
+    for _ in range(10):
+        try:
+            y, _ = model.solve((V.sum(axis=0), {}))
+        except InfeasibleMILP:                  # x is infeasible and beyond every package
+            return None
+        uy = rubric.utilities(y)
+        if _dominates(uy, ux):
+            return y
+        if uy.sum() <= ux.sum() + DOMINANCE_TOL:
+            return None
+        model.row(2.0 * y - 1.0, {}, ub=float(y.sum()) - 1.0)   # exclude y, solve again
+    return None
+
+
+def is_pareto_optimal(rubric: Rubric, x: Any, *, method: str = "auto") -> bool:
+    """True when no feasible package Pareto-dominates x (exact, tolerance DOMINANCE_TOL)."""
+    return dominating_package(rubric, x, method=method) is None
+
+
+# ---------------------------------------------------------------- cache
+
+class SearchCache:
+    """Memoised search results for one optimisation problem (rubrics with equal fingerprints).
+
+    Results are shared between callers, so their arrays are read-only; the rubric's arrays
+    must not be mutated after the first call.
+    """
+
+    def __init__(self, rubric: Rubric, max_entries: int = 4096) -> None:
+        self._rubric, self._memo, self._max = rubric, {}, max_entries
+
+    def _get(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        try:
+            return self._memo[key]
+        except KeyError:
+            if len(self._memo) >= self._max:
+                self._memo.clear()
+            value = self._memo[key] = compute()
+            return value
+
+    def optimise(self, objective: str, *, disagreement: Any = None,
+                 method: str = "auto") -> SearchResult:
+        d_key = None if disagreement is None else tuple(np.asarray(disagreement, float).ravel())
+
+        def compute() -> SearchResult:
+            ideal = self.ideal_point(method=method) if objective in ("nash", "kalai") else None
+            d = _disagreement(self._rubric, disagreement)
+            return _optimise(self._rubric, objective, d, method, ideal)
+        return self._get(("optimise", objective, d_key, method), compute)
+
+    def best_for_group(self, g: int, *, method: str = "auto") -> SearchResult:
+        return self._get(("best", g, method), lambda: best_for_group(self._rubric, g, method=method))
+
+    def ideal_point(self, *, method: str = "auto") -> np.ndarray:
+        def compute() -> np.ndarray:
+            ideal = ideal_point(self._rubric, method=method)
+            ideal.setflags(write=False)
+            return ideal
+        return self._get(("ideal", method), compute)
+
+    def pareto_frontier(self, *, method: str = "auto", max_points: int = 50) -> list[FrontierPoint]:
+        return list(self._get(("frontier", method, max_points), lambda: tuple(
+            pareto_frontier(self._rubric, method=method, max_points=max_points))))
+
+    def dominating_package(self, x: Any, *, method: str = "auto") -> np.ndarray | None:
+        def compute() -> np.ndarray | None:
+            y = dominating_package(self._rubric, x, method=method)
+            if y is not None:
+                y.setflags(write=False)
+            return y
+        return self._get(("dominating", np.asarray(x, dtype=np.int8).tobytes(), method), compute)
+
+    def is_pareto_optimal(self, x: Any, *, method: str = "auto") -> bool:
+        return self.dominating_package(x, method=method) is None
+
+
+_BY_FINGERPRINT: LRU[SearchCache] = LRU(CACHE_RUBRICS)
+
+
+def cached(rubric: Rubric) -> SearchCache:
+    """The shared SearchCache of a rubric (cheap on repeat calls; keeps CACHE_RUBRICS problems)."""
+    return owned(rubric, "search_cache",
+                 lambda: _BY_FINGERPRINT.get_or_build(rubric.fingerprint(), lambda: SearchCache(rubric)))

@@ -1,0 +1,158 @@
+"""MILP building blocks over a rubric's packages (scipy.optimize.milp, HiGHS).
+
+A `PackageMILP` holds the feasibility rows (budget, requires, excludes) over the binary
+package x plus any continuous columns an objective needs; `lexmax` maximises linear
+expressions lexicographically by fixing each optimum before the next stage.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from contextlib import contextmanager
+from typing import Iterator
+
+import numpy as np
+
+from sim.core.errors import NegsimError
+from sim.core.rubric import Rubric
+
+FIX_TOL = 1e-9                 # relative slack when fixing an earlier stage's optimum
+MILP_OPTIONS = {"mip_rel_gap": 1e-9, "time_limit": 120.0, "presolve": True}
+Expr = tuple[np.ndarray, dict[int, float]]   # linear expression: x coefficients, extra columns
+
+
+@contextmanager
+def quiet_stdout() -> Iterator[None]:
+    """Silence file descriptor 1 while HiGHS runs: it prints some debug lines straight there,
+    which would corrupt `--json` output.
+    """
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):      # captured or replaced stdout
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), fd)
+            yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+
+
+class InfeasibleMILP(NegsimError, RuntimeError):
+    """The MILP has no feasible point (HiGHS proved it)."""
+
+
+class PackageMILP:
+    """A MILP over the package x (K binaries) plus continuous columns; rows grow stage by stage."""
+
+    def __init__(self, rubric: Rubric) -> None:
+        self.rubric, K = rubric, rubric.n_items
+        self.lo, self.hi = [0.0] * K, [1.0] * K
+        self.rows: list[tuple[np.ndarray, dict[int, float], float, float]] = []
+        self.row(rubric.costs, {}, ub=rubric.budget)
+        for k, j in rubric.requires:
+            self.row(np.bincount([k, j], weights=[1.0, -1.0], minlength=K), {}, ub=0.0)
+        for k, j in rubric.excludes:
+            self.row(np.bincount([k, j], minlength=K).astype(float), {}, ub=1.0)
+        self.statuses: list[int] = []
+        self.tightened = self.stage_failed = False
+
+    def var(self, lo: float = -np.inf, hi: float = np.inf) -> int:
+        self.lo.append(lo)
+        self.hi.append(hi)
+        return len(self.lo) - 1
+
+    def row(self, xc: np.ndarray, extra: dict[int, float], lb: float = -np.inf,
+            ub: float = np.inf) -> None:
+        self.rows.append((np.asarray(xc, dtype=float), extra, lb, ub))
+
+    def min_var(self, A: np.ndarray, b: np.ndarray) -> int:
+        """A free column t with t <= A_g x + b_g for every row g (t is then their minimum)."""
+        t = self.var()
+        for a_g, b_g in zip(A, b):
+            self.row(-a_g, {t: 1.0}, ub=float(b_g))
+        return t
+
+    def solve(self, expr: Expr) -> tuple[np.ndarray, float]:
+        """Maximise expr; return the rounded package and the solver's optimum.
+
+        HiGHS accepts rows violated within its tolerances; if the rounded package then
+        breaks the budget (or a link), the budget row is tightened once and re-solved.
+        """
+        x, value = self._run(expr)
+        if not self.rubric.feasible_mask(x[None])[0]:
+            xc, extra, lb, ub = self.rows[0]
+            self.rows[0] = (xc, extra, lb, ub - 1e-6 * max(1.0, abs(ub)))
+            self.tightened = True
+            x, value = self._run(expr)
+        return x, value
+
+    def _run(self, expr: Expr) -> tuple[np.ndarray, float]:
+        n, K = len(self.lo), self.rubric.n_items
+        c = np.zeros(n)
+        c[:K] = -expr[0]
+        for j, v in expr[1].items():
+            c[j] = -v
+        A = np.zeros((len(self.rows), n))
+        for i, (xc, extra, _, _) in enumerate(self.rows):
+            A[i, :K] = xc
+            for j, v in extra.items():
+                A[i, j] = v
+        lb, ub = zip(*[(r[2], r[3]) for r in self.rows])
+        from scipy.optimize import Bounds, LinearConstraint, milp  # ~1 s import: only when solving
+        with quiet_stdout():
+            res = milp(c, integrality=np.r_[np.ones(K), np.zeros(n - K)],
+                       bounds=Bounds(self.lo, self.hi), constraints=LinearConstraint(A, lb, ub),
+                       options=MILP_OPTIONS)
+        self.statuses.append(int(res.status))
+        if res.x is None:
+            error = InfeasibleMILP if res.status == 2 else RuntimeError
+            raise error(f"MILP found no solution: {res.message}")
+        return np.round(res.x[:K]).astype(np.int8), float(-res.fun)
+
+    def details(self) -> dict:
+        out = {"solver": "HiGHS", "solves": len(self.statuses),
+               "all_optimal": all(s == 0 for s in self.statuses)}
+        if self.tightened:
+            out["budget_tightened"] = True
+        if self.stage_failed:
+            out["tie_break_skipped"] = True
+        return out
+
+
+def lexmax(model: PackageMILP, stages: list[Expr]) -> np.ndarray:
+    """Maximise the stages in turn, fixing each optimum (minus a small slack) before the next."""
+    x, value = model.solve(stages[0])
+    for expr_fixed, expr in zip(stages, stages[1:]):
+        model.row(expr_fixed[0], expr_fixed[1], lb=value - FIX_TOL * max(1.0, abs(value)))
+        try:
+            x, value = model.solve(expr)
+        except InfeasibleMILP:  # the fixed optimum leant on solver tolerances: keep x
+            model.stage_failed = True
+            break
+    return x
+
+
+def ordered_sum(model: PackageMILP, k: int) -> Expr:
+    """Ogryczak: the sum of the k smallest utilities as max k r - sum_g d_g, d_g >= r - u_g."""
+    V = model.rubric.values
+    r = model.var()
+    ds = [model.var(0.0) for _ in V]
+    for v_g, d_g in zip(V, ds):
+        model.row(-v_g, {r: 1.0, d_g: -1.0}, ub=0.0)
+    return np.zeros(V.shape[1]), {r: float(k), **{d_g: -1.0 for d_g in ds}}
+
+
+def log_tangent_cuts(model: PackageMILP, z: list[int], points: np.ndarray, d: np.ndarray) -> None:
+    """Cuts z_g <= log b + (u_g - d_g - b) / b at gains b (rows of points, (n, G))."""
+    V = model.rubric.values
+    for b_row in points:
+        for g, b in enumerate(b_row):
+            if b > 0:
+                model.row(-V[g] / b, {z[g]: 1.0}, ub=math.log(b) - 1.0 - d[g] / b)

@@ -1,0 +1,33 @@
+"""End to end on the embedded model (SmolLM2-135M through llama.cpp): needs the `local-llm` extra."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from sim.cli.commands import app
+from tests.conftest import TINY
+
+
+@pytest.mark.llm_local
+def test_three_rounds_on_the_local_model_write_a_valid_summary(tmp_path):
+    out = tmp_path / "run"
+    res = CliRunner().invoke(app, ["run", str(TINY), "--agents", "llm", "--mediator", "llm", "--llm", "local",
+                                   "--max-rounds", "3", "--seed", "1", "--out", str(out), "--quiet"])
+    assert res.exit_code == 0, res.output
+    summary = json.loads((out / "summary.json").read_text())
+    llm = summary["llm"]
+    assert llm["model"] == "local" and llm["calls"] > 0 and llm["cache_hits"] == 0
+    assert llm["prompt_tokens"] > 0 and llm["completion_tokens"] > 0   # reported by llama.cpp
+    assert 1 <= summary["rounds"] <= 3 and summary["cost"] <= summary["budget"]
+    assert summary["fallbacks"] == llm["fallbacks"]
+    rows = [json.loads(line) for line in (out / "transcript.jsonl").read_text().splitlines()]
+    moves = [r for r in rows if r["round"] >= 1 and r["role"] in ("stakeholder", "mediator")]
+    assert moves and all(r["meta"]["llm"] == "local" for r in moves)
+    # every fallback is in the transcript with its cause, and counted
+    assert sum("fallback" in r["meta"] for r in moves) == llm["fallbacks"]
+    # at most one call per agent per round, plus one repair prompt each
+    assert llm["calls"] == len(moves) + llm["repair_prompts"] <= 2 * len(moves)
+    assert (out / "llm_cache.jsonl").exists()

@@ -1,0 +1,90 @@
+"""Shipped scenarios: valid, documented, and the default one does what the README promises."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from sim.cli.commands import app
+from sim.core.context import make_context
+from sim.core.records import strip_timing
+from sim.core.rubric import build_rubric
+from sim.core.scenario import load_scenario, loads_scenario
+from sim.run.runner import RunConfig, run_negotiation
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+DEFAULT = ROOT / "scenarios" / "montreal_streets.yaml"
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
+def test_every_shipped_scenario_is_valid_and_sourced(path):
+    sc = load_scenario(path)
+    rub = build_rubric(sc)
+    assert sc.sources, "every shipped scenario says where its numbers come from"
+    assert "assumption" in path.read_text().lower() or "source" in path.read_text().lower()
+    assert rub.costs.sum() > sc.budget, "the budget must force trade-offs"
+    assert (rub.costs <= sc.budget).all()
+    for name, ids in sc.base_designs.items():
+        assert rub.feasible(rub.package(ids)), f"base design {name} is infeasible"
+
+
+def test_default_scenario_matches_the_brief():
+    sc = load_scenario(DEFAULT)
+    groups = {g.id for g in sc.groups}
+    assert len(groups) >= 6
+    assert {"wheelchair_users", "seniors", "lgbtqia2_residents", "newcomers"} <= groups
+    criteria = {c.id for c in sc.criteria}
+    assert len(criteria) == 12
+    assert {"accessibility", "inclusivity", "aesthetics", "practicality", "security",
+            "liveliness"} <= criteria
+    assert 15 <= len(sc.items) <= 25 and sc.currency == "CAD"
+    assert any(i.requires for i in sc.items) and any(i.excludes for i in sc.items)
+    assert 3 <= len(sc.base_designs) <= 4
+
+
+def test_other_scenarios_are_of_a_different_kind():
+    pb = load_scenario(ROOT / "scenarios" / "pb_neighbourhood.yaml")
+    park = load_scenario(ROOT / "scenarios" / "park_renovation.yaml")
+    assert len(pb.items) >= 40
+    assert {c.id for c in park.criteria}.isdisjoint({"commerce", "wayfinding"})
+
+
+def test_default_negotiation_beats_best_base_design():
+    result = run_negotiation(make_context(load_scenario(DEFAULT)), RunConfig())
+    assert result.outcome.agreement
+    rub = result.ctx.rubric
+    x = result.outcome.package
+    assert rub.feasible(x)
+    best = max(result.ctx.base_packages, key=lambda n: rub.utilities(result.ctx.base_packages[n]).sum())
+    neg, base = result.designs["negotiated"].metrics, result.designs[best].metrics
+    assert neg.total >= base.total - 1e-9
+    assert neg.worst_group > base.worst_group
+    assert neg.gini < base.gini
+
+
+def test_default_run_is_byte_identical_except_timing(tmp_path):
+    runner = CliRunner()
+    for name in ("a", "b"):
+        res = runner.invoke(app, ["run", str(DEFAULT), "--out", str(tmp_path / name), "--quiet"])
+        assert res.exit_code == 0, res.output
+    a, b = (json.loads((tmp_path / n / "summary.json").read_text()) for n in ("a", "b"))
+    assert strip_timing(a) == strip_timing(b)
+    ta, tb = ((tmp_path / n / "transcript.jsonl").read_text() for n in ("a", "b"))
+    strip = lambda t: re.sub(r'"(seconds|created)": [^,}]+', "", t)  # noqa: E731
+    assert strip(ta) == strip(tb)
+
+
+def test_readme_example_is_the_tiny_scenario():
+    text = (ROOT / "scenarios" / "README.md").read_text()
+    block = re.search(r"```yaml\n(.*?)```", text, re.S).group(1)
+    example = loads_scenario(block, "scenarios/README.md")
+    shipped = load_scenario(ROOT / "scenarios" / "tiny_example.yaml")
+    assert example == shipped
+    rub = build_rubric(example)
+    assert np.isclose(rub.weights.sum(axis=1), 1).all()
