@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -22,24 +23,77 @@ def _fmt(v) -> str:
     return str(v)
 
 
-def _design_table(title: str, columns: dict[str, dict], group_ids) -> Table:
-    """Rows: the four metrics then per-group utilities; columns: designs."""
-    table = Table(title=title, show_lines=False)
-    table.add_column("")
-    for name in columns:
-        table.add_column(name, justify="right")
+def _cost(v: float) -> str:
+    """Compact cost: 1,590k for large amounts (the exact figure is in summary.json)."""
+    return f"{v / 1000:,.0f}k" if v >= 100_000 else f"{v:,.0f}"
+
+
+def _best(values: list, better: str):
+    known = [v for v in values if v is not None]
+    return (max(known) if better == "higher" else min(known)) if known else None
+
+
+def _metrics_table(title: str, columns: dict[str, dict]) -> Table:
+    """Designs as rows, the four metrics (best value bold) plus worst group and cost as columns."""
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, caption_justify="left",
+                  caption="↑ higher is better, ↓ lower is better; best value in bold")
+    table.add_column("design", no_wrap=True)
     for key, better in METRIC_ROWS:
-        values = [c["metrics"].get(key) for c in columns.values()]
-        known = [v for v in values if v is not None]
-        best = (max(known) if better == "higher" else min(known)) if known else None
-        cells = [(f"[bold green]{_fmt(v)}[/]" if v is not None and v == best else _fmt(v))
-                 for v in values]
-        table.add_row(f"{key} ({better} better)", *cells)
-    table.add_row("worst group", *[str(c["metrics"].get("worst_group_id")) for c in columns.values()])
-    table.add_row("cost", *[f"{c['cost']:,.0f}" for c in columns.values()])
-    for gid in group_ids:
-        table.add_row(f"  {gid}", *[_fmt(c["per_group"][gid]) for c in columns.values()])
+        short = "worst" if key == "worst_group" else key
+        table.add_column(f"{short} {'↑' if better == 'higher' else '↓'}", justify="right", no_wrap=True)
+    table.add_column("cost", justify="right", no_wrap=True)
+    bests = {key: _best([c["metrics"].get(key) for c in columns.values()], better) for key, better in METRIC_ROWS}
+    for name, c in columns.items():
+        cells = [(f"[bold green]{_fmt(v)}[/]" if v is not None and v == bests[key] else _fmt(v))
+                 for key, v in ((k, c["metrics"].get(k)) for k, _ in METRIC_ROWS)]
+        table.add_row(name, *cells, _cost(c["cost"]))
     return table
+
+
+def _group_tables(columns: dict[str, dict], group_ids, width: int) -> list[Table]:
+    """Per-group utilities, groups as rows; designs split over as many tables as the width needs."""
+    label = max([len("group"), *map(len, group_ids)]) + 4
+    names = list(columns)
+    chunks, current, used = [], [], label
+    for name in names:
+        need = max(len(name), 7) + 3
+        if current and used + need > width:
+            chunks.append(current)
+            current, used = [], label
+        current.append(name)
+        used += need
+    chunks.append(current)
+    tables = []
+    for i, chunk in enumerate(chunks):
+        title = "utility per group" + (f" ({i + 1}/{len(chunks)})" if len(chunks) > 1 else "")
+        table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                      caption="green: best design for the group; red: the design's worst-off group",
+                      caption_justify="left")
+        table.add_column("group", no_wrap=True)
+        for name in chunk:
+            table.add_column(name, justify="right", no_wrap=True)
+        for gid in group_ids:
+            values = [columns[n]["per_group"][gid] for n in names]
+            best = _best(values, "higher")
+            table.add_row(gid, *[_group_cell(v, best, columns[n]["per_group"]) for n in chunk
+                                 for v in [columns[n]["per_group"][gid]]])
+        tables.append(table)
+    return tables
+
+
+def _group_cell(v: float, best: float, column: dict) -> str:
+    if v == min(column.values()):
+        return f"[bold red]{_fmt(v)}[/]"
+    return f"[bold green]{_fmt(v)}[/]" if v == best else _fmt(v)
+
+
+def print_designs(title: str, columns: dict[str, dict], group_ids, console: Console) -> None:
+    """The metrics table, then per-group utilities, each readable at 80 columns and full width beyond."""
+    console.print(_metrics_table(title, columns))
+    console.print("worst-off group: " + "; ".join(
+        f"{name} {c['metrics'].get('worst_group_id')}" for name, c in columns.items()))
+    for table in _group_tables(columns, group_ids, console.width):
+        console.print(table)
 
 
 def print_run(summary: dict, rubric, out: Path, console: Console | None = None) -> None:
@@ -52,7 +106,7 @@ def print_run(summary: dict, rubric, out: Path, console: Console | None = None) 
                   f"mediator {summary['mediator']}, seed {summary['seed']}")
     console.print(f"package ({len(summary['package'])} items, {summary['cost']:,.0f} of "
                   f"{summary['budget']:,.0f} {summary['currency']}): {', '.join(summary['package'])}")
-    console.print(_design_table("negotiated package vs base designs", columns, rubric.group_ids))
+    print_designs("negotiated package vs base designs", columns, rubric.group_ids, console)
     console.print(f"pareto optimal: {_fmt(summary['metrics']['pareto_optimal'])}; "
                   f"run folder: {out}")
 
@@ -83,8 +137,7 @@ def print_evaluation(report, ctx, console: Console | None = None) -> None:
     feas = "feasible" if data["feasible"] else "INFEASIBLE: " + "; ".join(data["infeasible"])
     console.print(f"[bold]proposal[/] ({data['cost']:,.0f} of {data['budget']:,.0f}): {feas}")
     columns = {"proposal": data, **{n: d for n, d in data["designs"].items()}}
-    console.print(_design_table("proposal vs base designs and optimal packages", columns,
-                                ctx.rubric.group_ids))
+    print_designs("proposal vs base designs and optimal packages", columns, ctx.rubric.group_ids, console)
     for gid, broken in data["red_lines_broken"].items():
         console.print(f"red line broken for {gid}: {'; '.join(broken)}")
     if data["dominated_by"]:

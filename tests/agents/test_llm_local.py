@@ -31,3 +31,7 @@ def test_three_rounds_on_the_local_model_write_a_valid_summary(tmp_path):
     # at most one call per agent per round, plus one repair prompt each
     assert llm["calls"] == len(moves) + llm["repair_prompts"] <= 2 * len(moves)
     assert (out / "llm_cache.jsonl").exists()
+    # the model must actually decide: a run made only of rule-based fallbacks is a failure
+    own = len(moves) - llm["fallbacks"]
+    print(f"local model: {own} of {len(moves)} moves its own, {llm['fallbacks']} fallbacks")
+    assert own >= 1 and llm["fallbacks"] <= len(moves) // 2

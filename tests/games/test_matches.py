@@ -86,7 +86,22 @@ def test_swapping_players_swaps_scores_in_symmetric_games(a, b, n):
     ab = play_match(literature_pd(), (make_player(a), make_player(b)), MatchConfig(rounds=n))
     ba = play_match(literature_pd(), (make_player(b), make_player(a)), MatchConfig(rounds=n))
     assert ab.scores == ba.scores[::-1]
-    assert ab.rounds == n and ab.payoffs.sum() == sum(ab.scores)
+    assert ab.rounds == n
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 60])
+@pytest.mark.parametrize("a, b, expected", [
+    # literature_pd: CC 8/8, CD 0/10, DC 10/0, DD 5/5; scores worked out by hand
+    ("always_cooperate", "always_defect", lambda n: (0.0, 10.0 * n)),
+    ("tit_for_tat", "always_defect", lambda n: (5.0 * (n - 1), 10.0 + 5.0 * (n - 1))),
+    ("tit_for_tat", "tit_for_tat", lambda n: (8.0 * n, 8.0 * n)),
+    ("alternate", "always_cooperate", lambda n: (8.0 * ((n + 1) // 2) + 10.0 * (n // 2), 8.0 * ((n + 1) // 2))),
+    ("suspicious_tit_for_tat", "tit_for_tat",      # DC, CD, DC, ...: 10/0 and 0/10 in turn
+     lambda n: (10.0 * ((n + 1) // 2), 10.0 * (n // 2))),
+])
+def test_known_scores_of_scripted_pairs(a, b, expected, n):
+    result = play_match(literature_pd(), (make_player(a), make_player(b)), MatchConfig(rounds=n))
+    assert tuple(result.scores) == expected(n)
 
 
 @settings(max_examples=15, deadline=None)
