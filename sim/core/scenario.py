@@ -67,6 +67,18 @@ class Dispersion(_Model):
     spread: float = Field(default=0.1, gt=0)
 
 
+class Prior(_Model):
+    """Public estimate of a group's weights (e.g. from a survey): what a mediator may know before anyone speaks.
+
+    `weights` are normalised to sum 1 when used; `sd` is the standard error of each normalised
+    weight (criteria left out get the mean of the given ones; no `sd` at all means 0.1).
+    """
+
+    weights: dict[str, Annotated[float, Field(ge=0)]]
+    sd: dict[str, Annotated[float, Field(gt=0, le=1)]] = Field(default_factory=dict)
+    source: str = ""
+
+
 class Group(_Model):
     """A stakeholder group with its value profile over criteria."""
 
@@ -79,6 +91,7 @@ class Group(_Model):
     veto: bool = False
     members: list[dict[str, Annotated[float, Field(ge=0)]]] | None = None
     dispersion: Dispersion | None = None
+    prior: Prior | None = None
 
 
 class Quorum(_Model):
@@ -215,6 +228,15 @@ def _group_problems(s: Scenario, criteria: set[str], items: set[str]):
                 if item_id not in items:
                     yield (f"{where}.red_lines.{field}", f"unknown item id '{item_id}'",
                            "use one of the ids listed under items")
+        if group.prior is not None:
+            for field, values in (("weights", group.prior.weights), ("sd", group.prior.sd)):
+                for c in values:
+                    if c not in criteria:
+                        yield (f"{where}.prior.{field}.{c}", f"unknown criterion '{c}'",
+                               "use one of the ids listed under criteria")
+            if sum(group.prior.weights.values()) <= 0:
+                yield (f"{where}.prior.weights", "weights are all zero",
+                       "give at least one criterion a positive weight")
         if group.members is not None and group.dispersion is not None:
             yield (where, "both members and dispersion are given", "keep only one of them")
 

@@ -88,3 +88,22 @@ def test_readme_example_is_the_tiny_scenario():
     assert example == shipped
     rub = build_rubric(example)
     assert np.isclose(rub.weights.sum(axis=1), 1).all()
+
+
+def test_a_group_prior_is_validated_against_the_criteria(tmp_path):
+    import yaml
+
+    from sim.core.scenario import ScenarioError, load_scenario, parse_scenario
+
+    raw = yaml.safe_load((ROOT / "tests" / "data" / "tiny.yaml").read_text())
+    raw["groups"][0]["prior"] = {"weights": {"a": 2, "b": 1}, "sd": {"a": 0.05}, "source": "survey"}
+    s = parse_scenario(raw, "tiny")
+    assert s.groups[0].prior.weights == {"a": 2.0, "b": 1.0} and s.groups[0].prior.sd == {"a": 0.05}
+    raw["groups"][0]["prior"] = {"weights": {"zz": 1}}
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(raw))
+    with pytest.raises(ScenarioError, match=r"groups\[0\] \(wheel\)\.prior\.weights\.zz: unknown criterion 'zz'"):
+        load_scenario(bad)
+    raw["groups"][0]["prior"] = {"weights": {"a": -1}}
+    with pytest.raises(ScenarioError, match="prior"):
+        parse_scenario(raw, "tiny")
