@@ -1,5 +1,6 @@
-"""Behaviour: rule-based stakeholders, mediator strategies, memory across budget cycles,
-2x2 game players. LLM agents live in `agents.llm`; the engine finds all of them by name
+"""Behaviour: rule-based stakeholders, mediator strategies, memory across budget cycles, 2x2 game players.
+
+LLM agents live in `agents.llm`; the engine finds all of them by name
 through `sim.run.registry`.
 """
 

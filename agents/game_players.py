@@ -81,11 +81,13 @@ class ScriptedPlayer:
             raise ValueError("p_cooperate must be in [0, 1]")
 
     def reset(self, view: GameView, rng: np.random.Generator) -> None:
+        """Take the game view and generator; cache own payoffs, the aspiration (their mean) and the rule."""
         self.view, self.rng = view, rng
         self.payoff, self.aspiration = view.own.tolist(), float(view.own.mean())
         self.rule = RULES[self.name]
 
     def act(self, own: Sequence[int], other: Sequence[int]) -> int:
+        """The rule's move given both histories of realised moves."""
         return self.rule(own, other, self)
 
 
@@ -109,6 +111,7 @@ class StakeholderPlayer:
         self.name = f"stakeholder:{self.curve}"
 
     def reset(self, view: GameView, rng: np.random.Generator) -> None:
+        """Draw this match's concession speed and fix the best payoff, hold-out option and security level."""
         self.view = view
         self.beta = CURVES[self.curve] * float(np.exp(rng.normal(0.0, self.jitter)))
         own = view.own
@@ -122,6 +125,7 @@ class StakeholderPlayer:
         return self.ideal - frac ** (1.0 / self.beta) * (self.ideal - self.floor)
 
     def act(self, own: Sequence[int], other: Sequence[int]) -> int:
+        """Match the other's last move (the draft) when that pays this round's reservation, else hold out."""
         draft = other[-1] if other else C
         if self.view.own[draft, draft] >= self.reservation(len(own) + 1) - 1e-9:
             return int(draft)

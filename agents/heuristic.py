@@ -32,6 +32,7 @@ class HeuristicStakeholder:
     jitter: float = 0.15
 
     def reset(self, ctx: NegotiationContext, rng: np.random.Generator) -> None:
+        """Read the group's values and draw its concession speed; the floor is the disagreement utility raised to the red line."""
         if self.curve not in CURVES:
             raise ValueError(f"unknown concession curve {self.curve!r}; use one of {sorted(CURVES)}")
         self.ctx, self.rng = ctx, rng
@@ -49,6 +50,10 @@ class HeuristicStakeholder:
         return self.ideal - (t ** (1.0 / self.beta)) * (self.ideal - self.floor)
 
     def act(self, state: PublicState) -> Move:
+        """State the position in round 0; then accept a draft that meets the reservation and red lines.
+
+        Otherwise object, asking for the amendments that help this group most per unit of cost.
+        """
         if state.round == 0:
             return Move("position", reason=self._position_text())
         x = state.draft

@@ -58,6 +58,7 @@ class RuleMediator:
     tabled: set = field(default_factory=set, repr=False)
 
     def reset(self, ctx: NegotiationContext, rng: np.random.Generator) -> None:
+        """Check the strategy, then fix the opening package and, for `negotiated`, the total it never drops below."""
         if self.name not in STRATEGIES:
             raise ValueError(f"unknown mediator strategy {self.name!r}; use one of {', '.join(STRATEGIES)}")
         self.ctx, self.rng = ctx, rng
@@ -77,6 +78,7 @@ class RuleMediator:
         return ctx.search.optimise(self.name, disagreement=ctx.disagreement_utilities).package
 
     def act(self, state: PublicState) -> Move:
+        """Publish the rubric in round 0; then table the opening package, and later the revision of the draft."""
         rub = self.ctx.rubric
         if state.round == 0:
             return Move("draft", reason=f"{self.name} mediator publishes the rubric and budget")
@@ -242,8 +244,9 @@ def red_lines_ok(ctx: NegotiationContext, C: np.ndarray, U: np.ndarray) -> np.nd
 
 
 def mediation_pool(ctx: NegotiationContext) -> np.ndarray:
-    """Feasible packages a mediator may table beyond local amendments: base designs,
-    objective optima, each group's best package and the (total, worst_group) frontier.
+    """Feasible packages a mediator may table beyond local amendments.
+
+    Base designs, objective optima, each group's best package and the (total, worst_group) frontier.
     """
     def build() -> np.ndarray:
         d = ctx.disagreement_utilities

@@ -1,5 +1,6 @@
-"""Agents with memory across budget cycles: stakeholders that reciprocate and lose trust,
-and a mediator that reads the fairness ledger.
+"""Agents with memory across budget cycles.
+
+Stakeholders that reciprocate and lose trust, and a mediator that reads the fairness ledger.
 
 The engine (`sim.run.cycles`) keeps the numbers (ledger, last period's utilities, trust) and
 hands them in as a `PeriodMemory`; how they change behaviour lives here.
@@ -32,6 +33,7 @@ class MemoryStakeholder(HeuristicStakeholder):
     memory: PeriodMemory | None = None
 
     def reset(self, ctx: NegotiationContext, rng: np.random.Generator) -> None:
+        """Reset as a heuristic stakeholder, then scale the concession speed by reciprocity and trust from past periods."""
         super().reset(ctx, rng)
         m = self.memory
         if m is None or m.period == 0:

@@ -1,5 +1,7 @@
-"""Repeated-games figures: rounds per second of scripted 2x2 matches (ours vs axelrod's Match,
-same machine, same run), and periods per second of rule-based budget cycles.
+"""Repeated-games figures: 2x2 match rounds per second, and budget-cycle periods per second.
+
+Rounds per second of scripted 2x2 matches (ours vs axelrod's Match, same machine, same run),
+and periods per second of rule-based budget cycles.
 
 Usage: python benchmarks/bench_games.py [--turns 200] [--repeat 3] [--periods 10] [--no-axelrod]
 (axelrod is a test-time oracle: `pip install 'axelrod<4.14'`; its import takes ~15 s.)

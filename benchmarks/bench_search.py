@@ -1,5 +1,6 @@
-"""Print search timings: MILP per objective on a 200-item, 8-group random scenario, and
-exhaustive enumeration at 16 items. Figures only; nothing here is asserted.
+"""Print search timings: MILP per objective on a 200-item, 8-group random scenario, and enumeration at 16 items.
+
+Figures only; nothing here is asserted.
 
 Run from the repository root: `python -m benchmarks.bench_search`.
 """

@@ -1,5 +1,4 @@
-"""The Streamlit dashboard (`negsim dashboard`); reads run folders, starts runs through sim.run.
-"""
+"""The Streamlit dashboard (`negsim dashboard`); reads run folders, starts runs through sim.run."""
 
 from sim.core.lazy import lazy_exports
 

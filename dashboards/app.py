@@ -29,6 +29,7 @@ PAGES = {
 
 
 def main() -> None:
+    """Set up the page, read the runs folder from NEGSIM_RUNS (default `runs`) and show the page picked in the sidebar."""
     st.set_page_config(page_title="negsim", page_icon="⚖️", layout="wide")
     root = Path(os.environ.get("NEGSIM_RUNS", "runs"))
     st.sidebar.title("negsim")

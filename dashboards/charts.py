@@ -63,6 +63,7 @@ def rounds_chart(series: pd.DataFrame) -> go.Figure:
 
 
 def cost_chart(costs: pd.DataFrame, budget: float) -> go.Figure:
+    """Bars of each round's draft cost, with the budget as a dashed line."""
     fig = px.bar(costs, x="round", y="cost", title="Draft cost per round")
     fig.add_hline(y=budget, line_dash="dash", annotation_text="budget")
     fig.update_layout(height=320)
@@ -118,6 +119,7 @@ def attribution_chart(frame: pd.DataFrame, title: str) -> go.Figure:
 
 
 def periods_chart(frame: pd.DataFrame) -> go.Figure:
+    """Total, worst-group and cumulative worst-group utility per budget-cycle period, as lines."""
     cols = [c for c in ("total", "worst_group", "cum_worst_group") if c in frame]
     fig = px.line(frame, x="period", y=cols, markers=True, title="Budget cycles: metrics per period")
     fig.update_layout(height=HEIGHT)

@@ -69,6 +69,7 @@ class RunView:
 
     @property
     def group_ids(self) -> list[str]:
+        """The scenario's group ids, in scenario order."""
         return [g.id for g in self.scenario.groups]
 
 
@@ -146,10 +147,12 @@ def parse_upload(name: str, data: bytes) -> Scenario:
 
 
 def context_for(scenario: Scenario) -> NegotiationContext:
+    """The engine's NegotiationContext of a scenario (rubric, ideals, disagreement point, search)."""
     return make_context(scenario)
 
 
 def package_of(ctx: NegotiationContext, ids: list[str]) -> np.ndarray:
+    """The 0/1 package vector of the items named by `ids`."""
     return ctx.rubric.package(list(ids))
 
 

@@ -47,6 +47,11 @@ def _starting_points(scenario, summary) -> None:
 
 
 def lab_page(root: Path) -> None:
+    """The Proposal lab: tick items, see the proposal evaluated at once, and run a negotiation from it.
+
+    The scenario is the open run's or a shipped one; the report shows the metrics, per-group
+    utilities beside the negotiated package and base designs, broken red lines and dominance.
+    """
     st.header("Proposal lab")
     st.caption("Tick items to build a proposal; everything below updates at once.")
     scenario, summary = _lab_scenario(root)
@@ -131,6 +136,7 @@ def _run_button(root: Path, scenario, ticked: list[str]) -> None:
 
 # ------------------------------------------------------------------------------ extras
 def attribution_page(root: Path) -> None:
+    """The open run's Shapley attributions (attribution_*.csv), as a chart and a table per attribution."""
     st.header("Attribution")
     view = current_run(root)
     if view is None:
@@ -147,6 +153,7 @@ def attribution_page(root: Path) -> None:
 
 
 def repeated_page(root: Path) -> None:
+    """The open run's budget cycles (periods.csv): metrics per period as a chart and a table."""
     st.header("Repeated budget cycles")
     view = current_run(root)
     if view is None:

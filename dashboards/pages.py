@@ -17,6 +17,7 @@ SPEAKER_ICONS = {"mediator": ":material/gavel:", "engine": ":material/settings:"
 
 @st.cache_data(ttl=5, show_spinner=False)
 def cached_runs(root: str) -> pd.DataFrame:
+    """The runs under `root` as a table, cached for five seconds so new runs show up soon."""
     return data.list_runs(Path(root))
 
 
@@ -27,6 +28,7 @@ def _run(folder: str, stamp: int) -> data.RunView:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def context(scenario_yaml: str):
+    """The NegotiationContext of a scenario, cached per scenario YAML so the search cache is shared across reruns."""
     from sim.core.scenario import loads_scenario
     return data.context_for(loads_scenario(scenario_yaml, "scenario.yaml"))
 
@@ -44,6 +46,7 @@ def current_run(root: Path) -> data.RunView | None:
 
 # ------------------------------------------------------------------------------ Runs
 def runs_page(root: Path) -> None:
+    """The Runs page: filter the runs by scenario and agreement, pick the open run, compare runs, and browse sweeps."""
     st.header("Runs")
     frame = cached_runs(str(root))
     if frame.empty:
@@ -95,6 +98,7 @@ def _sweeps(root: Path) -> None:
 
 # ------------------------------------------------------------------------------ Scenario
 def scenario_page(root: Path) -> None:
+    """The Scenario page: rubric, value profiles and item costs of the open run's scenario or an uploaded one, with an editor."""
     st.header("Scenario")
     scenario = _pasted_or_uploaded()
     if scenario is None:
@@ -158,6 +162,11 @@ def _edit_form(scenario) -> None:
 
 # ------------------------------------------------------------------------------ Negotiation
 def negotiation_page(root: Path) -> None:
+    """The Negotiation page: the open run round by round.
+
+    Utility and reservation per group, the transcript of the chosen round as chat messages,
+    draft costs against the budget, and the full transcript for download.
+    """
     st.header("Negotiation")
     view = current_run(root)
     if view is None:
@@ -210,6 +219,11 @@ def _say(entry: dict, currency: str) -> None:
 
 # ------------------------------------------------------------------------------ Outcomes
 def outcomes_page(root: Path) -> None:
+    """The Outcomes page: the negotiated package against the base designs.
+
+    Per-group utilities, the metrics with the better value marked, Lorenz curves, the Pareto
+    frontier, and downloads of summary.json and outcomes.csv.
+    """
     st.header("Outcomes")
     view = current_run(root)
     if view is None:

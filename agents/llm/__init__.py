@@ -1,5 +1,6 @@
-"""LLM agents through langchain (the only package that imports it): client with record/replay,
-prompts, stakeholder, mediator, 2x2 player.
+"""LLM agents through langchain: client with record/replay, prompts, stakeholder, mediator, 2x2 player.
+
+This is the only package that imports langchain.
 """
 
 from sim.core.lazy import lazy_exports

@@ -41,6 +41,7 @@ class Usage:
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
+        """The counters for summary.json, seconds rounded to milliseconds."""
         return {**self.__dict__, "seconds": round(self.seconds, 3)}
 
 
@@ -63,6 +64,7 @@ class LLMClient:
         self._prefetched: dict[str, str] = {}
 
     def key(self, messages: list[tuple[str, str]]) -> str:
+        """The cache key of a prompt: a hash of model name, messages, params and seed."""
         blob = json.dumps([self.model_name, messages, self.params, self.seed], sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -101,8 +103,9 @@ class LLMClient:
         return msg.content if isinstance(msg.content, str) else json.dumps(msg.content)
 
     def prefetch_round(self, round_: int, draft, state) -> None:
-        """Request every peer's first prompt of this round at once (model.batch runs them
-        concurrently); results are counted as calls and served to the peers in turn.
+        """Request every peer's first prompt of this round at once.
+
+        model.batch runs them concurrently; results are counted as calls and served to the peers in turn.
         """
         mark = (round_, draft.tobytes())
         if not self.concurrent or self.replay or self._round == mark:
@@ -159,8 +162,10 @@ def parse(text: str, schema: type[T]) -> tuple[T | None, str]:
 
 def ask_with_repair(client: "LLMClient", messages: list, schema: type[T],
                     accept: Callable[[T], tuple[Any, str]]) -> tuple[Any, str]:
-    """Ask, let the engine check the parsed reply with `accept` (-> (result, why)), and on a
-    malformed or rejected answer ask once more with the reason; (None, why) if both fail.
+    """Ask, check the reply, and repair once; (None, why) if both answers fail.
+
+    The engine checks the parsed reply with `accept` (-> (result, why)); on a
+    malformed or rejected answer the model is asked once more with the reason.
     """
     from agents.llm.prompts import REPAIR
 

@@ -1,5 +1,6 @@
-"""Factories of the `llm` stakeholder and mediator (named in sim.run.registry); one shared client per run;
-dry-run estimates.
+"""Factories of the `llm` stakeholder and mediator (named in sim.run.registry).
+
+One shared client per run; dry-run estimates.
 
 Agents receive the run's LLMClient through the `llm` option (RunConfig.agent_options /
 mediator_options), so all LLM agents of a run share one cache and one set of counters.
@@ -32,8 +33,9 @@ def make_llm_mediator(name: str, option: str | None, **options: Any) -> LLMMedia
 
 
 def make_client(spec: str, seed: int = 0, model: Any = None, concurrent: bool | None = None) -> LLMClient:
-    """A recording client for `--llm SPEC` (model built from the spec unless given); stakeholders'
-    prompts of a round are batched concurrently except on llama.cpp (one context, not thread-safe).
+    """A recording client for `--llm SPEC` (model built from the spec unless given).
+
+    Stakeholders' prompts of a round are batched concurrently except on llama.cpp (one context, not thread-safe).
     """
     from agents.llm.models import make_chat_model
 
@@ -51,8 +53,10 @@ def replay_client(folder, seed: int) -> LLMClient:
 
 
 def estimate(ctx, llm_groups: list[str], llm_mediator: bool, max_tokens: int = 160) -> dict[str, int]:
-    """Upper bounds for a run before spending: calls (one per LLM agent per round, doubled by
-    repair prompts) and tokens (prompt size estimated at 4 characters per token).
+    """Upper bounds for a run before spending: calls and tokens.
+
+    Calls are one per LLM agent per round, doubled by repair prompts; tokens take the
+    prompt size estimated at 4 characters per token.
     """
     from agents.llm.prompts import mediator_prompt, mediator_system, stakeholder_prompt, stakeholder_system
 

@@ -32,6 +32,7 @@ def payoff_table(view: GameView) -> str:
 
 
 def history_text(view: GameView, own: Sequence[int], other: Sequence[int]) -> str:
+    """The rounds played so far from the player's own point of view, and the number of this round."""
     if not own:
         return "This is round 1."
     lines = [f"round {t + 1}: you {view.options[a]}, other {view.options[b]}, you got {view.own[a, b]:g}"
@@ -58,6 +59,7 @@ class LLMGamePlayer:
     log: list[dict] = field(default_factory=list, repr=False)
 
     def reset(self, view: GameView, rng: np.random.Generator) -> None:
+        """Start a match: clear the log, the call and fallback counters and the predictions."""
         self.view, self.rng = view, rng
         self.log = []
         self.calls = self.fallbacks = 0
@@ -83,6 +85,10 @@ class LLMGamePlayer:
         return move, answer
 
     def act(self, own: Sequence[int], other: Sequence[int]) -> int:
+        """Ask the model for this round's option (after its prediction with `predict_first`).
+
+        An answer that names no option after the repair prompt falls back to tit-for-tat, counted and logged.
+        """
         from langchain_core.messages import SystemMessage
 
         v = self.view

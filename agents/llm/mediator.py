@@ -32,6 +32,7 @@ class LLMMediator:
     fallbacks: int = field(default=0, init=False)
 
     def reset(self, ctx: NegotiationContext, rng: np.random.Generator) -> None:
+        """Set up the backing rule mediator and the system prompt for this scenario."""
         self.ctx = ctx
         self.rule = RuleMediator(self.strategy)
         self.rule.reset(ctx, rng)
@@ -39,6 +40,7 @@ class LLMMediator:
         self.fallbacks = 0
 
     def usage(self) -> dict:
+        """Model usage counters and the number of fallback drafts, for the run record."""
         return {"llm": self.client.usage.as_dict(), "fallbacks": self.fallbacks}
 
     def candidates(self, state: PublicState) -> list[tuple[np.ndarray, str]]:
@@ -60,6 +62,10 @@ class LLMMediator:
         return out[:MAX_CANDIDATES]
 
     def act(self, state: PublicState) -> Move:
+        """Publish the rubric in round 0; then table the draft the model picks or composes.
+
+        A draft that fails twice is replaced by the rule mediator's (see `_fallback`).
+        """
         if state.round == 0:
             return Move("draft", reason="LLM mediator publishes the rubric and budget")
         cands = self.candidates(state)

@@ -92,6 +92,7 @@ def stakeholder_prompt(ctx: NegotiationContext, g: int, x: np.ndarray, round_: i
 
 
 def mediator_system(ctx: NegotiationContext) -> str:
+    """The mediator's system prompt: budget, groups, the feasibility duty and the answer schema."""
     return (f"You are the mediator of a negotiation over a public budget of {ctx.rubric.budget:,.0f} "
             f"{ctx.scenario.currency} among groups {', '.join(ctx.rubric.group_ids)}. Table a package "
             "every group can accept; it must fit the budget and respect every red line.\n"

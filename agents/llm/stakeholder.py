@@ -52,6 +52,7 @@ class LLMStakeholder:
     fallbacks: int = field(default=0, init=False)
 
     def reset(self, ctx: NegotiationContext, rng: np.random.Generator) -> None:
+        """Set up the backing rule stakeholder and the system prompt, and join the client's peers for batching."""
         self.ctx = ctx
         self.g = ctx.rubric.group_index[self.group_id]
         self.rule = HeuristicStakeholder(self.group_id, curve="linear")
@@ -63,6 +64,7 @@ class LLMStakeholder:
             self.client.peers.append(self)
 
     def usage(self) -> dict:
+        """Model usage counters and the number of fallback moves, for the run record."""
         return {"llm": self.client.usage.as_dict(), "fallbacks": self.fallbacks}
 
     def candidates(self, x: np.ndarray) -> list[Candidate]:
@@ -79,6 +81,10 @@ class LLMStakeholder:
         return out[:MAX_CANDIDATES]
 
     def act(self, state: PublicState) -> Move:
+        """State the engine-computed position in round 0; then accept or object as the model answers.
+
+        A reply that fails twice is replaced by the rule-based move (see `_fallback`).
+        """
         if state.round == 0:
             return self.rule.act(state)   # the opening position is computed by the engine
         x = state.draft

@@ -1,5 +1,4 @@
-"""Shapley values and the attributions built on them (items, stakeholders, criteria).
-"""
+"""Shapley values and the attributions built on them (items, stakeholders, criteria)."""
 
 from sim.core.lazy import lazy_exports
 

@@ -72,6 +72,7 @@ class Attribution:
 
     @property
     def efficient(self) -> bool:
+        """True when every metric's Shapley values sum to v(N) - v(empty) up to rounding."""
         return all(r.efficient for r in self.results.values())
 
 
@@ -183,11 +184,13 @@ def attribute_items(ctx: NegotiationContext, package: np.ndarray, base: np.ndarr
 
 
 def run_shapley(value, players, settings: ShapleySettings) -> ShapleyResult:
+    """Shapley values of `value` over `players` with the method, sample count and seed of `settings`."""
     return shapley_values(value, players, method=settings.method, n_samples=settings.n_samples,
                           seed=settings.seed)
 
 
 def gini_notes(metrics: list[str]) -> list[str]:
+    """The note on gini's value for coalitions where it is undefined, when gini is among the metrics."""
     return ["gini counts as 0 for a coalition whose mean group utility is <= 0 (undefined there)"] \
         if "gini" in metrics else []
 

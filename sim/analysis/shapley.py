@@ -52,10 +52,12 @@ class ShapleyResult:
 
     @property
     def efficient(self) -> bool:
+        """True when the efficiency gap is within tolerance, scaled by the values' size and the number of players."""
         scale = max(1.0, abs(self.v_full), abs(self.v_empty))
         return abs(self.efficiency_gap) <= EFFICIENCY_TOL * scale * max(1, len(self.players))
 
     def array(self) -> np.ndarray:
+        """The values as an array in player order."""
         return np.array([self.values[p] for p in self.players])
 
 
@@ -79,9 +81,11 @@ class CoalitionCache:
 
     @property
     def evaluations(self) -> int:
+        """Distinct coalitions evaluated so far."""
         return len(self.table)
 
     def __call__(self, rows: np.ndarray) -> np.ndarray:
+        """The values of a batch of 0/1 coalition rows; only coalitions not seen before reach the value function."""
         rows = np.asarray(rows).reshape(-1, self.n) != 0
         uniq, first, inverse = np.unique(_row_keys(rows), return_index=True, return_inverse=True)
         keys = uniq.tolist() if uniq.dtype == np.uint64 else [k.tobytes() for k in uniq]

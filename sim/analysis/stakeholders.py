@@ -1,4 +1,4 @@
-"""Stakeholder attribution: who carried the deal, and did anyone capture the mediator?
+"""Stakeholder attribution: who carried the deal, and whether anyone captured the mediator.
 
 v(S) is the metric (over all groups) of the package the mediator's strategy picks when
 only the groups in S have a voice: the strategy's objective optimised over the utilities
@@ -16,8 +16,8 @@ import numpy as np
 from sim.analysis.attribution import Attribution, ShapleySettings, gini_notes, metric_fn, reference_designs, run_shapley
 from sim.core.context import NegotiationContext
 from sim.core.rubric import Rubric
-from sim.search.exact import ENUM_MAX_ITEMS, OBJECTIVES, optimise
 from sim.search import exact as search
+from sim.search.exact import ENUM_MAX_ITEMS, OBJECTIVES, optimise
 
 CAPTURE_MARGIN = 0.25
 FALLBACK_OBJECTIVE = "maximin"
@@ -68,9 +68,11 @@ class VoicePackages:
         self._rows: tuple[np.ndarray, np.ndarray] | None = None
 
     def __call__(self, S: np.ndarray) -> np.ndarray:
+        """The packages picked for a batch of 0/1 coalition rows, one row each."""
         return np.array([self.one(row) for row in np.asarray(S) != 0], dtype=float)
 
     def one(self, row: np.ndarray) -> np.ndarray:
+        """The package picked when only the groups of `row` have a voice; the disagreement package for nobody."""
         key = row.tobytes()
         if key not in self.memo:
             keep = np.flatnonzero(row)
@@ -83,7 +85,9 @@ class VoicePackages:
         return self.memo[key]
 
     def _voice(self, keep: np.ndarray) -> Rubric:
-        """A voice rubric; when solved by enumeration it reuses the full rubric's table of
+        """A voice rubric for the groups in `keep`.
+
+        When solved by enumeration it reuses the full rubric's table of
         feasible packages (same feasible set, the voiced groups' utility columns) instead of
         enumerating 2^K packages again for each coalition.
         """
@@ -134,8 +138,10 @@ def _requested(amendment: str) -> list[tuple[str, str]]:
 
 
 def draft_influence(transcript: list[dict], group_ids: tuple[str, ...]) -> dict[str, float]:
-    """Each group's share of the item changes between successive drafts that it had asked
-    for in the round before (a change asked by several groups is shared equally).
+    """Each group's share of the item changes between successive drafts that it had asked for.
+
+    A change counts for a group when the group asked for it in the round before;
+    a change asked by several groups is shared equally.
     """
     credit = dict.fromkeys(group_ids, 0.0)
     asks: dict[int, dict[str, set]] = {}
@@ -158,8 +164,9 @@ def draft_influence(transcript: list[dict], group_ids: tuple[str, ...]) -> dict[
 
 
 def capture_table(result, influence: dict[str, float], margin: float) -> list[dict]:
-    """Per group: Shapley share (|phi| normalised), influence share, flagged when the
-    influence share exceeds the Shapley share by more than `margin`.
+    """Per group: Shapley share (|phi| normalised), influence share and a capture flag.
+
+    A group is flagged when its influence share exceeds its Shapley share by more than `margin`.
     """
     mags = {g: abs(v) for g, v in result.values.items()}
     total = sum(mags.values())

@@ -31,4 +31,5 @@ def dashboard(runs: Path = typer.Option(Path("runs"), "--runs", help="folder of 
 
 
 def register(app: typer.Typer) -> None:
+    """Add `negsim dashboard` to the CLI app."""
     app.command()(dashboard)

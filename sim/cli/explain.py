@@ -72,4 +72,5 @@ def _attribute(run, by: str, metrics: list[str], settings):
 
 
 def register(app: typer.Typer) -> None:
+    """Add `negsim explain` to the CLI app."""
     app.command()(explain)

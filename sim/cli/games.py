@@ -161,6 +161,7 @@ def repeated(scenario: Path = typer.Argument(..., help="scenario YAML file"),
 
 
 def register(app: typer.Typer) -> None:
+    """Add `negsim game`, `negsim tournament` and `negsim repeated` to the CLI app."""
     app.command()(game)
     app.command()(tournament)
     app.command()(repeated)

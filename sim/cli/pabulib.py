@@ -132,5 +132,6 @@ def pb_report(
 
 
 def register(app: typer.Typer) -> None:
+    """Add `negsim import-pabulib` and `negsim pb-report` to the CLI app."""
     app.command("import-pabulib")(import_pabulib)
     app.command("pb-report")(pb_report)

@@ -96,5 +96,6 @@ def report(folder: Path = typer.Argument(..., help="a sweep's --out folder"),
 
 
 def register(app: typer.Typer) -> None:
+    """Add `negsim sweep` and `negsim report` to the CLI app."""
     app.command("sweep")(sweep)
     app.command("report")(report)

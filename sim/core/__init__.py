@@ -1,4 +1,6 @@
-"""The engine's core: scenario schema, rubric, moves, repair, the PettingZoo protocol, metrics,
+"""The engine's core.
+
+Scenario schema, rubric, moves, repair, the PettingZoo protocol, metrics,
 evaluation, run records, errors, the agent interfaces and one cache helper.
 """
 

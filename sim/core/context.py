@@ -26,14 +26,17 @@ class NegotiationContext:
 
     @property
     def max_rounds(self) -> int:
+        """The protocol's round limit."""
         return self.protocol.max_rounds
 
     @cached_property
     def search(self) -> "search.SearchCache":
+        """The shared SearchCache of the rubric: exact optima, ideals and the Pareto frontier, computed once."""
         return search.cached(self.rubric)
 
     @cached_property
     def base_packages(self) -> dict[str, np.ndarray]:
+        """Each base design of the scenario as a package vector."""
         return {name: self.rubric.package(ids) for name, ids in self.scenario.base_designs.items()}
 
     @cached_property
@@ -58,6 +61,7 @@ class NegotiationContext:
 
     @cached_property
     def disagreement_utilities(self) -> np.ndarray:
+        """Each group's utility of the disagreement package."""
         return self.rubric.utilities(self.disagreement_package)
 
     @cached_property
@@ -66,6 +70,7 @@ class NegotiationContext:
         return np.asarray(self.search.ideal_point(), dtype=float)
 
     def ideal_package(self, g: int) -> np.ndarray:
+        """The feasible package best for group g (exact search, cached)."""
         return self.search.best_for_group(g).package
 
     def red_lines_broken(self, g: int, x: np.ndarray) -> list[str]:

@@ -29,9 +29,11 @@ class DesignReport:
     red_lines: dict[str, list[str]]
 
     def per_group(self, group_ids) -> dict[str, float]:
+        """The design's utility per group id."""
         return {g: float(u) for g, u in zip(group_ids, self.utilities)}
 
     def as_dict(self, group_ids) -> dict:
+        """The design as JSON-ready data: kind, package, cost, feasibility, metrics, per-group utilities, red lines."""
         return {"kind": self.kind, "package": list(self.package), "cost": self.cost,
                 "feasible": not self.infeasible, "infeasible": list(self.infeasible),
                 "metrics": self.metrics.as_dict(), "per_group": self.per_group(group_ids),

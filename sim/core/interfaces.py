@@ -22,9 +22,11 @@ class Stakeholder(Protocol):
 
     group_id: str
 
-    def reset(self, ctx: NegotiationContext, rng: np.random.Generator) -> None: ...
+    def reset(self, ctx: NegotiationContext, rng: np.random.Generator) -> None:
+        """Prepare for a negotiation; `rng` is the agent's only source of randomness."""
 
-    def act(self, state: PublicState) -> Move: ...
+    def act(self, state: PublicState) -> Move:
+        """The position in round 0, then an accept or an objection to each draft."""
 
 
 @runtime_checkable
@@ -33,6 +35,8 @@ class Mediator(Protocol):
 
     name: str
 
-    def reset(self, ctx: NegotiationContext, rng: np.random.Generator) -> None: ...
+    def reset(self, ctx: NegotiationContext, rng: np.random.Generator) -> None:
+        """Prepare for a negotiation; `rng` is the agent's only source of randomness."""
 
-    def act(self, state: PublicState) -> Move: ...
+    def act(self, state: PublicState) -> Move:
+        """The rubric's publication in round 0, then a draft every round."""

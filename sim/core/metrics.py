@@ -87,6 +87,7 @@ class DesignMetrics:
     notes: tuple[str, ...] = ()
 
     def as_dict(self) -> dict:
+        """The metrics as JSON-ready data (notes as a list)."""
         return {"total": self.total, "total_weighted": self.total_weighted,
                 "worst_group": self.worst_group, "worst_group_id": self.worst_group_id,
                 "p20": self.p20, "gini": self.gini, "nash_welfare": self.nash_welfare,

@@ -84,6 +84,7 @@ def decode_reply(action: np.ndarray, item_ids: tuple[str, ...]) -> Move:
 
 
 def encode_draft(move: Move, item_index: dict[str, int]) -> np.ndarray:
+    """The 0/1 package vector of a draft move's items."""
     x = np.zeros(len(item_index), dtype=np.int8)
     for item in move.package:
         x[item_index[item]] = 1

@@ -87,13 +87,16 @@ class NegotiationEnv(AECEnv):
         self.state_ = PublicState()
 
     def observation_space(self, agent: str) -> spaces.Space:
+        """The observation space of `agent` (a float vector; the mediator's is longer)."""
         return self._obs[agent]
 
     def action_space(self, agent: str) -> spaces.Space:
+        """The action space of `agent`: a 0/1 draft for the mediator, accept/object and amendments for a group."""
         return self._act[agent]
 
     # -- lifecycle -----------------------------------------------------------------
     def reset(self, seed: int | None = None, options: dict | None = None) -> None:
+        """Start a negotiation: every agent live, round 0, an empty transcript, the mediator to move."""
         self.np_random = np.random.default_rng(seed)
         self.agents = list(self.possible_agents)
         self.rewards = {a: 0.0 for a in self.agents}
@@ -107,6 +110,10 @@ class NegotiationEnv(AECEnv):
         self.agent_selection = self._selector.reset()
 
     def step(self, action) -> None:
+        """Apply the selected agent's action (a Move or its encoded array) and pass the turn.
+
+        The last group's reply closes the round: agreement or the round limit ends the negotiation.
+        """
         agent = self.agent_selection
         if self.terminations[agent] or self.truncations[agent]:
             self._was_dead_step(action)
@@ -213,6 +220,11 @@ class NegotiationEnv(AECEnv):
 
     # -- observations ----------------------------------------------------------------
     def observe(self, agent: str) -> np.ndarray:
+        """The observation vector of `agent`.
+
+        Draft, item cost shares, last replies and round progress for all; the mediator also sees group
+        utilities and requested adds and drops, a group its own values and utility of the draft.
+        """
         rub, st = self.ctx.rubric, self.state_
         draft = st.draft if st.draft is not None else np.zeros(rub.n_items, dtype=np.int8)
         replies = np.array([0.0 if g not in st.last_replies else
@@ -238,12 +250,14 @@ class NegotiationEnv(AECEnv):
         return adds, drops
 
     def render(self) -> str | None:
+        """The transcript as text, one line per entry, in `ansi` mode; None otherwise."""
         if self.render_mode == "ansi":
             return "\n".join(f"[{r['round']}] {r['agent']} {r['kind']}: {r.get('reason', '')}"
                              for r in self.state_.transcript)
         return None
 
     def close(self) -> None:
+        """Nothing to release; part of the PettingZoo API."""
         pass
 
     # -- helpers -------------------------------------------------------------------

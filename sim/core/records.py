@@ -108,6 +108,7 @@ def atomic_write(path: Path, text: str) -> None:
 
 
 def rows_to_csv(rows: list[dict]) -> str:
+    """Dict rows as CSV text, columns in the first row's key order; empty text for no rows."""
     buf = io.StringIO()
     if rows:
         writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
@@ -137,6 +138,7 @@ def write_run(result, out: Path, scenario_path: str | None = None) -> dict:
 
 
 def read_summary(run_dir: Path) -> dict:
+    """A run folder's summary.json."""
     return json.loads((Path(run_dir) / SUMMARY).read_text(encoding="utf-8"))
 
 
@@ -148,11 +150,13 @@ def read_run_scenario(run_dir: Path):
 
 
 def read_transcript(run_dir: Path) -> list[dict]:
+    """A run folder's transcript.jsonl, one dict per entry."""
     text = (Path(run_dir) / TRANSCRIPT).read_text(encoding="utf-8")
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 def read_outcomes(run_dir: Path) -> list[dict]:
+    """A run folder's outcomes.csv as dict rows (values as text)."""
     with open(Path(run_dir) / OUTCOMES, encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))
 

@@ -43,18 +43,22 @@ class Rubric:
 
     @property
     def n_items(self) -> int:
+        """Number of items (K)."""
         return len(self.item_ids)
 
     @property
     def n_groups(self) -> int:
+        """Number of groups (G)."""
         return len(self.group_ids)
 
     @cached_property
     def item_index(self) -> dict[str, int]:
+        """Item id -> column index in the rubric's arrays."""
         return {item_id: k for k, item_id in enumerate(self.item_ids)}
 
     @cached_property
     def group_index(self) -> dict[str, int]:
+        """Group id -> row index in the rubric's arrays."""
         return {group_id: g for g, group_id in enumerate(self.group_ids)}
 
     @cached_property
@@ -77,6 +81,7 @@ class Rubric:
         return [self.item_ids[k] for k in np.flatnonzero(x)]
 
     def cost(self, x: np.ndarray) -> float:
+        """Total cost of a package."""
         return float(self.costs @ x)
 
     def utilities(self, x: np.ndarray) -> np.ndarray:
@@ -98,6 +103,7 @@ class Rubric:
         return ok
 
     def feasible(self, x: np.ndarray) -> bool:
+        """Whether a package fits the budget and respects every requires and excludes constraint."""
         return not self.why_infeasible(x)
 
     def why_infeasible(self, x: np.ndarray) -> list[str]:

@@ -95,6 +95,8 @@ class Group(_Model):
 
 
 class Quorum(_Model):
+    """Acceptance by at least `quorum` groups (vetoes still apply)."""
+
     quorum: int = Field(ge=1)
 
 
@@ -109,8 +111,10 @@ class Protocol(_Model):
 
 
 class RepeatedOptions(_Model):
-    """Budget-cycle settings (`negsim repeated`): budget growth, and whether funded items
-    leave the menu or stay at a maintenance cost (a share of their cost).
+    """Budget-cycle settings (`negsim repeated`).
+
+    Budget growth, and whether funded items leave the menu or stay at a maintenance cost
+    (a share of their cost).
     """
 
     growth: float = Field(default=0.0, ge=-0.9, le=10.0)
@@ -141,14 +145,17 @@ class Scenario(_Model):
 
     @property
     def item_ids(self) -> list[str]:
+        """Item ids in file order."""
         return [item.id for item in self.items]
 
     @property
     def group_ids(self) -> list[str]:
+        """Group ids in file order."""
         return [group.id for group in self.groups]
 
     @property
     def criterion_ids(self) -> list[str]:
+        """Criterion ids in file order."""
         return [criterion.id for criterion in self.criteria]
 
 

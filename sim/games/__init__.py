@@ -1,5 +1,4 @@
-"""2x2 repeated games: payoff matrices, matches and round-robin tournaments.
-"""
+"""2x2 repeated games: payoff matrices, matches and round-robin tournaments."""
 
 from sim.core.lazy import lazy_exports
 

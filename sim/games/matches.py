@@ -1,5 +1,6 @@
-"""2x2 repeated games: payoff matrices, seeded matches with noise and a probabilistic end,
-round-robin tournaments, and DataFrames/CSV of the results.
+"""2x2 repeated games: payoff matrices, matches, round-robin tournaments, and DataFrames/CSV of the results.
+
+Matches are seeded, with noise and a probabilistic end.
 
 The engine only plays the game; players (scripted strategies, rule-based stakeholders,
 LLM agents) come in as objects with `reset(view, rng)` and `act(own, other) -> move`,
@@ -165,9 +166,11 @@ class GamePlayer(Protocol):
 
     name: str
 
-    def reset(self, view: GameView, rng: np.random.Generator) -> None: ...
+    def reset(self, view: GameView, rng: np.random.Generator) -> None:
+        """Start a match: the game from this player's side and the generator, its only source of randomness."""
 
-    def act(self, own: Sequence[int], other: Sequence[int]) -> int: ...
+    def act(self, own: Sequence[int], other: Sequence[int]) -> int:
+        """This round's move (0 / 1) given the realised moves so far, own and the other's."""
 
 
 @dataclass(frozen=True)
@@ -205,10 +208,12 @@ class MatchResult:
 
     @property
     def rounds(self) -> int:
+        """Number of rounds played."""
         return int(len(self.moves))
 
     @property
     def scores(self) -> tuple[float, float]:
+        """Each player's total payoff over the match."""
         s = self.payoffs.sum(axis=0)
         return float(s[0]), float(s[1])
 
@@ -221,6 +226,7 @@ class MatchResult:
         return float(c[0]), float(c[1])
 
     def move_labels(self) -> list[list[str]]:
+        """The moves as option labels, one [a, b] pair per round."""
         return [[self.game.options[a], self.game.options[b]] for a, b in self.moves]
 
     def as_json(self) -> dict:

@@ -1,5 +1,4 @@
-"""Participatory budgeting: Pabulib import, voter segments, comparison with the pabutools rules.
-"""
+"""Participatory budgeting: Pabulib import, voter segments, comparison with the pabutools rules."""
 
 from sim.core.lazy import lazy_exports
 

@@ -117,9 +117,11 @@ class Election:
     notes: tuple[str, ...] = ()
 
     def sat(self, role: str):
+        """The pabutools satisfaction class of this election's vote type for `role` (points, greedy or mes)."""
         return _satisfactions()[self.vote_type][role]
 
     def projects(self, ids) -> list:
+        """The pabutools project objects of these project ids, in the given order."""
         return [self.instance.get_project(i) for i in ids]
 
 
@@ -292,6 +294,7 @@ class ImportResult:
 
     @property
     def notes(self) -> tuple[str, ...]:
+        """Cleaning notes of the election and the segments, then the notes of each comparison rule."""
         rules = tuple(f"{b.name}: {b.note}" for b in self.baselines.values() if b.note)
         return self.election.notes + self.segments.notes + rules
 

@@ -49,10 +49,12 @@ class Segments:
     notes: tuple[str, ...]
 
     def sizes(self) -> dict[str, int]:
+        """Voters per segment, in label order; empty segments left out."""
         counts = Counter(self.voter_segment)
         return {sid: counts[sid] for sid in self.labels if counts[sid]}
 
     def dropped(self) -> int:
+        """Number of voters left out (no usable value, with drop_unknown)."""
         return sum(1 for s in self.voter_segment if s is None)
 
 

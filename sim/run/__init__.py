@@ -1,5 +1,4 @@
-"""Running negotiations: one run, many seeds, budget cycles, the agent registry and sweeps.
-"""
+"""Running negotiations: one run, many seeds, budget cycles, the agent registry and sweeps."""
 
 from sim.core.lazy import lazy_exports
 

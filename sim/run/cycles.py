@@ -37,6 +37,7 @@ class RepeatedConfig:
     max_rounds: int | None = None
 
     def mediator_spec(self, scenario: Scenario) -> str:
+        """Each period's mediator spec: the configured or the scenario's mediator, as `ledger:NAME` when `ledger` is set."""
         name = self.mediator or scenario.protocol.mediator
         return f"ledger:{name}" if self.ledger and not name.startswith("ledger") else name
 
@@ -81,7 +82,8 @@ class RepeatedResult:
 
 def period_scenario(scenario: Scenario, period: int, funded: set[str],
                     options: RepeatedOptions) -> Scenario | None:
-    """The scenario negotiated in `period` (0-based) after `funded` items were funded, or
+    """The scenario negotiated in `period` (0-based) after `funded` items were funded.
+
     None when nothing on the menu fits the budget.
     """
     data = scenario.model_dump(mode="json")
@@ -136,6 +138,11 @@ def veto_blocked(result: RunResult) -> bool:
 
 
 def next_memory(m: PeriodMemory, u: np.ndarray, agreed: bool, blocked: bool) -> PeriodMemory:
+    """The memory handed to the next period.
+
+    Trust falls after a veto blocked a deal and recovers after an agreement; the ledger adds
+    this period's utilities `u`, which become the last period's.
+    """
     trust = m.trust * TRUST_AFTER_VETO if blocked else min(1.0, m.trust + TRUST_RECOVERY) if agreed else m.trust
     ledger = np.asarray(m.ledger) + u
     return PeriodMemory(m.period + 1, tuple(float(v) for v in ledger), tuple(float(v) for v in u),

@@ -32,6 +32,7 @@ class RunConfig:
     mediator_options: dict[str, Any] = field(default_factory=dict)
 
     def agent_spec(self, group_id: str) -> str:
+        """The stakeholder spec of a group: its lineup override, else the default `agents`."""
         return self.lineup.get(group_id, self.agents)
 
 

@@ -1,5 +1,4 @@
-"""Exact search over packages: enumeration, MILP (HiGHS), objectives, the Pareto frontier.
-"""
+"""Exact search over packages: enumeration, MILP (HiGHS), objectives, the Pareto frontier."""
 
 from sim.core.lazy import lazy_exports
 

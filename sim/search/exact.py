@@ -115,8 +115,9 @@ def feasible_table(rubric: Rubric) -> tuple[np.ndarray, np.ndarray]:
 
 
 def share_table(rubric: Rubric, table: tuple[np.ndarray, np.ndarray]) -> None:
-    """Use `table` (read-only feasible packages, utility columns) as `rubric`'s feasible table:
-    for a rubric with the same feasible set as one already enumerated (e.g. fewer groups).
+    """Use `table` (read-only feasible packages, utility columns) as `rubric`'s feasible table.
+
+    For a rubric with the same feasible set as one already enumerated (e.g. fewer groups).
     """
     store(rubric, "feasible_table", table)
 
@@ -367,6 +368,7 @@ class SearchCache:
 
     def optimise(self, objective: str, *, disagreement: Any = None,
                  method: str = "auto") -> SearchResult:
+        """The best feasible package for an objective (see `optimise`), memoised per objective, disagreement point and method."""
         d_key = None if disagreement is None else tuple(np.asarray(disagreement, float).ravel())
 
         def compute() -> SearchResult:
@@ -376,9 +378,11 @@ class SearchCache:
         return self._get(("optimise", objective, d_key, method), compute)
 
     def best_for_group(self, g: int, *, method: str = "auto") -> SearchResult:
+        """The feasible package best for group g (see `best_for_group`), memoised per group and method."""
         return self._get(("best", g, method), lambda: best_for_group(self._rubric, g, method=method))
 
     def ideal_point(self, *, method: str = "auto") -> np.ndarray:
+        """Each group's maximum feasible utility (see `ideal_point`), memoised per method; the array is read-only."""
         def compute() -> np.ndarray:
             ideal = ideal_point(self._rubric, method=method)
             ideal.setflags(write=False)
@@ -386,10 +390,12 @@ class SearchCache:
         return self._get(("ideal", method), compute)
 
     def pareto_frontier(self, *, method: str = "auto", max_points: int = 50) -> list[FrontierPoint]:
+        """The (total, worst_group) Pareto frontier (see `pareto_frontier`), memoised; a fresh list each call."""
         return list(self._get(("frontier", method, max_points), lambda: tuple(
             pareto_frontier(self._rubric, method=method, max_points=max_points))))
 
     def dominating_package(self, x: Any, *, method: str = "auto") -> np.ndarray | None:
+        """A feasible package Pareto-dominating x, or None (see `dominating_package`), memoised; read-only."""
         def compute() -> np.ndarray | None:
             y = dominating_package(self._rubric, x, method=method)
             if y is not None:
@@ -398,6 +404,7 @@ class SearchCache:
         return self._get(("dominating", np.asarray(x, dtype=np.int8).tobytes(), method), compute)
 
     def is_pareto_optimal(self, x: Any, *, method: str = "auto") -> bool:
+        """True when no feasible package Pareto-dominates x (through the memoised `dominating_package`)."""
         return self.dominating_package(x, method=method) is None
 
 

@@ -25,8 +25,9 @@ Expr = tuple[np.ndarray, dict[int, float]]   # linear expression: x coefficients
 
 @contextmanager
 def quiet_stdout() -> Iterator[None]:
-    """Silence file descriptor 1 while HiGHS runs: it prints some debug lines straight there,
-    which would corrupt `--json` output.
+    """Silence file descriptor 1 while HiGHS runs.
+
+    HiGHS prints some debug lines straight there, which would corrupt `--json` output.
     """
     try:
         fd = sys.stdout.fileno()
@@ -64,12 +65,14 @@ class PackageMILP:
         self.tightened = self.stage_failed = False
 
     def var(self, lo: float = -np.inf, hi: float = np.inf) -> int:
+        """Add a continuous column with bounds [lo, hi]; its index."""
         self.lo.append(lo)
         self.hi.append(hi)
         return len(self.lo) - 1
 
     def row(self, xc: np.ndarray, extra: dict[int, float], lb: float = -np.inf,
             ub: float = np.inf) -> None:
+        """Add the constraint lb <= xc @ x + sum(extra[j] * column j) <= ub."""
         self.rows.append((np.asarray(xc, dtype=float), extra, lb, ub))
 
     def min_var(self, A: np.ndarray, b: np.ndarray) -> int:
@@ -117,6 +120,7 @@ class PackageMILP:
         return np.round(res.x[:K]).astype(np.int8), float(-res.fun)
 
     def details(self) -> dict:
+        """Solver facts for the search result: solves, whether all were optimal, budget tightening, skipped tie-breaks."""
         out = {"solver": "HiGHS", "solves": len(self.statuses),
                "all_optimal": all(s == 0 for s in self.statuses)}
         if self.tightened:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from sim.core.rubric import Rubric, build_rubric
 from sim.core.scenario import parse_scenario
+from sim.search import exact as search
 from sim.search.exact import (
     OBJECTIVES,
     cached,
@@ -21,7 +22,6 @@ from sim.search.exact import (
     optimise,
     pareto_frontier,
 )
-from sim.search import exact as search
 
 PROPERTY = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -1,5 +1,4 @@
-"""Sweeps: a spec of axes x seeds, a worker per chunk, executors (serial, pool, Dask), the report.
-"""
+"""Sweeps: a spec of axes x seeds, a worker per chunk, executors (serial, pool, Dask), the report."""
 
 from sim.core.lazy import lazy_exports
 

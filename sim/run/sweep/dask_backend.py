@@ -48,6 +48,7 @@ class DaskBackend:
             self.client.cancel(futures)
 
     def close(self) -> None:
+        """Close the client and, when this backend started one, the LocalCluster."""
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()

@@ -29,6 +29,8 @@ SNAPSHOT_EVERY = 2.0           # minimum seconds between rewrites of results.par
 
 @dataclass(frozen=True)
 class SweepOutcome:
+    """What `execute` did: planned, skipped (already on disk) and executed runs, failed runs, time, results file."""
+
     runs: int
     skipped: int
     executed: int

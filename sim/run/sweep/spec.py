@@ -50,6 +50,7 @@ class Axis(BaseModel):
 
     @property
     def target(self) -> str:
+        """The dotted scenario path or run setting this axis sets: `path`, else the axis name."""
         return self.path or self.name
 
 

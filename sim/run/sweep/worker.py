@@ -39,6 +39,7 @@ def _axis_value(v: Any) -> Any:
 
 
 def base_row(task: RunTask) -> dict:
+    """The identifying columns of a result row: run id, seed index, seed and the task's axis values."""
     row: dict[str, Any] = {"run_id": task.run_id, "seed_index": task.seed_index, "seed": task.seed}
     row.update({name: _axis_value(v) for name, v in task.axes})
     return row
@@ -79,6 +80,7 @@ def result_row(task: RunTask, result) -> dict:
 
 
 def error_row(task: RunTask, err: BaseException) -> dict:
+    """The row of a failed run: its identifying columns, no agreement, and the error with where it was raised."""
     row = base_row(task)
     last = traceback.extract_tb(err.__traceback__)[-1:] if err.__traceback__ else []
     where = f" (at {last[0].name}:{last[0].lineno})" if last else ""
