@@ -12,18 +12,60 @@ import sys
 import pytest
 
 PUBLIC = {
-    "sim.core": ['Amendment', 'DesignMetrics', 'DesignReport', 'LRU', 'MAX_AMENDMENTS', 'MEDIATOR', 'Mediator', 'Move', 'NegotiationContext', 'NegotiationEnv', 'NegsimError', 'Outcome', 'PeriodMemory', 'ProposalReport', 'PublicState', 'Reply', 'Rubric', 'Scenario', 'ScenarioError', 'Stakeholder', 'atomic_write', 'build_rubric', 'design_metrics', 'env', 'evaluate_designs', 'evaluate_package', 'gini', 'json_schema', 'jsonable', 'load_scenario', 'loads_scenario', 'lorenz_curve', 'make_context', 'memo', 'nash_welfare', 'owned', 'p20', 'parse_scenario', 'read_outcomes', 'read_run_scenario', 'read_summary', 'read_transcript', 'rows_to_csv', 'scenario_to_yaml', 'total', 'worst_group', 'write_run'],
-    "sim.search": ['FrontierPoint', 'InfeasibleMILP', 'OBJECTIVES', 'SearchCache', 'SearchResult', 'best_for_group', 'cached', 'dominating_package', 'enumerate_feasible', 'feasible_table', 'ideal_point', 'is_pareto_optimal', 'optimise', 'pareto_frontier'],
-    "sim.run": ['RepeatedConfig', 'RepeatedResult', 'RunConfig', 'RunResult', 'UnknownAgent', 'game_player_names', 'make_game_player', 'make_mediator', 'make_stakeholder', 'mediator_names', 'play', 'register_mediator', 'register_stakeholder', 'run_negotiation', 'run_over_seeds', 'run_repeated', 'split_lineup', 'stakeholder_names'],
-    "sim.run.sweep": ['BACKENDS', 'Plan', 'RunTask', 'SweepError', 'SweepOutcome', 'SweepSpec', 'aggregate', 'bootstrap_ci', 'build_plan', 'execute', 'load_results', 'load_sweep', 'run_chunk', 'spawn_run_seeds'],
-    "sim.analysis": ['Attribution', 'AttributionError', 'ShapleyResult', 'ShapleySettings', 'attribute_criteria', 'attribute_items', 'attribute_stakeholders', 'load_run_data', 'shapley_values'],
-    "sim.games": ['Game', 'GameView', 'MatchConfig', 'MatchResult', 'TournamentResult', 'load_game', 'play_match', 'resolve_game', 'round_robin'],
-    "sim.pb": ['Grouping', 'ImportResult', 'PBReport', 'PabulibError', 'SegmentError', 'import_pabulib', 'load_election', 'pb_report', 'segment_voters'],
-    "sim.testing": ['ConformanceError', 'ConformanceReport', 'check_mediator', 'check_stakeholder', 'random_scenario', 'random_scenario_dict', 'scenarios'],
-    "sim.cli": ['app', 'main'],
-    "agents": ['CURVES', 'HeuristicStakeholder', 'LedgerMediator', 'MemoryStakeholder', 'RuleMediator', 'STRATEGIES', 'ScriptedPlayer', 'StakeholderPlayer'],
-    "agents.llm": ['LLMClient', 'LLMMediator', 'LLMSetupError', 'LLMStakeholder', 'ReplayMiss', 'make_chat_model', 'make_client', 'replay_client'],
-    "dashboards": ['RunView', 'list_runs', 'list_sweeps', 'load_run_view'],
+    "sim.core": [
+        'Amendment', 'DesignMetrics', 'DesignReport', 'LRU', 'MAX_AMENDMENTS', 'MEDIATOR', 'Mediator', 'Move',
+        'NegotiationContext', 'NegotiationEnv', 'NegsimError', 'Outcome', 'PeriodMemory', 'ProposalReport',
+        'PublicState', 'Reply', 'Rubric', 'Scenario', 'ScenarioError', 'Stakeholder', 'atomic_write', 'build_rubric',
+        'design_metrics', 'env', 'evaluate_designs', 'evaluate_package', 'gini', 'json_schema', 'jsonable',
+        'load_scenario', 'loads_scenario', 'lorenz_curve', 'make_context', 'memo', 'nash_welfare', 'owned', 'p20',
+        'parse_scenario', 'read_outcomes', 'read_run_scenario', 'read_summary', 'read_transcript', 'rows_to_csv',
+        'scenario_to_yaml', 'total', 'worst_group', 'write_run'
+    ],
+    "sim.search": [
+        'FrontierPoint', 'InfeasibleMILP', 'OBJECTIVES', 'SearchCache', 'SearchResult', 'best_for_group', 'cached',
+        'dominating_package', 'enumerate_feasible', 'feasible_table', 'ideal_point', 'is_pareto_optimal', 'optimise',
+        'pareto_frontier'
+    ],
+    "sim.run": [
+        'RepeatedConfig', 'RepeatedResult', 'RunConfig', 'RunResult', 'UnknownAgent', 'game_player_names',
+        'make_game_player', 'make_mediator', 'make_stakeholder', 'mediator_names', 'play', 'register_mediator',
+        'register_stakeholder', 'run_negotiation', 'run_over_seeds', 'run_repeated', 'split_lineup',
+        'stakeholder_names'
+    ],
+    "sim.run.sweep": [
+        'BACKENDS', 'Plan', 'RunTask', 'SweepError', 'SweepOutcome', 'SweepSpec', 'aggregate', 'bootstrap_ci',
+        'build_plan', 'execute', 'load_results', 'load_sweep', 'run_chunk', 'spawn_run_seeds'
+    ],
+    "sim.analysis": [
+        'Attribution', 'AttributionError', 'ShapleyResult', 'ShapleySettings', 'attribute_criteria',
+        'attribute_items', 'attribute_stakeholders', 'load_run_data', 'shapley_values'
+    ],
+    "sim.games": [
+        'Game', 'GameView', 'MatchConfig', 'MatchResult', 'TournamentResult', 'load_game', 'play_match',
+        'resolve_game', 'round_robin'
+    ],
+    "sim.pb": [
+        'Grouping', 'ImportResult', 'PBReport', 'PabulibError', 'SegmentError', 'import_pabulib', 'load_election',
+        'pb_report', 'segment_voters'
+    ],
+    "sim.testing": [
+        'ConformanceError', 'ConformanceReport', 'check_mediator', 'check_stakeholder', 'random_scenario',
+        'random_scenario_dict', 'scenarios'
+    ],
+    "sim.cli": [
+        'app', 'main'
+    ],
+    "agents": [
+        'CURVES', 'HeuristicStakeholder', 'LedgerMediator', 'MemoryStakeholder', 'RuleMediator', 'STRATEGIES',
+        'ScriptedPlayer', 'StakeholderPlayer'
+    ],
+    "agents.llm": [
+        'LLMClient', 'LLMMediator', 'LLMSetupError', 'LLMStakeholder', 'ReplayMiss', 'make_chat_model', 'make_client',
+        'replay_client'
+    ],
+    "dashboards": [
+        'RunView', 'list_runs', 'list_sweeps', 'load_run_view'
+    ],
 }
 
 

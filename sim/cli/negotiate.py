@@ -33,6 +33,7 @@ def _default_out(name: str, seed: int, mediator: str) -> Path:
 
 
 def check_agents(mediator: str, default: str, lineup: dict[str, str]) -> None:
+    """Exit 2 with one line when the mediator or a stakeholder spec names no registered agent."""
     from sim.run.registry import mediator_names, stakeholder_names
 
     if mediator.split(":")[0] not in mediator_names():
@@ -115,5 +116,6 @@ def evaluate(scenario: Path = typer.Argument(..., help="scenario YAML file"),
 
 
 def register(app: typer.Typer) -> None:
+    """Add `negsim run` and `negsim evaluate` to the CLI app."""
     app.command()(run)
     app.command()(evaluate)

@@ -109,7 +109,7 @@ def test_the_ledger_changes_what_is_funded_and_lifts_the_worst_off_on_pb_neighbo
     blind = run_repeated(s, RepeatedConfig(periods=10))
     aware = run_repeated(s, RepeatedConfig(periods=10, ledger=True))
     changed = [r["period"] for r, q in zip(blind.rows, aware.rows) if r["package"] != q["package"]]
-    assert changed == [1, 2, 3]                                     # periods are 0-based
+    assert changed == [2, 3, 4]                                     # periods count from 1
     b, a = blind.summary()["cumulative"], aware.summary()["cumulative"]
     assert b["worst_group_id"] == a["worst_group_id"] == "age_35_49"
     assert b["worst_group"] == pytest.approx(113 / 7, abs=1e-6) and a["worst_group"] == pytest.approx(118 / 7, abs=1e-6)
