@@ -89,3 +89,30 @@ def encode_draft(move: Move, item_index: dict[str, int]) -> np.ndarray:
     for item in move.package:
         x[item_index[item]] = 1
     return x
+
+
+def move_from_row(row: dict) -> Move:
+    """A Move from a transcript row (or the same shape typed by a person); raises ValueError naming the field.
+
+    `{"kind": "accept"}`, `{"kind": "object", "amendments": ["add:x", "swap:y>z"], "reason": "..."}`,
+    `{"kind": "draft", "package": ["x", "y"]}`; `reservation` (a number) is optional.
+    """
+    if not isinstance(row, dict):
+        raise ValueError("kind: the move must be a JSON object such as {\"kind\": \"accept\"}")
+    kind = row.get("kind")
+    if kind not in ("accept", "object", "draft"):
+        raise ValueError(f"kind: {kind!r} is not a move; use accept, object or draft")
+    amendments = row.get("amendments") or []
+    if not isinstance(amendments, list) or (kind != "object" and amendments):
+        raise ValueError("amendments: a list of 'add:ID', 'drop:ID' or 'swap:ADD>DROP', only with kind object")
+    parsed = tuple(Amendment.parse(str(a)) for a in amendments)
+    if any(a.op == "swap" and not (a.item and a.other) for a in parsed):
+        raise ValueError("amendments: a swap needs both items, as 'swap:ADD>DROP'")
+    package = row.get("package") or []
+    if not isinstance(package, list) or (kind != "draft" and package):
+        raise ValueError("package: a list of item ids, only with kind draft")
+    reservation = row.get("reservation")
+    if reservation is not None and (isinstance(reservation, bool) or not isinstance(reservation, (int, float))):
+        raise ValueError("reservation: a number or nothing")
+    return Move(kind, tuple(str(i) for i in package), parsed, str(row.get("reason") or ""),
+                None if reservation is None else float(reservation))
