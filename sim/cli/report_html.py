@@ -97,8 +97,8 @@ def _charts(designs: dict[str, dict], scenario, colors: dict[str, str]) -> str:
         points.append(Series(name, [float(u.sum())], [float(u.min())], colors[name], line=False))
     ctx = make_context(scenario)
     frontier = ctx.search.pareto_frontier()
-    front = Series("Pareto frontier", [p.total for p in frontier], [p.worst_group for p in frontier], "#000000",
-                   labels=[", ".join(ctx.rubric.ids(p.package)) for p in frontier])
+    front = Series("Pareto frontier (hollow circles)", [p.total for p in frontier], [p.worst_group for p in frontier],
+                   "#000000", hollow=True, labels=[", ".join(ctx.rubric.ids(p.package)) for p in frontier])
     left = svg_chart("Lorenz curves of group utilities", lorenz, "share of groups (poorest first)",
                      "share of utility", (0, 1), (0, 1))
     right = svg_chart("Total vs worst group: frontier and designs", [front, *points], "total", "worst group")

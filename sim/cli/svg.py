@@ -24,7 +24,8 @@ def design_colors(names) -> dict[str, str]:
             i += 1
     return out
 
-W, H, PAD_L, PAD_R, PAD_T, PAD_B = 520, 340, 58, 150, 30, 46
+W, H, PAD_L, PAD_R, PAD_T, PAD_B = 470, 320, 58, 16, 30, 46
+LEGEND_ROW = 16
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Series:
     line: bool = True
     markers: bool = True
     dash: bool = False
+    hollow: bool = False                  # markers as open circles (drawn larger, seen under others)
     labels: list[str] = field(default_factory=list)
 
 
@@ -57,13 +59,19 @@ def _bounds(series: list[Series], axis: str) -> tuple[float, float]:
     return lo - margin, hi + margin
 
 
+def _tick_text(t: float, span: float) -> str:
+    return f"{t:,.0f}" if span >= 50 else f"{t:.1f}" if span >= 5 else f"{t:.2f}"
+
+
 def _axes(x0, x1, y0, y1, px, py, xlabel: str, ylabel: str) -> list[str]:
     out = [f'<line x1="{PAD_L}" y1="{H - PAD_B}" x2="{W - PAD_R}" y2="{H - PAD_B}" stroke="#333"/>',
            f'<line x1="{PAD_L}" y1="{PAD_T}" x2="{PAD_L}" y2="{H - PAD_B}" stroke="#333"/>']
     for t in _ticks(x0, x1):
-        out.append(f'<text x="{px(t):.1f}" y="{H - PAD_B + 14}" font-size="10" text-anchor="middle">{t:.2f}</text>')
+        out.append(f'<text x="{px(t):.1f}" y="{H - PAD_B + 14}" font-size="10" text-anchor="middle">'
+                   f'{_tick_text(t, x1 - x0)}</text>')
     for t in _ticks(y0, y1):
-        out.append(f'<text x="{PAD_L - 4}" y="{py(t) + 3:.1f}" font-size="10" text-anchor="end">{t:.2f}</text>')
+        out.append(f'<text x="{PAD_L - 4}" y="{py(t) + 3:.1f}" font-size="10" text-anchor="end">'
+                   f'{_tick_text(t, y1 - y0)}</text>')
         out.append(f'<line x1="{PAD_L}" y1="{py(t):.1f}" x2="{W - PAD_R}" y2="{py(t):.1f}" stroke="#eee"/>')
     out.append(f'<text x="{(PAD_L + W - PAD_R) / 2}" y="{H - 8}" font-size="11" text-anchor="middle">'
                f'{escape(xlabel)}</text>')
@@ -82,8 +90,9 @@ def _series(s: Series, px, py, legend_y: float) -> list[str]:
     if s.markers:
         for i, (x, y) in enumerate(pts):
             tip = f"<title>{escape(s.labels[i])}</title>" if i < len(s.labels) else ""
-            out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{s.color}">{tip}</circle>')
-    lx = W - PAD_R + 10
+            look = f'r="8" fill="none" stroke="{s.color}" stroke-width="2"' if s.hollow else f'r="4" fill="{s.color}"'
+            out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" {look}>{tip}</circle>')
+    lx = PAD_L
     out.append(f'<rect x="{lx}" y="{legend_y - 8}" width="10" height="10" fill="{s.color}"/>')
     out.append(f'<text x="{lx + 14}" y="{legend_y + 1}" font-size="10">{escape(s.name)}</text>')
     return out
@@ -100,11 +109,12 @@ def svg_chart(title: str, series: list[Series], xlabel: str, ylabel: str,
 
     def py(y: float) -> float:
         return H - PAD_B - (y - y0) / (y1 - y0) * (H - PAD_T - PAD_B)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="{W}" height="{H}" '
+    total_h = H + LEGEND_ROW * len(series) + 6
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {total_h}" width="{W}" height="{total_h}" '
              f'role="img" aria-label="{escape(title)}">',
              f'<text x="{W / 2}" y="18" font-size="13" font-weight="bold" text-anchor="middle">{escape(title)}</text>']
     parts += _axes(x0, x1, y0, y1, px, py, xlabel, ylabel)
     for i, s in enumerate(series):
-        parts += _series(s, px, py, PAD_T + 10 + 16 * i)
+        parts += _series(s, px, py, H + 6 + LEGEND_ROW * i)
     parts.append("</svg>")
     return "\n".join(parts)

@@ -21,7 +21,7 @@ from sim.core.records import jsonable, read_run_scenario, read_summary, read_tra
 from sim.core.scenario import Scenario
 from sim.run.runner import RunConfig, RunResult, run_negotiation
 
-__all__ = ["EDITABLE", "Parent", "RerunError", "edit_options", "load_parent", "rerun_from"]
+__all__ = ["EDITABLE", "Parent", "RerunError", "draft_before", "edit_options", "load_parent", "rerun_from"]
 
 EDITABLE = ("draft", "accept", "object")
 
@@ -60,7 +60,8 @@ def _config(parent: Parent) -> RunConfig:
                      mediator_options={"opening": tuple(opening)} if opening else {})
 
 
-def _draft_before(transcript: list[dict], at: int) -> list[str]:
+def draft_before(transcript: list[dict], at: int) -> list[str]:
+    """The draft on the table at transcript row `at` (the last draft row before it)."""
     for row in reversed(transcript[:at]):
         if row.get("kind") == "draft":
             return list(row.get("package") or [])
@@ -102,7 +103,7 @@ def _check_move(parent: Parent, at: int, new: dict) -> Move:
 
 
 def _check_amendments(parent: Parent, at: int, move: Move) -> None:
-    draft = set(_draft_before(parent.transcript, at))
+    draft = set(draft_before(parent.transcript, at))
     if len(move.amendments) > MAX_AMENDMENTS:
         raise RerunError(f"{parent.folder}: --move: amendments: at most {MAX_AMENDMENTS}; fix: ask fewer changes")
     for a in move.amendments:
