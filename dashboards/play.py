@@ -23,10 +23,10 @@ OPPONENTS = ["heuristic", "heuristic:linear", "heuristic:conceder"]
 
 def _setup(root: Path) -> None:
     shipped = sorted(p.name for p in (ROOT / "scenarios").glob("*.yaml"))
+    name = st.selectbox("Scenario", shipped, index=shipped.index("montreal_streets.yaml")
+                        if "montreal_streets.yaml" in shipped else 0, key="play_scenario")
+    scenario = load_scenario(ROOT / "scenarios" / name)
     with st.form("play_setup"):
-        name = st.selectbox("Scenario", shipped, index=shipped.index("montreal_streets.yaml")
-                            if "montreal_streets.yaml" in shipped else 0, key="play_scenario")
-        scenario = load_scenario(ROOT / "scenarios" / name)
         st.selectbox("Your seat", [g.id for g in scenario.groups], key="play_group")
         st.selectbox("The other groups are played by", OPPONENTS, key="play_opponents")
         st.number_input("Seed", min_value=0, value=int(scenario.protocol.seed), step=1, key="play_seed")

@@ -161,8 +161,8 @@ def decision_summary(summary: dict, transcript: list[dict], scenario: Scenario) 
     costs = {i.id: i.cost for i in scenario.items}
     package = list(summary.get("package") or [])
     best = summary.get("best_base")
-    base = list(((summary.get("baselines") or {}).get(best) or {}).get("package")
-                or scenario.base_designs.get(best or "", []))
+    recorded = ((summary.get("baselines") or {}).get(best) or {}).get("package")
+    base = list(recorded if recorded is not None else scenario.base_designs.get(best or "", []))
 
     def labelled(ids):
         return [(i, label_of(scenario, i)) for i in ids]

@@ -98,21 +98,25 @@ def move_from_row(row: dict) -> Move:
     `{"kind": "draft", "package": ["x", "y"]}`; `reservation` (a number) is optional.
     """
     if not isinstance(row, dict):
-        raise ValueError("kind: the move must be a JSON object such as {\"kind\": \"accept\"}")
+        raise ValueError("kind: the move is not a JSON object; fix: pass one such as {\"kind\": \"accept\"}")
     kind = row.get("kind")
     if kind not in ("accept", "object", "draft"):
-        raise ValueError(f"kind: {kind!r} is not a move; use accept, object or draft")
+        raise ValueError(f"kind: {kind!r} is not a move; fix: use accept, object or draft")
     amendments = row.get("amendments") or []
     if not isinstance(amendments, list) or (kind != "object" and amendments):
-        raise ValueError("amendments: a list of 'add:ID', 'drop:ID' or 'swap:ADD>DROP', only with kind object")
-    parsed = tuple(Amendment.parse(str(a)) for a in amendments)
+        raise ValueError("amendments: not a list of amendments of an objection; "
+                         "fix: give 'add:ID', 'drop:ID' or 'swap:ADD>DROP' with kind object")
+    try:
+        parsed = tuple(Amendment.parse(str(a)) for a in amendments)
+    except ValueError as err:
+        raise ValueError(f"amendments: {str(err).replace('; use', '; fix: use')}") from None
     if any(a.op == "swap" and not (a.item and a.other) for a in parsed):
-        raise ValueError("amendments: a swap needs both items, as 'swap:ADD>DROP'")
+        raise ValueError("amendments: a swap names one item; fix: write 'swap:ADD>DROP'")
     package = row.get("package") or []
     if not isinstance(package, list) or (kind != "draft" and package):
-        raise ValueError("package: a list of item ids, only with kind draft")
+        raise ValueError("package: not a list of item ids of a draft; fix: give a list of ids with kind draft")
     reservation = row.get("reservation")
     if reservation is not None and (isinstance(reservation, bool) or not isinstance(reservation, (int, float))):
-        raise ValueError("reservation: a number or nothing")
+        raise ValueError("reservation: not a number; fix: give a number or leave it out")
     return Move(kind, tuple(str(i) for i in package), parsed, str(row.get("reason") or ""),
                 None if reservation is None else float(reservation))
