@@ -16,7 +16,7 @@ from dashboards.pages import cached_runs
 from sim.analysis.decision import METRIC_HELP
 
 ALL_METRICS = ("total", "worst_group", "worst_group_id", "p20", "gini", "nash_welfare", "total_weighted",
-               "pareto_optimal", "budget_used")
+               "pareto_optimal")
 
 
 def _views(root: Path, runs: list[str]) -> dict[str, data.RunView]:
@@ -31,7 +31,7 @@ def settings_table(views: dict[str, data.RunView]) -> pd.DataFrame:
         col = {"scenario": s.get("scenario"), "mediator": s.get("mediator"),
                "agents": data.agents_text(s.get("agents")), "seed": s.get("seed"),
                "agreement": "yes" if s.get("agreement") else "no", "rounds": s.get("rounds"),
-               "cost": f"{s.get('cost', 0):,.0f} of {s.get('budget', 0):,.0f}", "note": data.run_note(s) or "-"}
+               "cost": f"{s.get('cost', 0):,.0f} of {s.get('budget', 0):,.0f}", "note": data.run_note(s) or "none"}
         col.update({k: (f"{m[k]:.3f}" if isinstance(m.get(k), float) else str(m.get(k))) for k in ALL_METRICS})
         rows[name] = col
     return pd.DataFrame(rows)

@@ -21,13 +21,13 @@ def show_decision(decision: DecisionSummary, group_labels: dict[str, str]) -> No
     c1, c2 = st.columns([3, 2])
     funded = pd.DataFrame({"item": [label for _, label, _ in decision.funded],
                            f"cost ({decision.currency})": [cost for _, _, cost in decision.funded]})
-    c1.dataframe(funded, hide_index=True, width="stretch",
+    c1.dataframe(funded, hide_index=True, width="stretch", height=35 * (len(funded) + 1) + 3,
                  column_config={f"cost ({decision.currency})": st.column_config.NumberColumn(format="localized")})
     c2.progress(min(1.0, decision.budget_share), text=decision.budget_line())
     if decision.best_base:
         c2.markdown(f"**Against the best base design** `{decision.best_base}`:")
-        change = [f"- ➕ add {label}" for _, label in decision.added]
-        change += [f"- ➖ drop {label}" for _, label in decision.dropped]
+        change = [f"- :green[**+ add**] {label}" for _, label in decision.added]
+        change += [f"- :red[**− drop**] {label}" for _, label in decision.dropped]
         c2.markdown("\n".join(change) or "- the same items")
     if decision.moves:
         moves = pd.DataFrame({"group": [group_labels.get(m.group, m.group) for m in decision.moves],

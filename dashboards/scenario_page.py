@@ -81,13 +81,13 @@ def scenario_page(root: Path) -> None:
         st.caption("Group-specific effects: the same item scores differently for these groups (negative = a harm).")
         st.dataframe(harms.style.map(lambda v: "color: #b00020; font-weight: bold"
                                      if isinstance(v, (int, float)) and v < 0 else "",
-                                     subset=["public effect", "for this group"]), hide_index=True, width="stretch")
+                                     subset=["public effect", "for this group"]).format(
+                         "{:g}", subset=["public effect", "for this group"]), hide_index=True, width="stretch")
     st.plotly_chart(charts.group_value_heatmap(scenario, ctx.rubric.values), width="stretch")
-    c1, c2 = st.columns(2)
-    c1.markdown("**Red lines**")
-    c1.dataframe(red_lines_table(scenario), hide_index=True, width="stretch")
-    c2.markdown("**Items that require or exclude others**")
-    c2.dataframe(links_table(scenario), hide_index=True, width="stretch")
+    st.markdown("**Red lines** (what a group will never accept, or must have)")
+    st.dataframe(red_lines_table(scenario), hide_index=True, width="stretch")
+    st.markdown("**Items that require or exclude others**")
+    st.dataframe(links_table(scenario), hide_index=True, width="stretch")
     st.markdown("**The planners' base designs**")
     st.dataframe(base_designs_table(ctx), hide_index=True, width="stretch",
                  column_config={k: st.column_config.NumberColumn(format="%.3f") for k in data.METRICS})

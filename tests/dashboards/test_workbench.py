@@ -60,12 +60,12 @@ def test_decision_summary_lists_exactly_the_package_and_the_change_from_the_best
     assert list(funded["cost (CAD)"]) == [next(i.cost for i in load_scenario(MONTREAL).items if i.id == k)
                                           for k in summary["package"]]
     base = summary["baselines"][summary["best_base"]]["package"]
-    change = "\n".join(m.value for m in at.markdown if "➕" in m.value or "➖" in m.value)
+    change = "\n".join(m.value for m in at.markdown if "**+ add**" in m.value or "**− drop**" in m.value)
     added = [labels[i] for i in summary["package"] if i not in base]
     dropped = [labels[i] for i in base if i not in summary["package"]]
     assert added and dropped                                  # the default run changes the base design both ways
-    assert sorted(line[len("- ➕ add "):] for line in change.splitlines() if "➕" in line) == sorted(added)
-    assert sorted(line[len("- ➖ drop "):] for line in change.splitlines() if "➖" in line) == sorted(dropped)
+    assert sorted(line.split("] ", 1)[1] for line in change.splitlines() if "+ add" in line) == sorted(added)
+    assert sorted(line.split("] ", 1)[1] for line in change.splitlines() if "− drop" in line) == sorted(dropped)
     assert f"round {summary['rounds']}" in at.success[0].value
     helps = {m.label: m.help for m in at.metric}
     assert set(helps) == {"total", "worst group", "P20", "Gini"} and all(helps.values())
