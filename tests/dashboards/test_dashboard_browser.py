@@ -147,7 +147,8 @@ def test_compare_view_from_a_shared_url(server, page, shots):
     url, runs = server
     page.goto(f"{url}/?page=Compare&runs=montreal&runs=montreal-seed3")
     settle(page)
-    page.get_by_text("Settings and metrics").first.wait_for()
+    page.get_by_text("Funded items (where the runs differ first)").first.wait_for()
+    settle(page)
     body = page.inner_text("[data-testid='stMain']")
     assert "montreal-seed3" in body and "Utility per group" in body and "Funded items" in body
     page.screenshot(path=str(shots / "8-compare-from-url.png"), full_page=True)
