@@ -150,3 +150,28 @@ def test_counterfactual_rerun_records_parent_and_row_and_differs_where_it_matter
     assert transcript[row]["kind"] == "object" and transcript[row]["meta"] == {"edited": True}
     # the accept was needed for the unanimous agreement in the last round: the run goes on
     assert summary["rounds"] > read_summary(runs / "montreal")["rounds"] or not summary["agreement"]
+
+
+def test_attribution_and_budget_cycles_are_computed_from_the_dashboard(runs, monkeypatch):
+    at = goto(open_app(runs, monkeypatch, run="tiny-b"), "Attribution")
+    assert any("No attribution" in i.value for i in at.info)
+    at.button(key="attr_go").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert {p.name for p in (runs / "tiny-b").glob("attribution_*.csv")} == {
+        "attribution_items.csv", "attribution_stakeholders.csv", "attribution_criteria.csv"}
+    assert len(at.dataframe) == 3
+    at = goto(at, "Repeated")
+    at.number_input(key="cycles_periods").set_value(3)
+    button(at, "Run budget cycles for this scenario").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    periods = at.dataframe[0].value
+    assert list(periods["period"]) == [1, 2, 3] and "worst_off" in periods.columns
+
+
+def test_worst_off_reports_ties_and_empty_periods():
+    import pandas as pd
+
+    from dashboards.extras import worst_off
+
+    frame = pd.DataFrame({"package": ["a;b", "c", ""], "u_x": [1.0, 2.0, 0.0], "u_y": [3.0, 2.0, 0.0]})
+    assert worst_off(frame) == ["x", "tie (2 groups)", "- (nothing funded)"]
