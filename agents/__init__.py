@@ -1,4 +1,4 @@
-"""Behaviour: rule-based stakeholders, mediator strategies, memory across budget cycles, 2x2 game players.
+"""Behaviour: rule-based stakeholders, mediator strategies, memory across budget cycles, 2x2 game players, the human seat.
 
 LLM agents live in `agents.llm`; the engine finds all of them by name
 through `sim.run.registry`.
@@ -7,6 +7,8 @@ through `sim.run.registry`.
 from sim.core.lazy import lazy_exports
 
 _EXPORTS = {
+    "AwaitingHuman": "agents.human",
+    "HumanStakeholder": "agents.human",
     "CURVES": "agents.heuristic",
     "HeuristicStakeholder": "agents.heuristic",
     "LedgerMediator": "agents.memory",

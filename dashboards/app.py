@@ -15,17 +15,27 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:          # `streamlit run dashboards/app.py` from a checkout
     sys.path.insert(0, str(ROOT))
 
-from dashboards import lab, pages  # noqa: E402
+from dashboards import compare, extras, lab, negotiation, outcomes, pages, play, scenario_page  # noqa: E402
 
 PAGES = {
     "Runs": pages.runs_page,
-    "Scenario": pages.scenario_page,
-    "Negotiation": pages.negotiation_page,
-    "Outcomes": pages.outcomes_page,
+    "Scenario": scenario_page.scenario_page,
+    "Negotiation": negotiation.negotiation_page,
+    "Outcomes": outcomes.outcomes_page,
+    "Compare": compare.compare_page,
     "Proposal lab": lab.lab_page,
-    "Attribution": lab.attribution_page,
-    "Repeated": lab.repeated_page,
+    "Play a stakeholder": play.play_page,
+    "Attribution": extras.attribution_page,
+    "Repeated": extras.repeated_page,
 }
+
+
+def _from_url() -> None:
+    """On a fresh session, open the page and run named in the address (?page=Compare&run=...)."""
+    if "page" not in st.session_state and st.query_params.get("page") in PAGES:
+        st.session_state["page"] = st.query_params["page"]
+    if "run" not in st.session_state and st.query_params.get("run"):
+        st.session_state["run"] = st.query_params["run"]
 
 
 def main() -> None:
@@ -34,8 +44,14 @@ def main() -> None:
     root = Path(os.environ.get("NEGSIM_RUNS", "runs"))
     st.sidebar.title("negsim")
     st.sidebar.caption(f"runs folder: `{root}`")
+    _from_url()
     page = st.sidebar.radio("Page", list(PAGES), key="page")
+    if page != "Compare" and "runs" in st.query_params:
+        del st.query_params["runs"]
+    st.query_params["page"] = page
     PAGES[page](root)
+    if st.session_state.get("run"):
+        st.query_params["run"] = st.session_state["run"]
 
 
 main()

@@ -1,4 +1,7 @@
-"""Plotly figures for the dashboard (pure functions of data frames, testable without Streamlit)."""
+"""Plotly figures for the dashboard (pure functions of data frames, testable without Streamlit).
+
+Design colours come from `sim.cli.svg.design_colors`, shared with the printable report.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +10,37 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
+from sim.cli.svg import design_colors
 from sim.core.metrics import gini, lorenz_curve
 
 HEIGHT = 420
+
+
+def _symmetric(z) -> float:
+    return float(np.nanmax(np.abs(np.asarray(z, dtype=float)))) or 1.0
 
 
 def rubric_heatmap(scenario) -> go.Figure:
     """Items x criteria effect scores."""
     crit = [c.id for c in scenario.criteria]
     z = [[item.effects.get(c, 0.0) for c in crit] for item in scenario.items]
-    fig = px.imshow(z, x=crit, y=[i.id for i in scenario.items], color_continuous_scale="RdBu",
-                    color_continuous_midpoint=0.0, aspect="auto", labels={"color": "effect"})
-    fig.update_layout(height=max(HEIGHT, 24 * len(scenario.items)), title="Rubric: effect of each item on each criterion")
+    top = _symmetric(z)
+    fig = px.imshow(z, x=crit, y=[i.label or i.id for i in scenario.items], color_continuous_scale="RdBu",
+                    zmin=-top, zmax=top, aspect="auto", text_auto=".0f", labels={"color": "effect"})
+    fig.update_layout(height=max(HEIGHT, 26 * len(scenario.items) + 120),
+                      title="Rubric: public effect of each item on each criterion (red: harm)")
+    return fig
+
+
+def group_value_heatmap(scenario, values: np.ndarray) -> go.Figure:
+    """Value of each item to each group (weights x effects, group-specific effects included); red = harm."""
+    z = np.asarray(values, dtype=float).T                          # items x groups
+    top = _symmetric(z)
+    fig = px.imshow(z, x=[g.label or g.id for g in scenario.groups], y=[i.label or i.id for i in scenario.items],
+                    color_continuous_scale="RdBu", zmin=-top, zmax=top, aspect="auto", text_auto=".2f",
+                    labels={"color": "value"})
+    fig.update_layout(height=max(HEIGHT, 26 * len(scenario.items) + 160),
+                      title="What each item is worth to each group (group-specific effects included; red: a loss)")
     return fig
 
 
@@ -29,7 +51,7 @@ def value_profiles(scenario) -> go.Figure:
     for g in scenario.groups:
         total = sum(g.weights.values()) or 1.0
         z.append([g.weights.get(c, 0.0) / total for c in crit])
-    fig = px.imshow(z, x=crit, y=[g.id for g in scenario.groups], color_continuous_scale="Blues",
+    fig = px.imshow(z, x=crit, y=[g.label or g.id for g in scenario.groups], color_continuous_scale="Blues",
                     aspect="auto", text_auto=".2f", labels={"color": "weight"})
     fig.update_layout(height=max(HEIGHT, 40 * len(scenario.groups) + 160),
                       title="Value profiles: each group's weights (sum to 1 per group)")
@@ -38,11 +60,11 @@ def value_profiles(scenario) -> go.Figure:
 
 def item_costs(scenario) -> go.Figure:
     """Item costs, sorted, with the budget as a line."""
-    frame = pd.DataFrame({"item": [i.id for i in scenario.items], "cost": [i.cost for i in scenario.items]})
-    frame = frame.sort_values("cost", ascending=False)
-    fig = px.bar(frame, x="item", y="cost", title=f"Item costs vs the budget ({scenario.budget:,.0f} {scenario.currency})")
-    fig.add_hline(y=scenario.budget, line_dash="dash", annotation_text="budget")
-    fig.update_layout(height=HEIGHT)
+    frame = pd.DataFrame({"item": [i.label or i.id for i in scenario.items], "cost": [i.cost for i in scenario.items]})
+    frame = frame.sort_values("cost", ascending=True)
+    fig = px.bar(frame, y="item", x="cost", orientation="h",
+                 title=f"Item costs (the budget is {scenario.budget:,.0f} {scenario.currency})")
+    fig.update_layout(height=max(HEIGHT, 24 * len(frame) + 120), xaxis_tickformat=",.0f")
     return fig
 
 
@@ -59,14 +81,17 @@ def rounds_chart(series: pd.DataFrame) -> go.Figure:
     fig.update_layout(height=HEIGHT + 140, title="Utility of the draft and reservation level per round",
                       xaxis_title="round", yaxis_title="utility",
                       legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0})
+    rounds = sorted(series["round"].dropna().unique()) if not series.empty else [1]
+    fig.update_xaxes(tickmode="linear", dtick=1, range=[min(rounds) - 0.5, max(rounds) + 0.5])
     return fig
 
 
 def cost_chart(costs: pd.DataFrame, budget: float) -> go.Figure:
     """Bars of each round's draft cost, with the budget as a dashed line."""
     fig = px.bar(costs, x="round", y="cost", title="Draft cost per round")
-    fig.add_hline(y=budget, line_dash="dash", annotation_text="budget")
-    fig.update_layout(height=320)
+    fig.add_hline(y=budget, line_dash="dash", annotation_text=f"budget {budget:,.0f}")
+    fig.update_layout(height=320, yaxis_tickformat=",.0f")
+    fig.update_xaxes(tickmode="linear", dtick=1)
     return fig
 
 
@@ -74,6 +99,7 @@ def group_bars(table: pd.DataFrame) -> go.Figure:
     """Per-group utilities of every design side by side."""
     frame = table.reset_index(names="group").melt(id_vars="group", var_name="design", value_name="utility")
     fig = px.bar(frame, x="group", y="utility", color="design", barmode="group",
+                 color_discrete_map=design_colors(table.columns),
                  title="Utility per group: negotiated package vs base designs")
     fig.update_layout(height=HEIGHT)
     return fig
@@ -83,12 +109,13 @@ def lorenz_chart(designs: dict[str, list[float]]) -> go.Figure:
     """Lorenz curves of group utilities, with each design's Gini in the legend."""
     fig = go.Figure()
     fig.add_scatter(x=[0, 1], y=[0, 1], name="equality", mode="lines", line={"dash": "dash", "color": "grey"})
+    colors = design_colors(designs)
     for name, u in designs.items():
         u = np.asarray(u, dtype=float)
         pop, share = lorenz_curve(u)
         g = gini(u)
         label = f"{name} (Gini {g:.3f})" if g is not None else f"{name} (Gini undefined)"
-        fig.add_scatter(x=pop, y=share, name=label, mode="lines+markers")
+        fig.add_scatter(x=pop, y=share, name=label, mode="lines+markers", line={"color": colors[name]})
     fig.update_layout(height=HEIGHT, title="Lorenz curves of group utilities",
                       xaxis_title="share of groups (poorest first)", yaxis_title="share of utility")
     return fig
@@ -101,8 +128,9 @@ def frontier_chart(frontier: pd.DataFrame, designs: dict[str, tuple[float, float
                     mode="lines+markers", customdata=frontier["package"],
                     hovertemplate="total %{x:.2f}, worst %{y:.2f}<br>%{customdata}<extra></extra>",
                     line={"color": "black"}, marker={"size": 14, "symbol": "diamond-open"})
+    colors = design_colors(designs)
     for name, (total, worst) in designs.items():
-        fig.add_scatter(x=[total], y=[worst], name=name, mode="markers", marker={"size": 11})
+        fig.add_scatter(x=[total], y=[worst], name=name, mode="markers", marker={"size": 12, "color": colors[name]})
     fig.update_layout(title=f"Pareto frontier of (total, worst group): {len(frontier)} point(s), and the designs",
                       xaxis_title="total", yaxis_title="worst group")
     fig.update_layout(height=HEIGHT)
@@ -119,8 +147,16 @@ def attribution_chart(frame: pd.DataFrame, title: str) -> go.Figure:
 
 
 def periods_chart(frame: pd.DataFrame) -> go.Figure:
-    """Total, worst-group and cumulative worst-group utility per budget-cycle period, as lines."""
-    cols = [c for c in ("total", "worst_group", "cum_worst_group") if c in frame]
-    fig = px.line(frame, x="period", y=cols, markers=True, title="Budget cycles: metrics per period")
-    fig.update_layout(height=HEIGHT)
+    """Budget cycles: total utility and worst-group utility per period on separate axes."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.12,
+                        subplot_titles=("Total utility per period", "Worst-group utility per period"))
+    for row, cols in ((1, ("total",)), (2, ("worst_group", "cum_worst_group"))):
+        for col in cols:
+            if col in frame:
+                name = {"cum_worst_group": "cumulative worst group"}.get(col, col.replace("_", " "))
+                fig.add_scatter(x=frame["period"], y=frame[col], name=name, mode="lines+markers", row=row, col=1)
+    fig.update_xaxes(tickmode="linear", dtick=1, title_text="period", row=2, col=1)
+    fig.update_layout(height=HEIGHT + 200, title="Budget cycles")
     return fig

@@ -19,15 +19,18 @@ from sim.core.scenario import Scenario, ScenarioError, load_scenario, loads_scen
 
 METRICS = ("total", "worst_group", "p20", "gini")
 HIGHER_IS_BETTER = {"total": True, "worst_group": True, "p20": True, "gini": False}
-MAX_UPLOAD_BYTES = 1_000_000
 RUN_COLUMNS = ["run", "scenario", "created", "seed", "mediator", "agents", "agreement", "rounds",
-               *METRICS]
+               *METRICS, "note"]
+MAX_UPLOAD_BYTES = 1024 * 1024          # Streamlit's server.maxUploadSize is 1 (MB) in negsim dashboard
 
 
-def _agents_text(agents) -> str:
+def agents_text(agents) -> str:
+    """The stakeholder specs of a run, without the mediator."""
     if isinstance(agents, dict):
-        specs = {v for k, v in agents.items() if k != "mediator"}
-        return ", ".join(sorted(specs))
+        seats = {k: str(v) for k, v in agents.items() if k != "mediator"}
+        specs = list(seats.values())
+        common = max(sorted(set(specs)), key=specs.count) if specs else ""
+        return "; ".join([common] + [f"{g}={v}" for g, v in seats.items() if v != common])
     return str(agents)
 
 
@@ -41,12 +44,27 @@ def list_runs(root: Path) -> pd.DataFrame:
             continue
         m = s.get("metrics", {})
         rows.append({"run": str(summary.parent.relative_to(root)), "scenario": s.get("scenario"),
-                     "created": s.get("created", ""), "seed": s.get("seed"),
-                     "mediator": s.get("mediator"), "agents": _agents_text(s.get("agents")),
+                     "created": str(s.get("created", "")).replace("T", " ").replace("+00:00", ""),
+                     "seed": s.get("seed"),
+                     "mediator": s.get("mediator"), "agents": agents_text(s.get("agents")),
                      "agreement": bool(s.get("agreement")), "rounds": s.get("rounds"),
-                     **{k: m.get(k) for k in METRICS}})
+                     **{k: m.get(k) for k in METRICS}, "note": run_note(s)})
     frame = pd.DataFrame(rows, columns=RUN_COLUMNS)
     return frame.sort_values(["created", "run"], ascending=[False, True]).reset_index(drop=True)
+
+
+def run_note(summary: dict) -> str:
+    """What sets a run apart: a human seat, a counterfactual's parent, a lab opening."""
+    notes = []
+    human = summary.get("human")
+    if isinstance(human, dict):
+        notes.append(f"human seat: {human.get('group')}")
+    if summary.get("parent"):
+        edited = summary.get("edited") or {}
+        notes.append(f"rerun of {Path(str(summary['parent'])).name} (row {edited.get('row')})")
+    if summary.get("opening"):
+        notes.append("from a lab proposal")
+    return "; ".join(notes)
 
 
 def list_sweeps(root: Path) -> list[str]:

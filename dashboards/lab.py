@@ -1,4 +1,4 @@
-"""Dashboard pages: the planners' Proposal lab, Attribution and Repeated (budget cycles)."""
+"""The planners' Proposal lab: tick items, see the proposal evaluated at once, run a negotiation from it."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, data
+from dashboards import data
 from dashboards.pages import cached_runs, context, current_run
+from sim.analysis.decision import METRIC_HELP
 from sim.core.scenario import load_scenario, scenario_to_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,7 +69,7 @@ def lab_page(root: Path) -> None:
     report = evaluation_dict(evaluate_package(ctx, x), ctx)
     st.session_state["lab_report"] = report          # what the page shows, for tests
     _show_report(report, ctx, summary)
-    _run_button(root, scenario, ticked)
+    _run_button(root, scenario, ticked, report)
 
 
 def _checkboxes(scenario) -> list[str]:
@@ -81,10 +82,20 @@ def _checkboxes(scenario) -> list[str]:
     return ticked
 
 
+def budget_bar_html(cost: float, budget: float, currency: str) -> str:
+    """A budget bar: blue within the budget, red (with the overrun) beyond it."""
+    over = cost > budget + 1e-9
+    width = min(100.0, 100.0 * cost / budget) if budget else 100.0
+    color = "#d62728" if over else "#1f77b4"
+    text = f"cost {cost:,.0f} of {budget:,.0f} {currency}" + (f": {cost - budget:,.0f} over budget" if over else "")
+    return (f'<div style="background:#eee;border-radius:4px;height:14px;width:100%">'
+            f'<div data-testid="lab-budget-bar" style="background:{color};height:14px;border-radius:4px;'
+            f'width:{width:.1f}%"></div></div><div style="color:{color};font-size:0.9em">{text}</div>')
+
+
 def _budget_bar(ctx, x, currency: str) -> None:
     rub = ctx.rubric
-    cost = rub.cost(x)
-    st.progress(min(1.0, cost / rub.budget), text=f"cost {cost:,.0f} of {rub.budget:,.0f} {currency}")
+    st.markdown(budget_bar_html(rub.cost(x), rub.budget, currency), unsafe_allow_html=True)
     for reason in rub.why_infeasible(x):
         st.error(f"Infeasible: {reason}")
 
@@ -94,7 +105,7 @@ def _show_report(report: dict, ctx, summary: dict | None) -> None:
     cols = st.columns(4)
     for col, key in zip(cols, data.METRICS):
         value = m.get(key)
-        col.metric(key, "n/a" if value is None else f"{value:.3f}")
+        col.metric(key, "n/a" if value is None else f"{value:.3f}", help=METRIC_HELP[key])
     designs = {"proposal": report["per_group"]}
     if summary:
         designs["negotiated"] = summary.get("per_group", {})
@@ -103,7 +114,12 @@ def _show_report(report: dict, ctx, summary: dict | None) -> None:
     for gid, broken in report["red_lines_broken"].items():
         st.warning(f"Red line broken for {gid}: {'; '.join(broken)}")
     if report["dominated_by"]:
-        st.warning("Pareto-dominated by: " + ", ".join(report["dominated_by"]["package"]))
+        better = report["dominated_by"]
+        labels = {i.id: i.label or i.id for i in ctx.scenario.items}
+        gains = {g: better["per_group"][g] - report["per_group"][g] for g in report["per_group"]}
+        st.warning("Pareto-dominated by: " + ", ".join(labels.get(i, i) for i in better["package"])
+                   + ". Each group gains: " + ", ".join(f"{g} +{v:.2f}" for g, v in gains.items() if v > 1e-9)
+                   + (", the others the same" if any(v <= 1e-9 for v in gains.values()) else "") + ".")
     elif m.get("pareto_optimal"):
         st.success("Pareto optimal: no feasible package is at least as good for every group.")
     change = report.get("best_single_change")
@@ -112,8 +128,12 @@ def _show_report(report: dict, ctx, summary: dict | None) -> None:
                 f"(cost change {change['cost_change']:,.0f}, worst group +{change['worst_group_gain']:.3f})")
 
 
-def _run_button(root: Path, scenario, ticked: list[str]) -> None:
-    if not st.button("Run a negotiation from this proposal", key="lab_run", disabled=not ticked):
+def _run_button(root: Path, scenario, ticked: list[str], report: dict) -> None:
+    confirmed = True
+    if ticked and not report["feasible"]:
+        confirmed = st.checkbox("This proposal is infeasible: run anyway (the engine repairs the opening draft "
+                                "to fit the budget and the links, and records each change)", key="lab_confirm")
+    if not st.button("Run a negotiation from this proposal", key="lab_run", disabled=not ticked or not confirmed):
         return
     from sim.core.records import write_run
     from sim.run.runner import RunConfig, run_negotiation
@@ -126,42 +146,27 @@ def _run_button(root: Path, scenario, ticked: list[str]) -> None:
     result = run_negotiation(context(scenario_to_yaml(scenario)), config, progress=step)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-%f")
     folder = root / f"lab-{scenario.name}-{stamp}"
-    summary = write_run(result, folder)
+    summary = write_run(result, folder, extra={"opening": list(ticked)})
     bar.progress(1.0, text="done")
     st.session_state["run"] = str(folder.relative_to(root))
     cached_runs.clear()                                   # the Runs page lists the new run at once
     st.success(f"{'Agreement' if summary['agreement'] else 'No agreement'} after {summary['rounds']} "
-               f"rounds: {', '.join(summary['package'])}. Saved as `{folder}` (now the open run).")
+               f"rounds. Saved as `{folder}` (now the open run).")
+    _against_proposal(summary, report, scenario)
 
 
-# ------------------------------------------------------------------------------ extras
-def attribution_page(root: Path) -> None:
-    """The open run's Shapley attributions (attribution_*.csv), as a chart and a table per attribution."""
-    st.header("Attribution")
-    view = current_run(root)
-    if view is None:
-        return
-    tables = {k: v for k, v in view.extras.items() if k.startswith("attribution_")}
-    if not tables:
-        st.info(f"No attribution for this run yet: `negsim explain {view.folder} --by items` "
-                f"(or stakeholders, criteria) writes attribution_*.csv here.")
-        return
-    for name, frame in tables.items():
-        st.plotly_chart(charts.attribution_chart(frame, name.replace("_", " by ", 1)),
-                        width="stretch")
-        st.dataframe(frame, hide_index=True, width="stretch")
-
-
-def repeated_page(root: Path) -> None:
-    """The open run's budget cycles (periods.csv): metrics per period as a chart and a table."""
-    st.header("Repeated budget cycles")
-    view = current_run(root)
-    if view is None:
-        return
-    frame = view.extras.get("periods")
-    if frame is None:
-        st.info("No budget cycles in this run folder: `negsim repeated SCENARIO --periods 10 --out DIR` "
-                "writes periods.csv.")
-        return
-    st.plotly_chart(charts.periods_chart(frame), width="stretch")
-    st.dataframe(frame, hide_index=True, width="stretch")
+def _against_proposal(summary: dict, report: dict, scenario) -> None:
+    """The negotiated result beside the proposal it opened from: items and per-group utilities."""
+    labels = {i.id: i.label or i.id for i in scenario.items}
+    added = [labels[i] for i in summary["package"] if i not in report["package"]]
+    dropped = [labels[i] for i in report["package"] if i not in summary["package"]]
+    st.markdown("**The negotiation against your proposal**: "
+                + ("; ".join(filter(None, ["added " + ", ".join(added) if added else "",
+                                          "dropped " + ", ".join(dropped) if dropped else ""])) or "no change"))
+    frame = pd.DataFrame({"proposal": report["per_group"], "negotiated": summary["per_group"]})
+    frame["change"] = frame["negotiated"] - frame["proposal"]
+    metrics = pd.DataFrame({"proposal": {k: report["metrics"].get(k) for k in data.METRICS},
+                            "negotiated": {k: summary["metrics"].get(k) for k in data.METRICS}})
+    c1, c2 = st.columns(2)
+    c1.dataframe(frame.round(3), width="stretch")
+    c2.dataframe(metrics.round(3), width="stretch")

@@ -15,11 +15,11 @@ PUBLIC = {
     "sim.core": [
         'Amendment', 'DesignMetrics', 'DesignReport', 'LRU', 'MAX_AMENDMENTS', 'MEDIATOR', 'Mediator', 'Move',
         'NegotiationContext', 'NegotiationEnv', 'NegsimError', 'Outcome', 'PeriodMemory', 'ProposalReport',
-        'PublicState', 'Reply', 'Rubric', 'Scenario', 'ScenarioError', 'Stakeholder', 'atomic_write', 'build_rubric',
-        'design_metrics', 'env', 'evaluate_designs', 'evaluate_package', 'gini', 'json_schema', 'jsonable',
-        'load_scenario', 'loads_scenario', 'lorenz_curve', 'make_context', 'memo', 'nash_welfare', 'owned', 'p20',
-        'parse_scenario', 'read_outcomes', 'read_run_scenario', 'read_summary', 'read_transcript', 'rows_to_csv',
-        'scenario_to_yaml', 'total', 'worst_group', 'write_run'
+        'PublicState', 'Reply', 'Rubric', 'Scenario', 'ScenarioError', 'Stakeholder', 'atomic_write',
+        'atomic_write_bytes', 'build_rubric', 'design_metrics', 'env', 'evaluate_designs', 'evaluate_package', 'gini',
+        'json_schema', 'jsonable', 'load_scenario', 'loads_scenario', 'lorenz_curve', 'make_context', 'memo',
+        'move_from_row', 'nash_welfare', 'owned', 'p20', 'parse_scenario', 'read_outcomes', 'read_run_scenario',
+        'read_summary', 'read_transcript', 'rows_to_csv', 'scenario_to_yaml', 'total', 'worst_group', 'write_run'
     ],
     "sim.search": [
         'FrontierPoint', 'InfeasibleMILP', 'OBJECTIVES', 'SearchCache', 'SearchResult', 'best_for_group', 'cached',
@@ -27,18 +27,19 @@ PUBLIC = {
         'pareto_frontier'
     ],
     "sim.run": [
-        'RepeatedConfig', 'RepeatedResult', 'RunConfig', 'RunResult', 'UnknownAgent', 'game_player_names',
-        'make_game_player', 'make_mediator', 'make_stakeholder', 'mediator_names', 'play', 'register_mediator',
-        'register_stakeholder', 'run_negotiation', 'run_over_seeds', 'run_repeated', 'split_lineup',
-        'stakeholder_names'
+        'RepeatedConfig', 'RepeatedResult', 'RerunError', 'RunConfig', 'RunResult', 'UnknownAgent',
+        'game_player_names', 'load_parent', 'make_game_player', 'make_mediator', 'make_stakeholder', 'mediator_names',
+        'play', 'register_mediator', 'register_stakeholder', 'rerun_from', 'run_negotiation', 'run_over_seeds',
+        'run_repeated', 'split_lineup', 'stakeholder_names'
     ],
     "sim.run.sweep": [
         'BACKENDS', 'Plan', 'RunTask', 'SweepError', 'SweepOutcome', 'SweepSpec', 'aggregate', 'bootstrap_ci',
         'build_plan', 'execute', 'load_results', 'load_sweep', 'run_chunk', 'spawn_run_seeds'
     ],
     "sim.analysis": [
-        'Attribution', 'AttributionError', 'ShapleyResult', 'ShapleySettings', 'attribute_criteria',
-        'attribute_items', 'attribute_stakeholders', 'load_run_data', 'shapley_values'
+        'Attribution', 'AttributionError', 'DecisionSummary', 'METRIC_HELP', 'ShapleyResult', 'ShapleySettings',
+        'attribute_criteria', 'attribute_items', 'attribute_stakeholders', 'decision_summary', 'load_run_data',
+        'readable_transcript', 'shapley_values'
     ],
     "sim.games": [
         'Game', 'GameView', 'MatchConfig', 'MatchResult', 'TournamentResult', 'load_game', 'play_match',
@@ -56,8 +57,8 @@ PUBLIC = {
         'app', 'main'
     ],
     "agents": [
-        'CURVES', 'HeuristicStakeholder', 'LedgerMediator', 'MemoryStakeholder', 'RuleMediator', 'STRATEGIES',
-        'ScriptedPlayer', 'StakeholderPlayer'
+        'AwaitingHuman', 'CURVES', 'HeuristicStakeholder', 'HumanStakeholder', 'LedgerMediator', 'MemoryStakeholder',
+        'RuleMediator', 'STRATEGIES', 'ScriptedPlayer', 'StakeholderPlayer'
     ],
     "agents.llm": [
         'LLMClient', 'LLMMediator', 'LLMSetupError', 'LLMStakeholder', 'ReplayMiss', 'make_chat_model', 'make_client',

@@ -3,6 +3,10 @@
 from sim.core.lazy import lazy_exports
 
 _EXPORTS = {
+    "decision_summary": "sim.analysis.decision",
+    "DecisionSummary": "sim.analysis.decision",
+    "METRIC_HELP": "sim.analysis.decision",
+    "readable_transcript": "sim.analysis.transcript",
     "attribute_criteria": "sim.analysis.attribution",
     "attribute_items": "sim.analysis.attribution",
     "attribute_stakeholders": "sim.analysis.stakeholders",

@@ -25,7 +25,9 @@ def dashboard(runs: Path = typer.Option(Path("runs"), "--runs", help="folder of 
     typer.echo(f"negsim dashboard on http://{host}:{port} (runs: {runs}); Ctrl-C stops it")
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
            "--server.address", host, "--server.headless", "true",
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+           "--client.toolbarMode", "minimal",          # no Deploy button
+           "--server.maxUploadSize", "1"]               # MB: the uploader says 1MB, as the scenario check does
     sys.stdout.flush()
     os.execve(sys.executable, cmd, env)      # streamlit replaces this process: signals reach it
 

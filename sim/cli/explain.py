@@ -35,7 +35,7 @@ def explain(run_dir: Path = typer.Argument(..., help="a run folder written by `n
     settings = ShapleySettings(method=method, n_samples=samples, seed=seed)
     try:
         run = load_run_data(run_dir)
-        attribution, extra = _attribute(run, by, list(metric or []), settings)
+        attribution, extra = attribute_run(run, by, list(metric or []), settings)
     except (AttributionError, ImportError) as err:
         fail(str(err))
     except ValueError as err:       # e.g. an unknown --method from shapley_values
@@ -48,8 +48,8 @@ def explain(run_dir: Path = typer.Argument(..., help="a run folder written by `n
     typer.echo(f"wrote {out}")
 
 
-def _attribute(run, by: str, metrics: list[str], settings):
-    """Run one attribution; returns it and any extra text (the capture check)."""
+def attribute_run(run, by: str, metrics: list[str], settings):
+    """One attribution of a loaded run (items, stakeholders or criteria), with any extra text (the capture check)."""
     from sim.analysis.attribution import AttributionError, attribute_criteria, attribute_items, base_package
 
     if by == "criteria":

@@ -87,9 +87,10 @@ def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
     if quiet:
         typer.echo(str(out))
         return
+    from sim.analysis.decision import decision_summary
     from sim.cli.render import print_run
 
-    print_run(summary, result.ctx.rubric, out)
+    print_run(summary, result.ctx.rubric, out, decision=decision_summary(summary, result.transcript, s))
 
 
 def evaluate(scenario: Path = typer.Argument(..., help="scenario YAML file"),

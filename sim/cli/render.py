@@ -96,9 +96,15 @@ def print_designs(title: str, columns: dict[str, dict], group_ids, console: Cons
         console.print(table)
 
 
-def print_run(summary: dict, rubric, out: Path, console: Console | None = None) -> None:
-    """Negotiated package vs every base design, then where the files are."""
+def print_run(summary: dict, rubric, out: Path, console: Console | None = None,
+              decision=None) -> None:
+    """The decision summary (when given), the negotiated package vs every base design, then where the files are."""
     console = console or Console()
+    if decision is not None:
+        console.print("[bold]Decision[/]")
+        for line in decision.lines():
+            console.print("  " + line, highlight=False)
+        console.print()
     neg = {"metrics": summary["metrics"], "per_group": summary["per_group"], "cost": summary["cost"]}
     columns = {"negotiated": neg, **summary["baselines"]}
     status = "agreement" if summary["agreement"] else "NO agreement (disagreement outcome)"
@@ -107,6 +113,11 @@ def print_run(summary: dict, rubric, out: Path, console: Console | None = None) 
     console.print(f"package ({len(summary['package'])} items, {summary['cost']:,.0f} of "
                   f"{summary['budget']:,.0f} {summary['currency']}): {', '.join(summary['package'])}")
     print_designs("negotiated package vs base designs", columns, rubric.group_ids, console)
+    if decision is not None:
+        from sim.analysis.decision import METRIC_HELP
+
+        for key in ("utility", "total", "worst_group", "p20", "gini"):
+            console.print(f"[dim]{METRIC_HELP[key]}[/]", highlight=False)
     console.print(f"pareto optimal: {_fmt(summary['metrics']['pareto_optimal'])}; "
                   f"run folder: {out}")
 

@@ -7,6 +7,8 @@ evaluation, run records, errors, the agent interfaces and one cache helper.
 from sim.core.lazy import lazy_exports
 
 _EXPORTS = {
+    "atomic_write_bytes": "sim.core.records",
+    "move_from_row": "sim.core.moves",
     "Amendment": "sim.core.moves",
     "atomic_write": "sim.core.records",
     "build_rubric": "sim.core.rubric",

@@ -89,3 +89,34 @@ def encode_draft(move: Move, item_index: dict[str, int]) -> np.ndarray:
     for item in move.package:
         x[item_index[item]] = 1
     return x
+
+
+def move_from_row(row: dict) -> Move:
+    """A Move from a transcript row (or the same shape typed by a person); raises ValueError naming the field.
+
+    `{"kind": "accept"}`, `{"kind": "object", "amendments": ["add:x", "swap:y>z"], "reason": "..."}`,
+    `{"kind": "draft", "package": ["x", "y"]}`; `reservation` (a number) is optional.
+    """
+    if not isinstance(row, dict):
+        raise ValueError("kind: the move is not a JSON object; fix: pass one such as {\"kind\": \"accept\"}")
+    kind = row.get("kind")
+    if kind not in ("accept", "object", "draft"):
+        raise ValueError(f"kind: {kind!r} is not a move; fix: use accept, object or draft")
+    amendments = row.get("amendments") or []
+    if not isinstance(amendments, list) or (kind != "object" and amendments):
+        raise ValueError("amendments: not a list of amendments of an objection; "
+                         "fix: give 'add:ID', 'drop:ID' or 'swap:ADD>DROP' with kind object")
+    try:
+        parsed = tuple(Amendment.parse(str(a)) for a in amendments)
+    except ValueError as err:
+        raise ValueError(f"amendments: {str(err).replace('; use', '; fix: use')}") from None
+    if any(a.op == "swap" and not (a.item and a.other) for a in parsed):
+        raise ValueError("amendments: a swap names one item; fix: write 'swap:ADD>DROP'")
+    package = row.get("package") or []
+    if not isinstance(package, list) or (kind != "draft" and package):
+        raise ValueError("package: not a list of item ids of a draft; fix: give a list of ids with kind draft")
+    reservation = row.get("reservation")
+    if reservation is not None and (isinstance(reservation, bool) or not isinstance(reservation, (int, float))):
+        raise ValueError("reservation: not a number; fix: give a number or leave it out")
+    return Move(kind, tuple(str(i) for i in package), parsed, str(row.get("reason") or ""),
+                None if reservation is None else float(reservation))

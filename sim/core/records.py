@@ -107,6 +107,19 @@ def atomic_write(path: Path, text: str) -> None:
         raise
 
 
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write bytes to path via a temporary file in the same folder and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def rows_to_csv(rows: list[dict]) -> str:
     """Dict rows as CSV text, columns in the first row's key order; empty text for no rows."""
     buf = io.StringIO()
@@ -117,17 +130,19 @@ def rows_to_csv(rows: list[dict]) -> str:
     return buf.getvalue()
 
 
-def write_run(result, out: Path, scenario_path: str | None = None) -> dict:
+def write_run(result, out: Path, scenario_path: str | None = None, extra: dict | None = None) -> dict:
     """Write the run files into `out` (created only now) and return the summary.
 
     Besides the three files of DESIGN.md section 7, the exact scenario negotiated is copied
-    to scenario.yaml so that later tools (explain, dashboard) need nothing else.
+    to scenario.yaml so that later tools (explain, dashboard) need nothing else. `extra`
+    adds keys to summary.json (a human seat, a counterfactual's parent, a lab opening).
     """
     from sim.core.scenario import scenario_to_yaml
 
     summary = build_summary(result)
     summary["scenario_path"] = scenario_path
     summary["scenario_file"] = SCENARIO_COPY
+    summary.update(jsonable(extra or {}))
     lines = "".join(json.dumps(jsonable(row), sort_keys=False) + "\n" for row in result.transcript)
     out = Path(out)
     atomic_write(out / SCENARIO_COPY, scenario_to_yaml(result.ctx.scenario))

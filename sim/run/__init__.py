@@ -3,6 +3,9 @@
 from sim.core.lazy import lazy_exports
 
 _EXPORTS = {
+    "RerunError": "sim.run.rerun",
+    "load_parent": "sim.run.rerun",
+    "rerun_from": "sim.run.rerun",
     "game_player_names": "sim.run.registry",
     "make_game_player": "sim.run.registry",
     "make_mediator": "sim.run.registry",

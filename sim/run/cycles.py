@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -165,8 +166,12 @@ def _period_row(t: int, budget: float, result: RunResult | None, u: np.ndarray,
     return row
 
 
-def run_repeated(scenario: Scenario, config: RepeatedConfig = RepeatedConfig()) -> RepeatedResult:
-    """Play `config.periods` budget cycles; the run seed spawns every period's seed up front."""
+def run_repeated(scenario: Scenario, config: RepeatedConfig = RepeatedConfig(),
+                 progress: Callable[[int, int], None] | None = None) -> RepeatedResult:
+    """Play `config.periods` budget cycles; the run seed spawns every period's seed up front.
+
+    progress(period, periods), when given, is called as each period starts (0-based).
+    """
     started = time.perf_counter()
     base = build_rubric(scenario)
     gids, G = tuple(base.group_ids), base.n_groups
@@ -176,6 +181,8 @@ def run_repeated(scenario: Scenario, config: RepeatedConfig = RepeatedConfig()) 
     funded: set[str] = set()
     rows, utils, p20s, last = [], [], [], None
     for t in range(config.periods):
+        if progress is not None:
+            progress(t, config.periods)
         budget = scenario.budget * (1.0 + config.options.growth) ** t
         period = period_scenario(scenario, t, funded, config.options)
         result = None if period is None else run_negotiation(period, RunConfig(

@@ -28,6 +28,7 @@ _STAKEHOLDERS: dict[str, str] = {
     "heuristic": "agents.heuristic:make_heuristic",
     "memory": "agents.memory:make_memory_stakeholder",    # heuristic with memory across budget cycles
     "llm": "agents.llm.factory:make_llm_stakeholder",
+    "human": "agents.human:make_human",                   # a person's seat (queue or script of answers)
 }
 _MEDIATORS: dict[str, str] = {
     **{s: "agents.mediators:make_rule_mediator" for s in STRATEGIES},

@@ -103,13 +103,20 @@ def play(env: NegotiationEnv, agents: dict[str, Any], seed: int,
 
 
 def run_negotiation(scenario: Scenario | NegotiationContext, config: RunConfig = RunConfig(),
-                    progress: Callable[[int, int], None] | None = None) -> RunResult:
-    """Run one negotiation and evaluate its outcome beside the base designs."""
+                    progress: Callable[[int, int], None] | None = None,
+                    prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> RunResult:
+    """Run one negotiation and evaluate its outcome beside the base designs.
+
+    `prepare(agents)`, when given, may wrap or feed the agents before play (a counterfactual's edited
+    move, a human seat's answers) and returns the agents to play.
+    """
     started = time.perf_counter()
     ctx = scenario if isinstance(scenario, NegotiationContext) else \
         make_context(scenario, max_rounds=config.max_rounds, mediator=config.mediator)
     seed = ctx.protocol.seed if config.seed is None else int(config.seed)
     agents = _make_agents(ctx, config)
+    if prepare is not None:
+        agents = prepare(agents)
     env = NegotiationEnv(ctx)
     outcome = play(env, agents, seed, progress)
     designs = {"negotiated": outcome.package, **ctx.base_packages}

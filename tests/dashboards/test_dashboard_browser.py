@@ -21,7 +21,8 @@ CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ["Runs", "Scenario", "Negotiation", "Outcomes", "Proposal lab", "Attribution", "Repeated"]
+PAGES = ["Runs", "Scenario", "Negotiation", "Outcomes", "Compare", "Proposal lab", "Play a stakeholder",
+         "Attribution", "Repeated"]
 
 
 def free_port() -> int:
@@ -36,8 +37,9 @@ def server(tmp_path_factory):
         pytest.skip("Debian chromium is not installed (apt-get install chromium chromium-driver)")
     pytest.importorskip("playwright")
     runs = tmp_path_factory.mktemp("runs")
-    subprocess.run([sys.executable, "-m", "sim.cli.commands", "run", "scenarios/montreal_streets.yaml",
-                    "--out", str(runs / "montreal"), "--quiet"], cwd=ROOT, check=True)
+    for name, seed in (("montreal", "7"), ("montreal-seed3", "3")):
+        subprocess.run([sys.executable, "-m", "sim.cli.commands", "run", "scenarios/montreal_streets.yaml",
+                        "--out", str(runs / name), "--seed", seed, "--quiet"], cwd=ROOT, check=True)
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "sim.cli.commands", "dashboard", "--runs", str(runs),
                              "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE,
@@ -72,7 +74,7 @@ def page(server):
 
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory) -> Path:
-    folder = os.environ.get("NEGSIM_SCREENSHOTS")
+    folder = os.environ.get("NEGSIM_SCREENSHOTS", "/tmp/shots-15")
     path = Path(folder) if folder else tmp_path_factory.mktemp("screenshots")
     path.mkdir(parents=True, exist_ok=True)
     return path
@@ -96,21 +98,23 @@ def test_every_page_renders(server, page, shots):
     page.goto(url)
     page.wait_for_selector("text=Runs")
     settle(page)
-    expected = {"Runs": "Open run", "Scenario": "Edit and download", "Negotiation": "Round",
-                "Outcomes": "Metrics", "Proposal lab": "Tick items", "Attribution": "negsim explain",
-                "Repeated": "periods.csv"}
+    expected = {"Runs": "Open run", "Scenario": "Where the groups disagree", "Negotiation": "Rerun from any turn",
+                "Outcomes": "What was decided", "Compare": "Pick two or more runs", "Proposal lab": "Tick items",
+                "Play a stakeholder": "Take the seat", "Attribution": "Compute the attributions",
+                "Repeated": "Run budget cycles"}
     for name in PAGES:
         go(page, name)
         page.locator("[data-testid='stMain']").get_by_text(expected[name]).first.wait_for()
         body = page.inner_text("[data-testid='stMain']")
         assert expected[name] in body, f"{name}: {body[:300]}"
         assert "Traceback" not in body
-        if name in ("Runs", "Attribution", "Repeated", "Proposal lab"):
+        if name in ("Runs", "Attribution", "Repeated", "Proposal lab", "Compare", "Play a stakeholder"):
             pass
         else:                                   # chart pages: plotly really drew something
             page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
             page.wait_for_timeout(800)
-        page.screenshot(path=str(shots / f"{PAGES.index(name)}-{name.replace(' ', '_').lower()}.png"))
+        page.screenshot(path=str(shots / f"{PAGES.index(name)}-{name.replace(' ', '_').lower()}.png"), full_page=True)
+    assert page.locator("[data-testid='stAppDeployButton']").count() == 0          # toolbarMode minimal
 
 
 def test_proposal_lab_click_through(server, page, shots):
@@ -124,12 +128,63 @@ def test_proposal_lab_click_through(server, page, shots):
     page.get_by_text("35,000 · Permanent rainbow crosswalk").click()          # 35,000 more: over budget
     settle(page)
     page.get_by_text("Infeasible: cost 1,625,000 exceeds the budget").first.wait_for()
+    bar = page.locator("[data-testid='lab-budget-bar']").first
+    assert "rgb(214, 39, 40)" in bar.evaluate("e => getComputedStyle(e).backgroundColor")      # red when over
+    assert page.get_by_role("button", name="Run a negotiation from this proposal").is_disabled()   # until confirmed
+    page.screenshot(path=str(shots / "7-lab-over-budget.png"), full_page=True)
     page.get_by_text("35,000 · Permanent rainbow crosswalk").click()
     settle(page)
     page.get_by_role("button", name="Run a negotiation from this proposal").click()
     page.wait_for_selector("text=now the open run", timeout=120_000)
     settle(page)
-    page.screenshot(path=str(shots / "7-lab-after-run.png"))
+    page.screenshot(path=str(shots / "7-lab-after-run.png"), full_page=True)
     assert any(p.name.startswith("lab-montreal_streets-") for p in runs.iterdir())
     go(page, "Runs")
     page.get_by_text("lab-montreal_streets-").first.wait_for(state="attached")   # canvas grid cell
+
+
+def test_compare_view_from_a_shared_url(server, page, shots):
+    url, runs = server
+    page.goto(f"{url}/?page=Compare&runs=montreal&runs=montreal-seed3")
+    settle(page)
+    page.get_by_text("Funded items (where the runs differ first)").first.wait_for()
+    settle(page)
+    body = page.inner_text("[data-testid='stMain']")
+    assert "montreal-seed3" in body and "Utility per group" in body and "Funded items" in body
+    page.screenshot(path=str(shots / "8-compare-from-url.png"), full_page=True)
+
+
+def test_play_page_through_a_full_negotiation(server, page, shots):
+    url, runs = server
+    page.goto(url)
+    settle(page)
+    go(page, "Play a stakeholder")
+    page.get_by_role("button", name="Take the seat").click()
+    settle(page)
+    for i in range(25):
+        if page.get_by_text("Saved as").count():
+            break
+        if i == 0:
+            page.screenshot(path=str(shots / "9-play-round-1.png"), full_page=True)
+        page.locator("[data-testid='stMain'] label").filter(has_text="accept").first.click()
+        page.get_by_role("button", name="Send").click()
+        settle(page)
+    page.get_by_text("Saved as").first.wait_for()
+    page.screenshot(path=str(shots / "9-play-finished.png"), full_page=True)
+    assert any(p.name.startswith("play-montreal_streets-") for p in runs.iterdir())
+
+
+def test_report_download(server, page, shots, tmp_path):
+    url, _ = server
+    page.goto(url)
+    settle(page)
+    go(page, "Runs")
+    go(page, "Outcomes")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download the report (HTML, printable)").click()
+    saved = tmp_path / "report.html"
+    info.value.save_as(saved)
+    html = saved.read_text()
+    assert "What was decided" in html and "Universal curb ramps at all 12 corners" in html
+    page.goto(saved.as_uri())
+    page.screenshot(path=str(shots / "10-report.png"), full_page=True)

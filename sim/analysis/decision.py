@@ -1,0 +1,176 @@
+"""What was decided and why, in a planner's words: the decision summary of a run folder.
+
+Pure functions of a run's files (summary.json, transcript.jsonl, scenario.yaml), shared by
+`negsim run`, the dashboard's Outcomes page and the printable report. Transcript rows are
+read defensively: unknown kinds and missing fields are passed over, never an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sim.core.scenario import Scenario
+
+__all__ = ["METRIC_HELP", "DecisionSummary", "GroupMove", "decision_summary", "label_of",
+           "price_of_private_information"]
+
+METRIC_HELP = {
+    "utility": "a group's utility is the sum, over the funded items, of how much each item does for "
+               "the criteria the group cares about (its weights times the item's effect scores)",
+    "total": "total: the sum of every group's utility (higher is better)",
+    "worst_group": "worst group: the utility of the worst-off group (higher is better; it measures "
+                   "how well the package treats the group it serves least)",
+    "p20": "P20: the 20th percentile of satisfaction, where 0 is a person's worst and 1 their best "
+           "among the designs compared here (higher is better: even the less satisfied fifth is content)",
+    "gini": "Gini: inequality of group utilities, 0 when all groups gain equally, towards 1 when one "
+            "group gains everything (lower is better; undefined when the mean utility is <= 0)",
+}
+MOVED = 1e-6                # a reservation fell by more than this: the group moved
+
+
+@dataclass(frozen=True)
+class GroupMove:
+    """A group's stated reservation level at the first reply and at the last round."""
+
+    group: str
+    start: float
+    end: float
+
+    @property
+    def fell(self) -> float:
+        """How far the reservation fell (positive: the group conceded)."""
+        return self.start - self.end
+
+
+@dataclass(frozen=True)
+class DecisionSummary:
+    """Funded items, budget used, change against the best base design, and how agreement came."""
+
+    agreement: bool
+    rounds: int
+    funded: list[tuple[str, str, float]]            # (id, label, cost)
+    cost: float
+    budget: float
+    currency: str
+    best_base: str | None
+    added: list[tuple[str, str]]                     # (id, label) against the best base design
+    dropped: list[tuple[str, str]]
+    moves: list[GroupMove] = field(default_factory=list)
+    price: dict | None = None                        # efficiency / fairness / belief error
+
+    @property
+    def budget_share(self) -> float:
+        """Share of the budget the funded items use."""
+        return self.cost / self.budget if self.budget else 0.0
+
+    @property
+    def moved(self) -> list[GroupMove]:
+        """The groups whose reservation fell between their first reply and the last round."""
+        return [m for m in self.moves if m.fell > MOVED]
+
+    def lines(self) -> list[str]:
+        """The summary as plain sentences (terminal output and the report)."""
+        out = [self.headline(), self.budget_line()]
+        if self.best_base:
+            out.append(self.change_line())
+        if self.moved:
+            out.append(self.moved_line())
+        if self.price:
+            out.append(self.price_line())
+        return out
+
+    def headline(self) -> str:
+        """Agreement (and when) and the funded items by label."""
+        items = ", ".join(label for _, label, _ in self.funded) or "nothing"
+        if self.agreement:
+            return f"Agreement in round {self.rounds}: fund {items}."
+        return f"No agreement after {self.rounds} rounds; the fallback funds {items}."
+
+    def budget_line(self) -> str:
+        """Cost against the budget."""
+        return (f"Cost {self.cost:,.0f} of {self.budget:,.0f} {self.currency} "
+                f"({100 * self.budget_share:.1f}% of the budget).")
+
+    def change_line(self) -> str:
+        """Items added and dropped against the best base design."""
+        if not self.added and not self.dropped:
+            return f"Same items as the best base design '{self.best_base}'."
+        parts = []
+        if self.added:
+            parts.append("adds " + ", ".join(label for _, label in self.added))
+        if self.dropped:
+            parts.append("drops " + ", ".join(label for _, label in self.dropped))
+        return f"Against the best base design '{self.best_base}': " + "; ".join(parts) + "."
+
+    def moved_line(self) -> str:
+        """Which groups lowered their reservation, from what to what."""
+        moves = "; ".join(f"{m.group} {m.start:.2f} -> {m.end:.2f}" for m in self.moved)
+        when = "before agreement" if self.agreement else "by the last round"
+        return f"Groups that lowered their reservation {when}: {moves}."
+
+    def price_line(self) -> str:
+        """The price of private information, from summary.json's benchmark block."""
+        p = self.price or {}
+        parts = [f"{name} {p[name]:.3f}" for name in ("efficiency", "fairness") if p.get(name) is not None]
+        if p.get("belief_error") is not None:
+            parts.append(f"mediator's belief error {p['belief_error']:.3f}")
+        return ("Price of private information (1 = as good as a mediator who knew every group's values): "
+                + ", ".join(parts) + ".")
+
+
+def label_of(scenario: Scenario, item_id: str) -> str:
+    """An item's label (its id when it has none or is unknown)."""
+    for item in scenario.items:
+        if item.id == item_id:
+            return item.label or item.id
+    return item_id
+
+
+def price_of_private_information(summary: dict) -> dict | None:
+    """Efficiency (total / max total) and fairness (worst / max worst) from summary['benchmark'], if any."""
+    bench = summary.get("benchmark")
+    if not isinstance(bench, dict):
+        return None
+    metrics = summary.get("metrics") or {}
+    out = {"efficiency": bench.get("efficiency"), "fairness": bench.get("fairness"),
+           "belief_error": bench.get("belief_error")}
+    ratios = (("efficiency", "total", ("max_total", "total")),
+              ("fairness", "worst_group", ("max_worst_group", "max_worst", "worst_group")))
+    for name, metric, keys in ratios:
+        best = next((bench[k] for k in keys if isinstance(bench.get(k), (int, float))), None)
+        if out[name] is None and best and metrics.get(metric) is not None:
+            out[name] = metrics[metric] / best
+    return out if any(v is not None for v in out.values()) else None
+
+
+def _moves(transcript: list[dict]) -> list[GroupMove]:
+    first: dict[str, float] = {}
+    last: dict[str, float] = {}
+    for row in transcript:
+        if row.get("role") != "stakeholder" or row.get("kind") not in ("accept", "object"):
+            continue
+        r = row.get("reservation")
+        if isinstance(r, (int, float)):
+            first.setdefault(row.get("agent", "?"), float(r))
+            last[row.get("agent", "?")] = float(r)
+    return [GroupMove(g, first[g], last[g]) for g in first]
+
+
+def decision_summary(summary: dict, transcript: list[dict], scenario: Scenario) -> DecisionSummary:
+    """The decision summary of a run from its summary.json, transcript rows and scenario."""
+    costs = {i.id: i.cost for i in scenario.items}
+    package = list(summary.get("package") or [])
+    best = summary.get("best_base")
+    recorded = ((summary.get("baselines") or {}).get(best) or {}).get("package")
+    base = list(recorded if recorded is not None else scenario.base_designs.get(best or "", []))
+
+    def labelled(ids):
+        return [(i, label_of(scenario, i)) for i in ids]
+    return DecisionSummary(
+        agreement=bool(summary.get("agreement")), rounds=int(summary.get("rounds") or 0),
+        funded=[(i, label_of(scenario, i), float(costs.get(i, 0.0))) for i in package],
+        cost=float(summary.get("cost") or 0.0), budget=float(summary.get("budget") or scenario.budget),
+        currency=summary.get("currency") or scenario.currency, best_base=best,
+        added=labelled([i for i in package if i not in base]),
+        dropped=labelled([i for i in base if i not in package]),
+        moves=_moves(transcript), price=price_of_private_information(summary))
