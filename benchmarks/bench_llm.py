@@ -1,13 +1,18 @@
 """LLM figures on the embedded local model: seconds per LLM move, moves and calls per negotiation.
 
 Every stakeholder and the mediator are LLM agents. Usage:
-python benchmarks/bench_llm.py [SCENARIO] [--llm local] [--seeds 1] [--max-rounds N]
+python benchmarks/bench_llm.py [SCENARIO] [--llm local] [--seeds 1] [--max-rounds N] [--server]
+
+--server also runs the same model through llama-cpp-python's OpenAI-compatible server on
+127.0.0.1 (`openai-compatible:smollm2@URL`, started and stopped here) and prints both figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from collections import Counter
+from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,20 +31,15 @@ def one_run(path: Path, spec: str, seed: int, max_rounds: int | None) -> dict:
     wall = time.perf_counter() - started
     moves = [r for r in result.transcript if r["round"] >= 1 and r["role"] in ("stakeholder", "mediator")]
     u = client.usage
-    return {"wall": wall, "llm_seconds": u.seconds, "calls": u.calls, "moves": len(moves),
+    causes = [r["meta"]["fallback"] for r in moves if "fallback" in r.get("meta", {})]
+    return {"causes": causes, "wall": wall, "llm_seconds": u.seconds, "calls": u.calls, "moves": len(moves),
             "rounds": result.outcome.rounds, "agreement": result.outcome.agreement,
             "fallbacks": u.fallbacks, "repairs": u.repair_prompts,
             "tokens": u.prompt_tokens + u.completion_tokens, "agents": len(result.ctx.rubric.group_ids) + 1}
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("scenario", nargs="?", default=str(ROOT / "scenarios" / "montreal_streets.yaml"))
-    ap.add_argument("--llm", default="local")
-    ap.add_argument("--seeds", type=int, default=1)
-    ap.add_argument("--max-rounds", type=int, default=None)
-    args = ap.parse_args()
-    runs = [one_run(Path(args.scenario), args.llm, s, args.max_rounds) for s in range(args.seeds)]
+def report(label: str, runs: list[dict]) -> None:
+    print(f"== {label}")
     for r in runs:
         print(f"rounds {r['rounds']} agreement {r['agreement']} moves {r['moves']} calls {r['calls']} "
               f"repairs {r['repairs']} fallbacks {r['fallbacks']} tokens {r['tokens']} wall {r['wall']:.1f}s")
@@ -51,6 +51,32 @@ def main() -> None:
     print(f"model calls per round: {calls / max(rounds, 1):.2f} "
           f"(protocol minimum: one per LLM agent = {runs[0]['agents']}); "
           f"fallback share {sum(r['fallbacks'] for r in runs) / max(moves, 1):.0%}")
+    causes = Counter(c for r in runs for c in r["causes"])
+    print("fallback causes: " + ("; ".join(f"{n} x {c}" for c, n in causes.most_common()) or "none"))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("scenario", nargs="?", default=str(ROOT / "scenarios" / "montreal_streets.yaml"))
+    ap.add_argument("--llm", default="local")
+    ap.add_argument("--seeds", type=int, default=1)
+    ap.add_argument("--max-rounds", type=int, default=None)
+    ap.add_argument("--server", action="store_true", help="also run the embedded model through its local server")
+    args = ap.parse_args()
+    specs = [args.llm]
+    with ExitStack() as stack:
+        if args.server:    # the same model through llama-cpp-python's server; runs interleaved with in-process ones
+            from agents.llm.models import smollm2_path
+            from sim.testing.llm_server import LlamaServer
+
+            srv = stack.enter_context(LlamaServer(smollm2_path()))
+            specs.append(f"openai-compatible:smollm2@{srv.url}")
+        runs = {spec: [] for spec in specs}
+        for seed in range(args.seeds):
+            for spec in specs:
+                runs[spec].append(one_run(Path(args.scenario), spec, seed, args.max_rounds))
+    for spec in specs:
+        report(spec, runs[spec])
 
 
 if __name__ == "__main__":

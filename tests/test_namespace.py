@@ -50,8 +50,8 @@ PUBLIC = {
         'pb_report', 'segment_voters'
     ],
     "sim.testing": [
-        'ConformanceError', 'ConformanceReport', 'check_mediator', 'check_stakeholder', 'random_scenario',
-        'random_scenario_dict', 'scenarios'
+        'ConformanceError', 'ConformanceReport', 'LlamaServer', 'check_mediator', 'check_stakeholder',
+        'random_scenario', 'random_scenario_dict', 'scenarios'
     ],
     "sim.cli": [
         'app', 'main'
@@ -61,8 +61,8 @@ PUBLIC = {
         'RuleMediator', 'STRATEGIES', 'ScriptedPlayer', 'StakeholderPlayer'
     ],
     "agents.llm": [
-        'LLMClient', 'LLMMediator', 'LLMSetupError', 'LLMStakeholder', 'ReplayMiss', 'make_chat_model', 'make_client',
-        'replay_client'
+        'LLMClient', 'LLMMediator', 'LLMSettings', 'LLMSetupError', 'LLMStakeholder', 'ReplayMiss', 'make_chat_model',
+        'make_client', 'replay_client'
     ],
     "dashboards": [
         'RunView', 'list_runs', 'list_sweeps', 'load_run_view'

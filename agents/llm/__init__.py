@@ -8,6 +8,7 @@ from sim.core.lazy import lazy_exports
 _EXPORTS = {
     "LLMClient": "agents.llm.client",
     "LLMMediator": "agents.llm.mediator",
+    "LLMSettings": "agents.llm.models",
     "LLMSetupError": "agents.llm.models",
     "LLMStakeholder": "agents.llm.stakeholder",
     "make_chat_model": "agents.llm.models",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,10 +40,12 @@ class Usage:
     fallbacks: int = 0
     repair_prompts: int = 0
     seconds: float = 0.0
+    structured_output: str | None = None     # the response_format style actually sent
+    notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """The counters for summary.json, seconds rounded to milliseconds."""
-        return {**self.__dict__, "seconds": round(self.seconds, 3)}
+        return {**self.__dict__, "seconds": round(self.seconds, 3), "notes": list(self.notes)}
 
 
 @dataclass
@@ -56,9 +59,12 @@ class LLMClient:
     cache: dict[str, str] = field(default_factory=dict)
     replay: bool = False
     concurrent: bool = False   # batch the stakeholders' first prompts of a round (thread-safe clients)
+    structured: str | None = None    # how the JSON schema is sent (agents.llm.structured); None: prompt only
+    max_tokens: int | None = None    # output cap of every call; None: derived from each answer's schema
+    per_call_cap: bool = True        # False for providers that take the cap only at construction (ollama)
 
     def __post_init__(self) -> None:
-        self.usage = Usage(self.model_name)
+        self.usage = Usage(self.model_name, structured_output=self.structured)
         self.peers: list = []          # LLM stakeholders of the run, for per-round batching
         self._round: tuple | None = None
         self._prefetched: dict[str, str] = {}
@@ -80,23 +86,59 @@ class LLMClient:
         if self.replay or self.model is None:
             raise ReplayMiss("replay: a model call was not recorded; fix: replay a run made with "
                              "the same scenario, seed, agents and --llm")
-        started = time.perf_counter()
-        kwargs = {"response_format": {"type": "json_object", "schema": schema.model_json_schema()}} \
-            if schema is not None and self.params.get("json_schema") else {}
-        try:
-            msg = self.model.invoke(messages, **kwargs)
-        except Exception as e:   # network, rate limit, provider error: recorded, answered by a fallback
-            msg = e
-        self.usage.seconds += time.perf_counter() - started
-        self.cache[k] = self._account(msg)
+        self.cache[k] = self._account(self._call([messages], schema)[0])
         return self.cache[k]
 
+    def call_options(self, schema: type[BaseModel] | None) -> dict[str, Any]:
+        """Per-call request fields: the JSON schema as `response_format` and the output cap `max_tokens`."""
+        from agents.llm.structured import response_format, token_cap
+
+        if schema is None:
+            return {}
+        out: dict[str, Any] = {}
+        if (fmt := response_format(schema, self.structured)) is not None:
+            out["response_format"] = fmt
+        if self.per_call_cap:
+            out["max_tokens"] = self.max_tokens or token_cap(schema)
+        return out
+
+    def _call(self, batch: list[list], schema: type[BaseModel] | None) -> list:
+        """Replies (or exceptions) for a batch of prompts; one retry in the older schema form if refused.
+
+        The provider library retries transport errors itself (`LLMSettings`); here only a
+        server that refuses the standard json_schema form is asked again in llama-cpp-python's
+        form, once per run, and the switch is recorded in the usage.
+        """
+        from agents.llm.structured import rejects_response_format
+
+        replies = self._send(batch, schema)
+        refused = [i for i, r in enumerate(replies) if isinstance(r, Exception) and rejects_response_format(r)]
+        if refused and self.structured == "json_schema":
+            self.structured = self.usage.structured_output = "json_object_schema"
+            self.usage.notes.append("the server refused response_format json_schema; sent json_object with schema")
+            for i, r in zip(refused, self._send([batch[i] for i in refused], schema)):
+                replies[i] = r
+        return replies
+
+    def _send(self, batch: list[list], schema: type[BaseModel] | None) -> list:
+        options = self.call_options(schema)
+        started = time.perf_counter()
+        try:
+            if len(batch) == 1:
+                try:
+                    return [self.model.invoke(batch[0], **options)]
+                except Exception as e:   # network, timeout, rate limit, provider error: answered by a fallback
+                    return [e]
+            return self.model.batch(batch, return_exceptions=True, **options)
+        finally:
+            self.usage.seconds += time.perf_counter() - started
+
     def _account(self, msg) -> str:
-        """Count one call and its tokens; the reply text (or the recorded model error)."""
+        """Count one call and its tokens; the reply text (or the recorded model error, secrets redacted)."""
         self.usage.calls += 1
         if isinstance(msg, Exception):
             first = str(msg).splitlines()[0][:200] if str(msg) else ""
-            return f"{MODEL_ERROR}{type(msg).__name__}: {first}"
+            return redact(f"{MODEL_ERROR}{type(msg).__name__}: {first}")
         meta = getattr(msg, "usage_metadata", None) or {}
         self.usage.prompt_tokens += int(meta.get("input_tokens", 0))
         self.usage.completion_tokens += int(meta.get("output_tokens", 0))
@@ -118,10 +160,8 @@ class LLMClient:
                 todo[k] = messages
         if not todo:
             return
-        started = time.perf_counter()
-        replies = self.model.batch(list(todo.values()), return_exceptions=True)
-        self.usage.seconds += time.perf_counter() - started
-        for k, msg in zip(todo, replies):
+        schema = getattr(self.peers[0], "schema", None)
+        for k, msg in zip(todo, self._call(list(todo.values()), schema)):
             self._prefetched[k] = self._account(msg)
 
     def save(self, folder: Path) -> Path:
@@ -133,6 +173,17 @@ class LLMClient:
         path = Path(folder) / CACHE_FILE
         atomic_write(path, "\n".join(lines) + "\n")
         return path
+
+
+SECRET_SUFFIXES = ("_API_KEY", "_TOKEN", "_SECRET")
+
+
+def redact(text: str) -> str:
+    """Text with the value of every secret-looking environment variable replaced (keys never reach a file)."""
+    for name, value in os.environ.items():
+        if name.upper().endswith(SECRET_SUFFIXES) and len(value) >= 8 and value in text:
+            text = text.replace(value, "[redacted]")
+    return text
 
 
 def load_cache(folder: Path) -> tuple[dict, dict[str, str]]:
@@ -166,6 +217,7 @@ def ask_with_repair(client: "LLMClient", messages: list, schema: type[T],
 
     The engine checks the parsed reply with `accept` (-> (result, why)); on a
     malformed or rejected answer the model is asked once more with the reason.
+    A provider error (after the provider library's own retries) is final: no repair prompt.
     """
     from agents.llm.prompts import REPAIR
 
@@ -175,6 +227,8 @@ def ask_with_repair(client: "LLMClient", messages: list, schema: type[T],
             client.usage.repair_prompts += 1
             messages = messages + [("ai", text), ("human", REPAIR.format(why=why))]
         text = client.complete(messages, schema)
+        if text.startswith(MODEL_ERROR):     # the provider library already retried: no repair prompt
+            return None, text
         reply, why = parse(text, schema)
         if reply is not None:
             result, why = accept(reply)

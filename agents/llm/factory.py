@@ -32,16 +32,23 @@ def make_llm_mediator(name: str, option: str | None, **options: Any) -> LLMMedia
     return LLMMediator(_client(options), strategy=option or "negotiated")
 
 
-def make_client(spec: str, seed: int = 0, model: Any = None, concurrent: bool | None = None) -> LLMClient:
-    """A recording client for `--llm SPEC` (model built from the spec unless given).
+def make_client(spec: str, seed: int = 0, model: Any = None, concurrent: bool | None = None,
+                settings: Any = None) -> LLMClient:
+    """A recording client for `--llm SPEC` (model built from the spec and `LLMSettings` unless given).
 
     Stakeholders' prompts of a round are batched concurrently except on llama.cpp (one context, not thread-safe).
+    The cache key's params hold what changes answers: temperature, how the schema is sent, the cap setting.
     """
-    from agents.llm.models import make_chat_model
+    from agents.llm.models import LLMSettings, make_chat_model, structured_style
 
-    local = spec.split(":")[0] in ("local", "gguf")
-    chat = model if model is not None else make_chat_model(spec)
-    return LLMClient(chat, spec, seed=seed, params={"temperature": 0.0, "json_schema": local},
+    settings = settings or LLMSettings()
+    provider = spec.split(":")[0]
+    local = provider in ("local", "gguf")
+    chat = model if model is not None else make_chat_model(spec, settings=settings)
+    style = structured_style(spec)
+    params = {"temperature": settings.temperature, "structured": style, "max_tokens": settings.max_tokens}
+    return LLMClient(chat, spec, seed=seed, params=params, structured=style, max_tokens=settings.max_tokens,
+                     per_call_cap=provider != "ollama",
                      concurrent=(not local) if concurrent is None else concurrent)
 
 
@@ -52,13 +59,21 @@ def replay_client(folder, seed: int) -> LLMClient:
                      cache=cache, replay=True)
 
 
-def estimate(ctx, llm_groups: list[str], llm_mediator: bool, max_tokens: int = 160) -> dict[str, int]:
+def estimate(ctx, llm_groups: list[str], llm_mediator: bool, max_tokens: int | None = None) -> dict[str, int]:
     """Upper bounds for a run before spending: calls and tokens.
 
     Calls are one per LLM agent per round, doubled by repair prompts; tokens take the
-    prompt size estimated at 4 characters per token.
+    prompt size estimated at 4 characters per token; completions the output cap of each answer.
     """
-    from agents.llm.prompts import mediator_prompt, mediator_system, stakeholder_prompt, stakeholder_system
+    from agents.llm.prompts import (
+        MediatorDraft,
+        StakeholderReply,
+        mediator_prompt,
+        mediator_system,
+        stakeholder_prompt,
+        stakeholder_system,
+    )
+    from agents.llm.structured import token_cap
 
     rub, rounds = ctx.rubric, ctx.max_rounds
     x = ctx.disagreement_package
@@ -71,4 +86,5 @@ def estimate(ctx, llm_groups: list[str], llm_mediator: bool, max_tokens: int = 1
     prompt_tokens = rounds * (chars // 4 + 1)
     return {"calls": rounds * per_round, "max_calls": 2 * rounds * per_round,
             "max_prompt_tokens": 3 * prompt_tokens,   # a repair prompt re-sends the prompt plus the reply
-            "max_completion_tokens": 2 * rounds * per_round * max_tokens}
+            "max_completion_tokens": 2 * rounds * (len(llm_groups) * (max_tokens or token_cap(StakeholderReply))
+                                                   + int(llm_mediator) * (max_tokens or token_cap(MediatorDraft)))}

@@ -10,6 +10,7 @@ llama.cpp's JSON-schema constrained decoding, which the wrapper passes straight 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -20,6 +21,11 @@ from pydantic import ConfigDict, PrivateAttr
 from sim.core.errors import NegsimError
 
 PROVIDERS = ("local", "openai", "anthropic", "ollama", "openai-compatible", "gguf")
+# structured-output style per provider (agents.llm.structured); anthropic and ollama: schema in the prompt
+STRUCTURED = {"local": "json_object_schema", "gguf": "json_object_schema", "openai": "json_schema_strict",
+              "openai-compatible": "json_schema"}
+DEFAULT_TIMEOUT = 120.0    # seconds per request (a 7B model on a CPU server needs tens of seconds a move)
+DEFAULT_RETRIES = 2        # the openai SDK's own default
 
 
 class LLMSetupError(NegsimError, RuntimeError):
@@ -40,38 +46,71 @@ def _key(var: str) -> None:
         raise LLMSetupError(f"environment variable {var} is not set; fix: export {var}=...")
 
 
-def make_chat_model(spec: str, *, temperature: float = 0.0, max_tokens: int = 160) -> BaseChatModel:
-    """A langchain chat model for a spec string (see module docstring)."""
+@dataclass(frozen=True)
+class LLMSettings:
+    """Client-side settings of every provider call (`--llm-max-tokens`, `--llm-timeout`, `--llm-retries`).
+
+    `max_tokens` None means: derived per answer from its schema (`structured.token_cap`).
+    Timeout and retries are the provider library's own (openai / anthropic SDKs retry
+    connection errors, timeouts, 408/409/429 and 5xx with exponential backoff and honour
+    Retry-After); no retry loop of ours.
+    """
+
+    temperature: float = 0.0
+    max_tokens: int | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    max_retries: int = DEFAULT_RETRIES
+
+    def cap(self) -> int:
+        """The model-level output cap: the setting, or the largest answer any schema allows."""
+        from agents.llm.prompts import MediatorDraft, StakeholderReply
+        from agents.llm.structured import token_cap
+
+        return self.max_tokens or max(token_cap(StakeholderReply), token_cap(MediatorDraft))
+
+
+def structured_style(spec: str) -> str | None:
+    """How a provider gets the JSON schema (see agents.llm.structured); None: in the prompt only."""
+    return STRUCTURED.get(spec.partition(":")[0].strip().lower())
+
+
+def make_chat_model(spec: str, settings: LLMSettings | None = None) -> BaseChatModel:
+    """A langchain chat model for a spec string (see module docstring), with the settings' cap, timeout, retries."""
+    st = settings or LLMSettings()
     provider, _, model = spec.partition(":")
     provider = provider.strip().lower()
+    common = {"temperature": st.temperature, "max_tokens": st.cap()}
     if provider == "local":
-        return LlamaCppChat(model_path=smollm2_path(), temperature=temperature, max_tokens=max_tokens)
+        return LlamaCppChat(model_path=smollm2_path(), **common)
     if provider == "gguf":
         if not model or not os.path.exists(model):
             raise LLMSetupError(f"--llm gguf:PATH: file '{model}' not found; fix: give a .gguf file path")
-        return LlamaCppChat(model_path=model, temperature=temperature, max_tokens=max_tokens)
+        return LlamaCppChat(model_path=model, **common)
     if not model:
         raise LLMSetupError(f"--llm {spec}: missing model name; fix: use PROVIDER:MODEL, e.g. openai:gpt-4o-mini")
+    remote = {**common, "timeout": st.timeout, "max_retries": st.max_retries}
     if provider == "openai":
         mod = _need("langchain_openai", "llm")
         _key("OPENAI_API_KEY")
-        return mod.ChatOpenAI(model=model, temperature=temperature, max_tokens=max_tokens)
+        return mod.ChatOpenAI(model=model, **remote)
     if provider == "openai-compatible":
         name, _, url = model.partition("@")
         if not url:
             raise LLMSetupError("--llm openai-compatible:MODEL@BASE_URL: missing @BASE_URL; "
                                 "fix: e.g. openai-compatible:qwen2.5@http://localhost:8000/v1")
-        mod = _need("langchain_openai", "llm")
+        _need("langchain_openai", "llm")
+        from agents.llm.compatible import OpenAICompatibleChat
+
         key = os.environ.get("OPENAI_API_KEY", "not-needed")
-        return mod.ChatOpenAI(model=name, base_url=url, api_key=key, temperature=temperature,
-                              max_tokens=max_tokens)
+        return OpenAICompatibleChat(model=name, base_url=url, api_key=key, **remote)
     if provider == "anthropic":
         mod = _need("langchain_anthropic", "llm")
         _key("ANTHROPIC_API_KEY")
-        return mod.ChatAnthropic(model=model, temperature=temperature, max_tokens=max_tokens)
+        return mod.ChatAnthropic(model=model, **remote)
     if provider == "ollama":
         mod = _need("langchain_ollama", "llm")
-        return mod.ChatOllama(model=model, temperature=temperature, num_predict=max_tokens)
+        return mod.ChatOllama(model=model, temperature=st.temperature, num_predict=st.cap(),
+                              client_kwargs={"timeout": st.timeout})
     raise LLMSetupError(f"--llm {spec}: unknown provider '{provider}'; fix: use one of {', '.join(PROVIDERS)}")
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -17,7 +17,7 @@ class StakeholderReply(BaseModel):
 
     decision: Literal["accept", "object"]
     choice: int | None = Field(None, description="number of the chosen candidate amendment")
-    amendment: str | None = Field(None, description="free amendment: add:ID, drop:ID or swap:ADD>DROP")
+    amendment: str | None = Field(None, max_length=104, description="free amendment: add:ID, drop:ID or swap:ADD>DROP")
     reason: str = Field("", description="public reason, one sentence", json_schema_extra={"maxLength": 200})
 
 
@@ -25,7 +25,8 @@ class MediatorDraft(BaseModel):
     """What an LLM mediator tables: a numbered candidate package or its own item list."""
 
     choice: int | None = Field(None, description="number of the chosen candidate package")
-    items: list[str] | None = Field(None, max_length=12, description="item ids of a package of your own")
+    items: list[Annotated[str, Field(max_length=48)]] | None = Field(
+        None, max_length=12, description="item ids of a package of your own")
     reason: str = Field("", description="public justification, one sentence", json_schema_extra={"maxLength": 200})
 
 

@@ -8,6 +8,7 @@ move, recorded in the move's meta and reason and counted in the usage.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
@@ -50,6 +51,7 @@ class LLMStakeholder:
     group_id: str
     client: LLMClient
     fallbacks: int = field(default=0, init=False)
+    schema: ClassVar[type] = StakeholderReply     # the answer schema (the client batches peers' prompts with it)
 
     def reset(self, ctx: NegotiationContext, rng: np.random.Generator) -> None:
         """Set up the backing rule stakeholder and the system prompt, and join the client's peers for batching."""

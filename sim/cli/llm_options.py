@@ -15,6 +15,12 @@ from sim.cli.common import fail
 
 HELP_LLM = ("chat model for llm agents: local | openai:MODEL | anthropic:MODEL | ollama:MODEL | "
             "openai-compatible:MODEL@URL | gguf:PATH")
+HELP_MAX_TOKENS = "output cap of every LLM answer (default: from the answer's schema, 205 stakeholder / 453 mediator)"
+HELP_TIMEOUT = "seconds before an LLM request times out (remote providers)"
+HELP_RETRIES = "retries of a failed LLM request, with the provider library's backoff (remote providers)"
+# kept equal to agents.llm.models (not imported here: langchain loads only for LLM runs)
+DEFAULT_TIMEOUT = 120.0
+DEFAULT_RETRIES = 2
 
 
 @dataclass
@@ -44,26 +50,28 @@ def setup_llm(scenario, default: str, lineup: dict[str, str], mediator: str, see
     except ImportError:
         fail("langchain-core is not installed; fix: pip install 'negsim[llm]'")
     if flags["dry_run"]:
-        _dry_run(scenario, groups, llm_mediator, flags["max_rounds"], llm)
+        _dry_run(scenario, groups, llm_mediator, flags, llm)
         return None
-    from agents.llm.models import LLMSetupError
+    from agents.llm.models import LLMSettings, LLMSetupError
 
     try:
         run_seed = scenario.protocol.seed if seed is None else seed
         if flags["replay"]:
             client = llm.replay_client(Path(flags["replay"]), run_seed)
         else:
-            client = llm.make_client(flags["llm"] or "local", seed=run_seed)
+            settings = LLMSettings(max_tokens=flags.get("max_tokens"), timeout=flags.get("timeout", DEFAULT_TIMEOUT),
+                                   max_retries=flags.get("retries", DEFAULT_RETRIES))
+            client = llm.make_client(flags["llm"] or "local", seed=run_seed, settings=settings)
     except (LLMSetupError, FileNotFoundError) as e:
         fail(str(e))
     return LLMSetup(client, {"llm": client}, {"llm": client} if llm_mediator else {})
 
 
-def _dry_run(scenario, groups: list[str], llm_mediator: bool, max_rounds, llm) -> None:
+def _dry_run(scenario, groups: list[str], llm_mediator: bool, flags: dict[str, Any], llm) -> None:
     from sim.core.context import make_context
 
-    ctx = make_context(scenario, max_rounds=max_rounds)
-    est = llm.estimate(ctx, groups, llm_mediator)
+    ctx = make_context(scenario, max_rounds=flags["max_rounds"])
+    est = llm.estimate(ctx, groups, llm_mediator, flags.get("max_tokens"))
     typer.echo(f"dry run: at most {est['calls']} model calls ({est['max_calls']} if every answer needs "
                f"a repair prompt), "
                f"at most {est['max_prompt_tokens']:,} prompt and {est['max_completion_tokens']:,} "

@@ -10,7 +10,17 @@ from typing import Optional
 import typer
 
 from sim.cli.common import fail, load_or_fail
-from sim.cli.llm_options import HELP_LLM, run_with_llm, save_llm, setup_llm
+from sim.cli.llm_options import (
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT,
+    HELP_LLM,
+    HELP_MAX_TOKENS,
+    HELP_RETRIES,
+    HELP_TIMEOUT,
+    run_with_llm,
+    save_llm,
+    setup_llm,
+)
 
 HELP_AGENTS = ("stakeholder agents: a spec for all groups (heuristic, heuristic:conceder, llm) "
                "or GROUP=SPEC pairs, comma-separated, with an optional default first")
@@ -54,6 +64,9 @@ def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
         llm: Optional[str] = typer.Option(None, "--llm", help=HELP_LLM),
         replay: Optional[Path] = typer.Option(None, "--replay", help="re-run from a run folder's recorded LLM responses"),
         dry_run: bool = typer.Option(False, "--dry-run", help="print the LLM calls and tokens a run needs at most"),
+        llm_max_tokens: Optional[int] = typer.Option(None, "--llm-max-tokens", min=16, help=HELP_MAX_TOKENS),
+        llm_timeout: float = typer.Option(DEFAULT_TIMEOUT, "--llm-timeout", min=0.1, help=HELP_TIMEOUT),
+        llm_retries: int = typer.Option(DEFAULT_RETRIES, "--llm-retries", min=0, max=10, help=HELP_RETRIES),
         quiet: bool = typer.Option(False, "--quiet", help="print only the run folder")) -> None:
     """Run one mediated negotiation and write summary.json, transcript.jsonl, outcomes.csv."""
     from sim.core.records import write_run
@@ -73,7 +86,8 @@ def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
         if mediator_name not in STRATEGIES:
             fail(f"--opening: the {mediator_name} mediator does not take an opening; fix: use a rule-based mediator")
         options["opening"] = tuple(ids)
-    flags = {"llm": llm, "replay": replay, "dry_run": dry_run, "max_rounds": max_rounds}
+    flags = {"llm": llm, "replay": replay, "dry_run": dry_run, "max_rounds": max_rounds,
+             "max_tokens": llm_max_tokens, "timeout": llm_timeout, "retries": llm_retries}
     setup = setup_llm(s, default, lineup, mediator_name, seed, flags)
     if setup is None:   # dry run
         return

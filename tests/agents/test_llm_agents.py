@@ -21,6 +21,7 @@ from agents.llm.client import parse  # noqa: E402
 from agents.llm.factory import make_client  # noqa: E402
 from agents.llm.prompts import StakeholderReply  # noqa: E402
 from agents.llm.stakeholder import LLMStakeholder, check_amendment  # noqa: E402
+from agents.llm.structured import token_cap  # noqa: E402
 from sim.cli.commands import app  # noqa: E402
 from sim.core.context import make_context  # noqa: E402
 from sim.core.moves import Amendment  # noqa: E402
@@ -263,11 +264,12 @@ def test_llama_wrapper_constrains_to_the_json_schema_and_reports_tokens(tiny):
     schemas = []
     chat._grammar = lambda schema: schemas.append(schema) or "GRAMMAR"
     client = make_client("gguf:/x/model.gguf", model=chat)
-    assert client.params["json_schema"] and not client.concurrent
+    assert client.params["structured"] == "json_object_schema" and not client.concurrent
     text = client.complete([("system", "s"), ("human", "h")], StakeholderReply)
     req = chat._llama.requests[0]
     assert text == ACCEPT and req["messages"] == [{"role": "system", "content": "s"}, {"role": "user", "content": "h"}]
     assert req["grammar"] == "GRAMMAR" and schemas == [StakeholderReply.model_json_schema()]
+    assert req["max_tokens"] == token_cap(StakeholderReply) == 205      # the cap derived from the schema
     assert (client.usage.calls, client.usage.prompt_tokens, client.usage.completion_tokens) == (1, 120, 9)
     client.complete([("system", "s"), ("human", "h")], StakeholderReply)     # same messages: cache hit
     assert client.usage.calls == 1 and client.usage.cache_hits == 1 and len(chat._llama.requests) == 1
@@ -285,4 +287,5 @@ def test_a_model_error_is_a_recorded_fallback_not_a_crash(tiny, concurrent):
     result, client = run(tiny, Failing(messages=iter([])), mediator="negotiated", rounds=1, concurrent=concurrent)
     replies = [r for r in result.transcript if r["round"] == 1 and r["role"] == "stakeholder"]
     assert all(r["meta"]["fallback"] == "model error: ConnectionError: connection refused" for r in replies)
-    assert client.usage.fallbacks == 3 and client.usage.calls == 6
+    # the provider library already retried: one call per move, no repair prompt, never counted twice
+    assert client.usage.fallbacks == 3 and client.usage.calls == 3 and client.usage.repair_prompts == 0
