@@ -22,6 +22,7 @@ OUT = Path(__file__).resolve().parent / "montreal_survey_synthetic.csv"
 
 
 def main() -> None:
+    """Generate and write the survey with its comment header."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--scale", type=float, default=1.0)

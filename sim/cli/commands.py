@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "sim.cli.pabulib",
     "sim.cli.explain",
     "sim.cli.games",
+    "sim.cli.survey",
 ]
 
 

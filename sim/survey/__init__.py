@@ -1,5 +1,4 @@
-"""Survey data: import ratings and rankings, measure disagreement, turn responses into value profiles.
-"""
+"""Survey data: import ratings and rankings, measure disagreement, turn responses into value profiles."""
 
 from sim.core.lazy import lazy_exports
 

@@ -1,51 +1,105 @@
 """Reading survey files safely: CSV (with an optional `#` comment header) or parquet, size-limited.
 
-Nothing in a survey file is ever executed. Every row is checked (sim.survey.checks) before
-anything is computed from it.
+Files are read with pyarrow into string columns; nothing in them is ever executed. Every row
+is checked (sim.survey.checks) before anything is computed from it.
 """
 
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from sim.survey.checks import typed_responses
 from sim.survey.format import COLUMNS, MAX_SURVEY_BYTES, MAX_SURVEY_ROWS, Survey, SurveyError
 
-def _read_csv(raw: bytes, source: str) -> tuple[pd.DataFrame, int]:
-    text = raw.decode("utf-8-sig", errors="replace")
-    lines = text.splitlines(keepends=True)
-    skip = 0
-    while skip < len(lines) and (lines[skip].lstrip().startswith("#") or not lines[skip].strip()):
-        skip += 1
-    if skip == len(lines):
-        raise SurveyError(source, "(file)", "the file holds no header and no responses",
-                          f"start with the header line {','.join(COLUMNS)} and one response per row")
+START_FIX = f"start with the header line {','.join(COLUMNS)} and one response per row"
+
+
+def _comment_lines(raw: bytes) -> int:
+    """Number of leading lines that are comments (`#`) or blank."""
+    count, start = 0, 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+    while start < len(raw):
+        end = raw.find(b"\n", start)
+        end = len(raw) if end < 0 else end
+        line = raw[start:end].strip()
+        if line and not line.startswith(b"#"):
+            break
+        count, start = count + 1, end + 1
+    return count
+
+
+def _read_csv(raw: bytes, source: str) -> tuple[pa.Table, int]:
+    import pyarrow.csv as pcsv
+
+    skip = _comment_lines(raw)
+    body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
     try:
-        frame = pd.read_csv(io.StringIO("".join(lines[skip:])), dtype=str, keep_default_na=False,
-                            skip_blank_lines=True, nrows=MAX_SURVEY_ROWS + 1)
-    except (pd.errors.ParserError, ValueError) as err:
+        table = pcsv.read_csv(io.BytesIO(body), read_options=pcsv.ReadOptions(skip_rows=skip, use_threads=False),
+                              convert_options=pcsv.ConvertOptions(
+                                  column_types={c: pa.string() for c in COLUMNS}, strings_can_be_null=False,
+                                  quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError) as err:
         problem = " ".join(str(err).split())[:200]
+        if "Empty CSV file" in problem:
+            raise SurveyError(source, "(file)", "the file holds no header and no responses", START_FIX) from None
+        row = re.search(r"Row #(\d+): (.*)", problem)
+        if row:                             # pyarrow counts file lines from 1
+            raise SurveyError(source, f"line {row.group(1)}", row.group(2).rstrip(". "),
+                              "give every line the header's columns, comma-separated (quote text holding commas)") from None
         raise SurveyError(source, "(file)", f"not a readable CSV ({problem})",
-                          "use comma-separated columns with one response per row") from None
-    return frame, skip + 2                  # data row 1 sits on the line after the header
+                          "use comma-separated UTF-8 text with the same number of columns on every line") from None
+    return table, skip + 2                  # data row 1 sits on the line after the header
 
 
-def _read_parquet(raw: bytes, source: str) -> pd.DataFrame:
+def _read_parquet(raw: bytes, source: str) -> pa.Table:
+    import pyarrow.parquet as pq
+
     try:
-        frame = pd.read_parquet(io.BytesIO(raw))
+        return pq.read_table(io.BytesIO(raw))
     except Exception as err:                # pyarrow raises several unrelated types for bad files
         problem = " ".join(str(err).split())[:200]
         raise SurveyError(source, "(file)", f"not a readable parquet file ({problem})",
                           "write the survey with pandas.DataFrame.to_parquet or save it as CSV") from None
-    out = pd.DataFrame(index=frame.index)
-    for col in frame.columns:
-        values = frame[col].astype(object)
-        out[str(col)] = ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in values]
-    return out.reset_index(drop=True)
+
+
+def _as_text(table: pa.Table) -> pa.Table:
+    """The format's columns as trimmed strings ('' for missing); other columns are left out."""
+    columns = {}
+    for name in COLUMNS:
+        col = table.column(name)
+        if not pa.types.is_string(col.type) and not pa.types.is_large_string(col.type):
+            col = pc.cast(col, pa.string())
+        columns[name] = pc.utf8_trim_whitespace(pc.fill_null(col, "")).combine_chunks()
+    return pa.table(columns)
+
+
+def validate(table: pa.Table, source: str, line_offset: int | None) -> Survey:
+    """Check columns and every row; return a Survey with typed values or raise the first problem."""
+    names = [str(n).strip() for n in table.column_names]
+    table = table.rename_columns(names)
+    for col in COLUMNS:
+        if col not in names:
+            raise SurveyError(source, f"header, column {col}", "missing",
+                              f"add a column named {col} (the header must hold {', '.join(COLUMNS)})")
+    if table.num_rows == 0:
+        raise SurveyError(source, "(file)", "the file has a header but no responses",
+                          "add one row per response below the header")
+    if table.num_rows > MAX_SURVEY_ROWS:
+        raise SurveyError(source, "(file)", f"more than {MAX_SURVEY_ROWS:,} responses", "split the survey into several files")
+    extra = tuple(n for n in names if n not in COLUMNS)
+    shell = Survey(source, pd.DataFrame(), line_offset, extra)
+    return Survey(source, typed_responses(shell, _as_text(table)), line_offset, extra)
+
+
+def survey_from_frame(frame: pd.DataFrame, source: str = "<survey>") -> Survey:
+    """Validate an in-memory table with the survey's columns (e.g. from the synthetic generator)."""
+    text = frame.astype(object).where(frame.notna(), "").astype(str)
+    return validate(pa.Table.from_pandas(text, preserve_index=False), source, None)
 
 
 def loads_survey(raw: bytes, source: str = "<survey>", kind: str = "csv") -> Survey:
@@ -54,13 +108,11 @@ def loads_survey(raw: bytes, source: str = "<survey>", kind: str = "csv") -> Sur
         raise SurveyError(source, "(file)", f"file is larger than {MAX_SURVEY_BYTES:,} bytes",
                           "split the survey into several files or drop unused columns")
     if not raw.strip():
-        raise SurveyError(source, "(file)", "the file is empty",
-                          f"start with the header line {','.join(COLUMNS)} and one response per row")
+        raise SurveyError(source, "(file)", "the file is empty", START_FIX)
     if kind == "parquet":
-        frame, offset = _read_parquet(raw, source), None
-    else:
-        frame, offset = _read_csv(raw, source)
-    return validate(frame, source, offset)
+        return validate(_read_parquet(raw, source), source, None)
+    table, offset = _read_csv(raw, source)
+    return validate(table, source, offset)
 
 
 def load_survey(path: str | Path) -> Survey:
@@ -73,21 +125,3 @@ def load_survey(path: str | Path) -> Survey:
                           "split the survey into several files or drop unused columns")
     kind = "parquet" if path.suffix.lower() in (".parquet", ".pq") else "csv"
     return loads_survey(path.read_bytes(), str(path), kind)
-
-
-def validate(frame: pd.DataFrame, source: str, line_offset: int | None) -> Survey:
-    """Check columns and every row; return a Survey with typed values or raise the first problem."""
-    frame = frame.rename(columns=lambda c: str(c).strip())
-    for col in COLUMNS:
-        if col not in frame.columns:
-            raise SurveyError(source, f"header, column {col}", "missing",
-                              f"add a column named {col} (the header must hold {', '.join(COLUMNS)})")
-    if len(frame) == 0:
-        raise SurveyError(source, "(file)", "the file has a header but no responses",
-                          "add one row per response below the header")
-    if len(frame) > MAX_SURVEY_ROWS:
-        raise SurveyError(source, "(file)", f"more than {MAX_SURVEY_ROWS:,} responses",
-                          "split the survey into several files")
-    text = pd.DataFrame({c: frame[c].astype(str).str.strip() for c in COLUMNS})
-    survey = Survey(source, text, line_offset, tuple(c for c in frame.columns if c not in COLUMNS))
-    return Survey(source, typed_responses(survey), line_offset, survey.extra_columns)

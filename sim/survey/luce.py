@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 NEWTON_STEPS = 50
-NEWTON_TOL = 1e-10
+NEWTON_TOL = 1e-10        # half the Newton decrement (an objective gap bound) at which to stop
 
 
 def _normalised(params: np.ndarray) -> np.ndarray:
@@ -67,45 +67,48 @@ def rank_matrix_orders(ranks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _newton_terms(theta, idx, valid, stage, alpha):
-    """Objective, gradient and Hessian of alpha |theta|^2 - log-likelihood."""
-    n = len(theta)
-    w = np.where(valid, np.exp(theta[idx] - theta.max()), 0.0)                 # (R, L)
-    denom = np.cumsum(w[:, ::-1], axis=1)[:, ::-1]                             # sum of w from stage j on
-    later = np.triu(np.ones((idx.shape[1], idx.shape[1]), dtype=bool))         # k >= j
-    p = np.where(later[None], w[:, None, :], 0.0) / np.where(stage, denom, 1.0)[:, :, None]
-    p *= stage[:, :, None]                                                     # (R, L stages, L positions)
-    onehot = np.zeros(idx.shape + (n,))
-    np.put_along_axis(onehot, idx[..., None], 1.0, axis=2)
-    onehot *= valid[..., None]
-    P = np.einsum("rjk,rkn->rjn", p, onehot)                                   # choice probabilities by option
-    winners = (onehot * stage[..., None]).sum(axis=(0, 1))
-    loglik = float(np.sum(np.where(stage, theta[idx] - theta.max() - np.log(np.where(stage, denom, 1.0)), 0.0)))
-    grad = 2 * alpha * theta - (winners - P.sum(axis=(0, 1)))
-    hess = 2 * alpha * np.eye(n) + np.diag(P.sum(axis=(0, 1))) - np.einsum("rjn,rjm->nm", P, P)
+    """Objective, gradient and Hessian of alpha |theta|^2 - log-likelihood, vectorised over rankings."""
+    n, (R, L) = len(theta), idx.shape
+    w = np.where(valid, np.exp(theta[idx] - theta.max()), 0.0)                 # (R, L) by position
+    denom = np.where(stage, np.cumsum(w[:, ::-1], axis=1)[:, ::-1], 1.0)       # sum of w from stage j on
+    later = np.triu(np.ones((L, L), dtype=bool))                               # position k >= stage j
+    p = np.where(later[None], w[:, None, :], 0.0) / denom[:, :, None] * stage[:, :, None]
+    target = np.broadcast_to(np.where(valid, idx, n)[:, None, :], (R, L, L))   # padding -> a dummy option n
+    P = np.zeros((R, L, n + 1))
+    np.put_along_axis(P, target, p, axis=2)                                    # choice probabilities by option
+    P = P[:, :, :n].reshape(R * L, n)
+    chosen = P.sum(axis=0)
+    winners = np.bincount(idx[stage], minlength=n).astype(float)
+    loglik = float(np.sum(np.where(stage, theta[idx] - theta.max() - np.log(denom), 0.0)))
+    grad = 2 * alpha * theta - (winners - chosen)
+    hess = 2 * alpha * np.eye(n) + np.diag(chosen) - P.T @ P
     return alpha * float(theta @ theta) - loglik, grad, hess
 
 
-def consensus_strengths(n_options: int, orders: tuple[np.ndarray, np.ndarray], alpha: float) -> np.ndarray:
+def consensus_strengths(n_options: int, orders: tuple[np.ndarray, np.ndarray], alpha: float,
+                        start: np.ndarray | None = None) -> np.ndarray:
     """The MAP strengths (sum 1) of `strengths`, by damped Newton steps vectorised over rankings.
 
-    `orders` is (idx, valid) from `padded` or `rank_matrix_orders`.
+    `orders` is (idx, valid) from `padded` or `rank_matrix_orders`; `start` (strengths, e.g.
+    everyone's when fitting one group) only shortens the search. Stops when half the Newton
+    decrement falls below NEWTON_TOL (the objective is convex, so that bounds the gap).
     """
     idx, valid = orders
     if not len(idx):
         return np.full(n_options, 1.0 / n_options)
-    lengths = valid.sum(axis=1)
-    stage = np.arange(idx.shape[1])[None, :] < (lengths - 1)[:, None]          # a choice among >= 2 options
-    theta = np.zeros(n_options)
+    stage = np.arange(idx.shape[1])[None, :] < (valid.sum(axis=1) - 1)[:, None]   # a choice among >= 2 options
+    theta = np.zeros(n_options) if start is None else np.log(np.maximum(start, 1e-300))
+    theta -= theta.mean()
     value, grad, hess = _newton_terms(theta, idx, valid, stage, alpha)
     for _ in range(NEWTON_STEPS):
         step = np.linalg.lstsq(hess, grad, rcond=None)[0]
+        if grad @ step / 2 < NEWTON_TOL:
+            break
         t = 1.0
         while True:
             new = _newton_terms(theta - t * step, idx, valid, stage, alpha)
             if new[0] <= value + 1e-12 or t < 1e-6:
                 break
             t /= 2
-        theta, (value_old, (value, grad, hess)) = theta - t * step, (value, new)
-        if abs(value_old - value) < NEWTON_TOL * max(1.0, abs(value)):
-            break
+        theta, (value, grad, hess) = theta - t * step, new
     return _normalised(theta)

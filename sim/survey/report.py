@@ -1,8 +1,9 @@
-"""`negsim survey report`: is the disagreement in a survey systematic (group-dependent) or random?
+"""`negsim survey report`: is the disagreement in a survey systematic (group-dependent) or random.
 
 Tables (each written as CSV by `SurveyReport.write`):
 - `criteria`: per (task, criterion) the between-group share of variance with its permutation
-  p-value and its Benjamini-Hochberg q over the task's criteria (`systematic` when q < level), Kruskal-Wallis H, p and epsilon-squared (for rated or ranked targets: on the target
+  p-value and its Benjamini-Hochberg q over the task's criteria (`systematic` when q < level),
+  Kruskal-Wallis H, p and epsilon-squared (for rated or ranked targets: on the target
   where the groups differ most, p Bonferroni-adjusted for the number of targets), Krippendorff's
   alpha overall and its mean within groups; sorted by between_share within each task.
 - `agreement`, `consensus` (see sim.survey.tables), `pairs` (which groups differ most on which
@@ -93,19 +94,21 @@ def criteria_table(m: ResponseMatrix, perms: np.ndarray, agreement: pd.DataFrame
     """One row per (task, criterion), sorted by between_share (descending) within each task."""
     share, p = between_shares(m.values, m.labels, len(m.groups), m.block_of_column, perms)
     kw = kruskal_columns(m.values, m.labels, len(m.groups))
-    alpha = agreement.set_index(["task", "criterion", "group"]).sort_index()
+    alpha = {(t, c, g): (o, i) for t, c, g, o, i in agreement[["task", "criterion", "group", "alpha_ordinal",
+                                                               "alpha_interval"]].itertuples(index=False)}
+    answered = ~np.isnan(m.values)
     rows = []
-    for b, blk in m.blocks.iterrows():
-        cols = slice(int(blk["start"]), int(blk["stop"]))
-        unit = (blk["task"], blk["criterion"] if (blk["task"], blk["criterion"], ALL) in alpha.index else ALL)
-        within = alpha.loc[unit].drop(index=ALL)["alpha_ordinal"]
-        rows.append({"task": blk["task"], "criterion": blk["criterion"],
-                     "n_participants": int((~np.isnan(m.values[:, cols])).any(axis=1).sum()),
+    for b, blk in enumerate(m.blocks.itertuples(index=False)):
+        cols = slice(int(blk.start), int(blk.stop))
+        unit = (blk.task, blk.criterion) if (blk.task, blk.criterion, ALL) in alpha else (blk.task, ALL)
+        within = [alpha[(*unit, g)][0] for g in m.groups if (*unit, g) in alpha]
+        within = [a for a in within if np.isfinite(a)]
+        rows.append({"task": blk.task, "criterion": blk.criterion,
+                     "n_participants": int(answered[:, cols].any(axis=1).sum()),
                      "n_targets": cols.stop - cols.start, "between_share": share[b], "p_permutation": p[b],
-                     **_kruskal_row(m, cols, kw),
-                     "alpha_overall": alpha.loc[(*unit, ALL), "alpha_ordinal"],
-                     "alpha_overall_interval": alpha.loc[(*unit, ALL), "alpha_interval"],
-                     "alpha_within_mean": float(within.mean()) if within.notna().any() else np.nan})
+                     **_kruskal_row(m, cols, kw), "alpha_overall": alpha[(*unit, ALL)][0],
+                     "alpha_overall_interval": alpha[(*unit, ALL)][1],
+                     "alpha_within_mean": float(np.mean(within)) if within else np.nan})
     frame = pd.DataFrame(rows, columns=[c for c in CRITERIA_COLUMNS if c not in ("q_fdr", "systematic")])
     frame.insert(6, "q_fdr", np.nan)
     for _, part in frame.groupby("task").groups.items():
@@ -121,20 +124,21 @@ def criteria_table(m: ResponseMatrix, perms: np.ndarray, agreement: pd.DataFrame
 def pairs_table(m: ResponseMatrix) -> pd.DataFrame:
     """Every pair of groups on every (task, criterion): where they differ most, largest |Cliff's delta| first."""
     rows = []
-    for _, blk in m.blocks.iterrows():
-        cols = slice(int(blk["start"]), int(blk["stop"]))
-        targets = m.columns["target"].iloc[cols].tolist()
-        for a, b in combinations(range(len(m.groups)), 2):
-            A, B = m.values[m.labels == a, cols], m.values[m.labels == b, cols]
-            delta, p = mannwhitney_columns(A, B)
-            if np.isnan(delta).all():
+    targets = m.columns["target"].to_numpy()
+    for a, b in combinations(range(len(m.groups)), 2):
+        A, B = m.values[m.labels == a], m.values[m.labels == b]
+        delta, p = mannwhitney_columns(A, B)                      # every column at once
+        with np.errstate(invalid="ignore"):
+            mean_a, mean_b = np.nanmean(A, axis=0), np.nanmean(B, axis=0)
+        for _, blk in m.blocks.iterrows():
+            start, stop = int(blk["start"]), int(blk["stop"])
+            if np.isnan(delta[start:stop]).all():
                 continue
-            j = int(np.nanargmax(np.abs(delta)))
+            j = start + int(np.nanargmax(np.abs(delta[start:stop])))
             rows.append({"task": blk["task"], "criterion": blk["criterion"], "group_a": m.groups[a],
-                         "group_b": m.groups[b], "target": targets[j], "mean_a": np.nanmean(A[:, j]),
-                         "mean_b": np.nanmean(B[:, j]), "difference": np.nanmean(A[:, j]) - np.nanmean(B[:, j]),
-                         "cliffs_delta": delta[j], "p_mannwhitney": p[j],
-                         "p_adjusted": min(1.0, p[j] * len(targets))})
+                         "group_b": m.groups[b], "target": targets[j], "mean_a": mean_a[j], "mean_b": mean_b[j],
+                         "difference": mean_a[j] - mean_b[j], "cliffs_delta": delta[j], "p_mannwhitney": p[j],
+                         "p_adjusted": min(1.0, p[j] * (stop - start))})
     frame = pd.DataFrame(rows, columns=["task", "criterion", "group_a", "group_b", "target", "mean_a", "mean_b",
                                         "difference", "cliffs_delta", "p_mannwhitney", "p_adjusted"])
     order = np.lexsort((frame["p_adjusted"].to_numpy(), -frame["cliffs_delta"].abs().to_numpy()))

@@ -19,7 +19,7 @@ from sim.survey.format import COLUMNS
 
 MONTREAL_GROUPS = {"wheelchair_users": 9, "seniors": 9, "lgbtqia2_residents": 9, "newcomers": 8}
 IMPORTANCE_SCALE = (1, 7)
-RATING_SCALE = (1, 5)
+RATING_SCALE = (-2, 2)        # change the item makes: -2 much worse, 0 none, +2 much better
 RATING_DIMENSIONS = ("accessibility", "inclusivity", "aesthetics", "practicality")
 IMAGES = tuple(f"image_{j}" for j in range(1, 8))
 # mean importance (1-7) every group shares, then the planted group offsets
@@ -35,14 +35,16 @@ RATING_PLANT = {
     "accessibility": {"wheelchair_users": {"*": -1.0, "curb_ramps": 0.5, "tactile_paving": 0.5,
                                            "accessible_bus_stops": 0.5},
                       "seniors": {"*": -0.5}},
-    "inclusivity": {"lgbtqia2_residents": {"cctv_cameras": -2.0, "rainbow_crosswalk": 2.0, "community_hub": 1.5},
-                    "newcomers": {"multilingual_wayfinding": 2.0, "community_hub": 1.5, "cctv_cameras": -1.0}},
+    "inclusivity": {"lgbtqia2_residents": {"cctv_cameras": -2.0, "pedestrian_lighting": 1.5, "public_art": 1.0,
+                                           "rainbow_crosswalk": 1.0},
+                    "newcomers": {"accessible_bus_stops": 1.5, "multilingual_wayfinding": 1.0, "cctv_cameras": -1.0,
+                                  "community_hub": 0.5}},
 }
 # ranking offsets on the images' utilities: criterion -> group -> {image: offset}
 RANKING_PLANT = {"accessibility": {"wheelchair_users": {"image_2": 3.0, "image_5": -3.0}, "seniors": {"image_7": 3.0}},
                  "comfort": {"seniors": {"image_4": 3.0, "image_7": -3.0}, "wheelchair_users": {"image_1": 3.0}},
                  "inclusivity": {"lgbtqia2_residents": {"image_6": 3.0, "image_1": -2.0}, "newcomers": {"image_3": 3.0}}}
-RATING_BASE = (2.0, 2.5)        # expected rating = 2 + 2.5 x public effect / largest effect, before offsets
+RATING_BASE = (0.0, 2.0)        # expected rating = 0 + 2 x public effect / largest effect, before offsets
 NOISE = {"importance": 0.9, "importance_leniency": 0.5, "rating": 0.7, "rating_leniency": 0.3}
 
 
@@ -64,7 +66,8 @@ def _ranks(utility: np.ndarray) -> np.ndarray:
 
 def _importance(rng, group: str, n: int, criteria: list[str], task: str) -> tuple[list, np.ndarray]:
     mean = np.array([IMPORTANCE_MEANS.get(c, 4.0) + IMPORTANCE_PLANT.get(c, {}).get(group, 0.0) for c in criteria])
-    raw = mean + rng.normal(0, NOISE["importance_leniency"], (n, 1)) + rng.normal(0, NOISE["importance"], (n, len(criteria)))
+    raw = (mean + rng.normal(0, NOISE["importance_leniency"], (n, 1))
+           + rng.normal(0, NOISE["importance"], (n, len(criteria))))
     if task == "importance_rank":                # rank by the same latent importance
         return [(task, "", c, None) for c in criteria], _ranks(raw)
     return [(task, "", c, IMPORTANCE_SCALE) for c in criteria], np.clip(np.rint(raw), *IMPORTANCE_SCALE).astype(int)
@@ -75,9 +78,10 @@ def _ratings(rng, group: str, n: int, base: Scenario, e_max: float) -> tuple[lis
     keys, parts = [], []
     for c in RATING_DIMENSIONS:
         plant = RATING_PLANT.get(c, {}).get(group, {})
-        effect = np.array([max(0.0, item.effects.get(c, 0.0)) for item in base.items])
+        effect = np.array([item.effects.get(c, 0.0) for item in base.items])
         offset = np.array([plant.get(item.id, plant.get("*", 0.0)) for item in base.items])
-        raw = RATING_BASE[0] + RATING_BASE[1] * effect / e_max + offset + leniency + rng.normal(0, NOISE["rating"], (n, len(base.items)))
+        noise = rng.normal(0, NOISE["rating"], (n, len(base.items)))
+        raw = RATING_BASE[0] + RATING_BASE[1] * effect / e_max + offset + leniency + noise
         parts.append(np.clip(np.rint(raw), *RATING_SCALE).astype(int))
         keys += [("rating", item.id, c, RATING_SCALE) for item in base.items]
     return keys, np.hstack(parts)
@@ -134,13 +138,14 @@ def header(config: SyntheticConfig, base_path: str) -> str:
         f"Montreal study: {n} participants in {len(config.groups)} groups ("
         + ", ".join(f"{g} {k}" for g, k in config.groups.items()) + ");",
         f"{config.importance} of the 12 criteria (1-7); the 20 sites (the base scenario's items) rated",
-        "on accessibility, inclusivity, aesthetics, practicality (1-5); 7 images ranked on the 12 criteria.",
+        "on accessibility, inclusivity, aesthetics, practicality (-2 much worse .. +2 much better);",
+        "7 images ranked on the 12 criteria.",
         "Importance: mean " + ", ".join(f"{c} {m}" for c, m in IMPORTANCE_MEANS.items())
         + f" for every group, plus a participant leniency (sd {NOISE['importance_leniency']}) and noise"
         f" (sd {NOISE['importance']}), rounded and clipped to 1-7. Planted group offsets:",
         *plant_text(IMPORTANCE_PLANT),
         f"Ratings: {RATING_BASE[0]:g} + {RATING_BASE[1]:g} x (the item's public effect on the dimension) / 5 + leniency (sd "
-        f"{NOISE['rating_leniency']}) + noise (sd {NOISE['rating']}), rounded and clipped to 1-5.",
+        f"{NOISE['rating_leniency']}) + noise (sd {NOISE['rating']}), rounded and clipped to -2..2.",
         "Planted offsets ('*' = every other site):",
         *plant_text(RATING_PLANT),
         "Rankings: Plackett-Luce draws (Gumbel-max) from image utilities shared by all groups (normal,",

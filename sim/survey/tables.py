@@ -66,11 +66,14 @@ def consensus_table(m: ResponseMatrix) -> pd.DataFrame:
         if task not in RANK_TASKS:
             continue
         sub = m.values[:, cols]
+        everyone = None
         for group, who in _who(m):
             data = sub[who & ~np.isnan(sub).all(axis=1)]
             if not len(data):
                 continue
-            strength = luce.consensus_strengths(len(options), luce.rank_matrix_orders(data), CONSENSUS_ALPHA)
+            strength = luce.consensus_strengths(len(options), luce.rank_matrix_orders(data), CONSENSUS_ALPHA,
+                                                start=everyone)
+            everyone = strength if everyone is None else everyone
             with np.errstate(invalid="ignore"):
                 mean_rank = np.nanmean(data, axis=0)
             order = np.argsort(-strength, kind="stable")
