@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:          # `streamlit run dashboards/app.py` from a checkout
     sys.path.insert(0, str(ROOT))
 
-from dashboards import lab, pages  # noqa: E402
+from dashboards import lab, pages, survey  # noqa: E402
 
 PAGES = {
     "Runs": pages.runs_page,
@@ -25,6 +25,7 @@ PAGES = {
     "Proposal lab": lab.lab_page,
     "Attribution": lab.attribution_page,
     "Repeated": lab.repeated_page,
+    "Survey": survey.survey_page,
 }
 
 

@@ -39,21 +39,21 @@ def _criteria_tables(report, console) -> None:
     from rich.table import Table
 
     frame = report.tables["criteria"]
-    columns = (("criterion", "criterion"), ("between_share", "share"), ("p_permutation", "p perm"), ("q_fdr", "q"),
-               ("kruskal_h", "KW H"), ("kruskal_p", "KW p"), ("alpha_overall", "α all"),
-               ("alpha_within_mean", "α within"), ("systematic", "sys"))
+    columns = (("criterion", "criterion", 0), ("between_share", "share", 3), ("p_permutation", "p", 3),
+               ("q_fdr", "q", 3), ("kruskal_h", "H", 1), ("kruskal_p", "p(H)", 3), ("alpha_overall", "α all", 2),
+               ("alpha_within_mean", "α grp", 2), ("systematic", "sys", 0))
     for task, part in frame.groupby("task", sort=False):
-        table = Table(title=f"{task}: share of variance explained by group (sorted)", title_justify="left",
-                      box=box.SIMPLE_HEAD, pad_edge=False)
-        for key, head in columns:
-            table.add_column(head, justify="left" if key == "criterion" else "right", no_wrap=key == "criterion")
+        table = Table(title=f"{task}: share of variance explained by group", title_justify="left",
+                      box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+        for key, head, _ in columns:
+            table.add_column(head, justify="left" if key == "criterion" else "right", no_wrap=True)
         for _, row in part.iterrows():
-            table.add_row(*[_cell(row[key]) for key, _ in columns])
+            table.add_row(*[_cell(row[key], digits) for key, _, digits in columns])
         console.print(table)
-    console.print("share: between-group share of variance; p perm: group labels shuffled; q: Benjamini-Hochberg "
-                  "over the task's criteria; KW: Kruskal-Wallis (targets: where groups differ most, Bonferroni); "
-                  "α: Krippendorff's alpha (ordinal), everyone vs mean within groups; sys: q < "
-                  f"{report.config.level:g}", highlight=False)
+    console.print("share: between-group share of variance; p: permutation test (group labels shuffled); q: "
+                  "Benjamini-Hochberg over the task's criteria; H, p(H): Kruskal-Wallis (rated or ranked targets: "
+                  "where groups differ most, Bonferroni); α: Krippendorff's alpha (ordinal), everyone vs mean "
+                  f"within groups; sys: q < {report.config.level:g}", highlight=False)
 
 
 def _kendall_table(report, console) -> None:
@@ -65,10 +65,10 @@ def _kendall_table(report, console) -> None:
         return
     wide = frame.pivot_table(index=["task", "criterion"], columns="group", values="kendall_w", sort=False)
     table = Table(title="Kendall's W (agreement of rankings: 0 none, 1 identical)", title_justify="left",
-                  box=box.SIMPLE_HEAD, pad_edge=False)
+                  box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     table.add_column("ranking", no_wrap=True)
     for group in wide.columns:
-        table.add_column(group, justify="right")
+        table.add_column(group, justify="right", overflow="fold")
     for (task, criterion), row in wide.iterrows():
         table.add_row(f"{task}: {criterion}" if task != "ranking" else criterion, *[_cell(v, 2) for v in row])
     console.print(table)
@@ -78,11 +78,12 @@ def _pairs(report, console, top: int) -> None:
     pairs = report.tables["pairs"].head(top)
     if pairs.empty:
         return
-    console.print("[bold]Groups that differ most[/] (largest |Cliff's delta| first; all pairs in pairs.csv):")
+    console.print("[bold]Groups that differ most[/] (largest |Cliff's delta| first; every pair in pairs.csv):")
     for i, row in enumerate(pairs.itertuples(), 1):
         on = f" on {row.target}" if row.target else ""
-        console.print(f"{i:2d}. {row.task} {row.criterion}{on}: {row.group_a} {row.mean_a:.2f} vs {row.group_b} "
-                      f"{row.mean_b:.2f} (delta {row.cliffs_delta:+.2f}, p {row.p_adjusted:.3g})", highlight=False)
+        what = f"{row.task}, mean rank" if row.task in ("ranking", "importance_rank") else row.task
+        console.print(f"{i:2d}. {row.criterion}{on} ({what}): {row.group_a} {row.mean_a:.2f} vs {row.group_b} "
+                      f"{row.mean_b:.2f}, delta {row.cliffs_delta:+.2f}, p {row.p_adjusted:.2g}", highlight=False)
 
 
 @survey_app.command("report")
