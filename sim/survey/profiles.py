@@ -18,6 +18,7 @@ import pandas as pd
 
 from sim.survey import luce
 from sim.survey.format import Survey, SurveyError
+from sim.survey.stats import nanmean
 
 SD_FLOOR = 1e-3          # a prior sd must be > 0: criteria every member weighs alike get this
 
@@ -50,7 +51,7 @@ def _rating_weights(wide: pd.DataFrame, scales: pd.DataFrame) -> tuple[np.ndarra
     lo = scales.loc[wide.columns, "scale_min"].to_numpy()
     hi = scales.loc[wide.columns, "scale_max"].to_numpy()
     z = (wide.to_numpy() - lo) / (hi - lo)
-    fill = np.nanmean(z, axis=1, keepdims=True)
+    fill = nanmean(z, axis=1)[:, None]
     skipped = int(np.isnan(z).any(axis=1).sum())
     z = np.where(np.isnan(z), fill, z)
     flat = z.sum(axis=1) <= 0

@@ -25,7 +25,7 @@ from scipy import stats
 from sim.core.records import atomic_write, jsonable
 from sim.survey.format import TASKS, Survey
 from sim.survey.matrix import ResponseMatrix, response_matrix
-from sim.survey.stats import between_shares, kruskal_columns, mannwhitney_columns, permutations
+from sim.survey.stats import between_shares, kruskal_columns, mannwhitney_columns, nanmean, permutations
 from sim.survey.tables import ALL, agreement_table, consensus_table
 
 REPORT_META = "survey_report.json"
@@ -128,8 +128,7 @@ def pairs_table(m: ResponseMatrix) -> pd.DataFrame:
     for a, b in combinations(range(len(m.groups)), 2):
         A, B = m.values[m.labels == a], m.values[m.labels == b]
         delta, p = mannwhitney_columns(A, B)                      # every column at once
-        with np.errstate(invalid="ignore"):
-            mean_a, mean_b = np.nanmean(A, axis=0), np.nanmean(B, axis=0)
+        mean_a, mean_b = nanmean(A, axis=0), nanmean(B, axis=0)
         for _, blk in m.blocks.iterrows():
             start, stop = int(blk["start"]), int(blk["stop"])
             if np.isnan(delta[start:stop]).all():

@@ -52,7 +52,7 @@ def between_shares(X: np.ndarray, labels: np.ndarray, n_groups: int, blocks: np.
     (P + 1). A block without variance gets share and p NaN.
     """
     M = ~np.isnan(X)
-    X0 = np.where(M, X - np.nanmean(np.where(M, X, np.nan), axis=0), 0.0)
+    X0 = np.where(M, X - nanmean(X, axis=0), 0.0)
     Mf = None if M.all() else M.astype(float)
     sizes = np.bincount(labels, minlength=n_groups).astype(float)
     n_blocks = int(blocks.max()) + 1
@@ -70,6 +70,15 @@ def between_shares(X: np.ndarray, labels: np.ndarray, n_groups: int, blocks: np.
     share = np.where(flat, np.nan, observed / np.where(flat, 1.0, total))
     p = np.where(flat, np.nan, (1.0 + hits) / (len(perms) + 1.0))
     return share, p
+
+
+def nanmean(X: np.ndarray, axis: int = 0) -> np.ndarray:
+    """Mean over `axis` ignoring NaN; NaN (without a warning) where a slice has no value."""
+    X = np.asarray(X, dtype=float)
+    count = (~np.isnan(X)).sum(axis=axis)
+    total = np.where(np.isnan(X), 0.0, X).sum(axis=axis)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
 def _quiet(fn, *args, **kwargs):

@@ -14,7 +14,7 @@ import pandas as pd
 from sim.survey import agreement, luce
 from sim.survey.format import IMPORTANCE_TASKS, RANK_TASKS
 from sim.survey.matrix import ResponseMatrix
-from sim.survey.stats import kendall_w
+from sim.survey.stats import kendall_w, nanmean
 
 ALL = "(all)"
 CONSENSUS_ALPHA = 0.01          # weak regularisation: the group's rankings carry the estimate
@@ -74,8 +74,7 @@ def consensus_table(m: ResponseMatrix) -> pd.DataFrame:
             strength = luce.consensus_strengths(len(options), luce.rank_matrix_orders(data), CONSENSUS_ALPHA,
                                                 start=everyone)
             everyone = strength if everyone is None else everyone
-            with np.errstate(invalid="ignore"):
-                mean_rank = np.nanmean(data, axis=0)
+            mean_rank = nanmean(data, axis=0)
             order = np.argsort(-strength, kind="stable")
             place = np.empty(len(options), dtype=int)
             place[order] = np.arange(1, len(options) + 1)
