@@ -142,7 +142,7 @@ def _source(root: Path):
 
 
 def survey_page(root: Path) -> None:
-    """Disagreement in survey answers: is it systematic (group lines) or random?"""
+    """Disagreement in survey answers: systematic (along group lines) or random."""
     st.header("Survey")
     loaded = _source(root)
     if loaded is None:

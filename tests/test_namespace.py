@@ -19,6 +19,7 @@ PUBLIC = {
     "sim.analysis": ['Attribution', 'AttributionError', 'ShapleyResult', 'ShapleySettings', 'attribute_criteria', 'attribute_items', 'attribute_stakeholders', 'load_run_data', 'shapley_values'],
     "sim.games": ['Game', 'GameView', 'MatchConfig', 'MatchResult', 'TournamentResult', 'load_game', 'play_match', 'resolve_game', 'round_robin'],
     "sim.pb": ['Grouping', 'ImportResult', 'PBReport', 'PabulibError', 'SegmentError', 'import_pabulib', 'load_election', 'pb_report', 'segment_voters'],
+    "sim.survey": ['ProfileConfig', 'ReportConfig', 'Survey', 'SurveyError', 'SurveyReport', 'SurveyScenario', 'load_survey', 'loads_survey', 'survey_from_frame', 'survey_report', 'survey_scenario', 'synthetic_survey'],
     "sim.testing": ['ConformanceError', 'ConformanceReport', 'check_mediator', 'check_stakeholder', 'random_scenario', 'random_scenario_dict', 'scenarios'],
     "sim.cli": ['app', 'main'],
     "agents": ['CURVES', 'HeuristicStakeholder', 'LedgerMediator', 'MemoryStakeholder', 'RuleMediator', 'STRATEGIES', 'ScriptedPlayer', 'StakeholderPlayer'],
@@ -63,15 +64,17 @@ def test_every_domain_error_is_a_negsim_error():
     from sim.run.registry import UnknownAgent
     from sim.run.sweep.spec import SweepError
     from sim.search.milp import InfeasibleMILP
+    from sim.survey.format import SurveyError
 
     for error in (ReplayMiss, LLMSetupError, AttributionError, ScenarioError, PabulibError, SegmentError,
-                  UnknownAgent, SweepError, InfeasibleMILP):
+                  UnknownAgent, SweepError, InfeasibleMILP, SurveyError):
         assert issubclass(error, NegsimError), error.__name__
 
 
 def test_importing_a_package_loads_nothing_heavy():
-    code = ("import sys, sim.core, sim.search, sim.run, sim.analysis, sim.testing, agents; "
-            "heavy = [m for m in ('pettingzoo', 'shap', 'pabutools', 'langchain_core', 'hypothesis', 'dask') "
+    code = ("import sys, sim.core, sim.search, sim.run, sim.analysis, sim.survey, sim.testing, agents; "
+            "heavy = [m for m in ('pettingzoo', 'shap', 'pabutools', 'langchain_core', 'hypothesis', 'dask', "
+            "'krippendorff', 'choix') "
             "if m in sys.modules]; print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -14,6 +14,14 @@ survey_app = typer.Typer(no_args_is_help=True, add_completion=False,
 HELP_SURVEY = "long-form survey file (.csv or .parquet): participant,group,task,target,criterion,value,scale_min,scale_max"
 
 
+def _needs_extra() -> None:
+    import importlib.util
+
+    missing = [m for m in ("krippendorff", "choix") if importlib.util.find_spec(m) is None]
+    if missing:
+        fail(f"negsim survey: {' and '.join(missing)} not installed; fix: pip install 'negsim[survey]'")
+
+
 def _load(path: Path):
     from sim.survey.data import load_survey
     from sim.survey.format import SurveyError
@@ -98,6 +106,7 @@ def report(survey: Path = typer.Argument(..., help=HELP_SURVEY),
 
     from sim.survey.report import ReportConfig, survey_report
 
+    _needs_extra()
     data = _load(survey)
     result = survey_report(data, ReportConfig(permutations=permutations, seed=seed, level=level))
     console = Console()
@@ -151,6 +160,7 @@ def scenario(survey: Path = typer.Argument(..., help=HELP_SURVEY),
     from sim.survey.format import SurveyError
     from sim.survey.to_scenario import ProfileConfig, survey_scenario
 
+    _needs_extra()
     if importance not in ("auto", "importance_rating", "importance_rank"):
         fail(f"--importance: unknown value '{importance}'; fix: use auto, importance_rating or importance_rank")
     base_scenario = load_or_fail(base)

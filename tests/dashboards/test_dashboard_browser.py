@@ -21,7 +21,7 @@ CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ["Runs", "Scenario", "Negotiation", "Outcomes", "Proposal lab", "Attribution", "Repeated"]
+PAGES = ["Runs", "Scenario", "Negotiation", "Outcomes", "Proposal lab", "Attribution", "Repeated", "Survey"]
 
 
 def free_port() -> int:
@@ -38,6 +38,9 @@ def server(tmp_path_factory):
     runs = tmp_path_factory.mktemp("runs")
     subprocess.run([sys.executable, "-m", "sim.cli.commands", "run", "scenarios/montreal_streets.yaml",
                     "--out", str(runs / "montreal"), "--quiet"], cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "-m", "sim.cli.commands", "survey", "report",
+                    "scenarios/surveys/montreal_survey_synthetic.csv", "--out", str(runs / "survey"),
+                    "--permutations", "199"], cwd=ROOT, check=True, capture_output=True)
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "sim.cli.commands", "dashboard", "--runs", str(runs),
                              "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE,
@@ -98,7 +101,7 @@ def test_every_page_renders(server, page, shots):
     settle(page)
     expected = {"Runs": "Open run", "Scenario": "Edit and download", "Negotiation": "Round",
                 "Outcomes": "Metrics", "Proposal lab": "Tick items", "Attribution": "negsim explain",
-                "Repeated": "periods.csv"}
+                "Repeated": "periods.csv", "Survey": "Which groups differ most"}
     for name in PAGES:
         go(page, name)
         page.locator("[data-testid='stMain']").get_by_text(expected[name]).first.wait_for()

@@ -74,9 +74,11 @@ def _bad(kind: str, tmp_path):
         frame = pd.read_csv(TINY_SURVEY, comment="#", keep_default_na=False, dtype=str).drop(columns="scale_max")
         frame.to_csv(path, index=False)
     elif kind == "repeated_rank":
-        path.write_text(_edit(text, "a2,wheelchair_users,ranking,bench,accessibility,3", "a2,wheelchair_users,ranking,bench,accessibility,2"))
+        path.write_text(_edit(text, "a2,wheelchair_users,ranking,bench,accessibility,3",
+                              "a2,wheelchair_users,ranking,bench,accessibility,2"))
     elif kind == "outside_scale":
-        path.write_text(_edit(text, "f2,families,rating,trees,accessibility,1,-2,2", "f2,families,rating,trees,accessibility,3,-2,2"))
+        path.write_text(_edit(text, "f2,families,rating,trees,accessibility,1,-2,2",
+                              "f2,families,rating,trees,accessibility,3,-2,2"))
     elif kind == "unknown_group":
         path.write_text(text.replace("m2,merchants,", "m2,merchant,"))              # every row of m2
     elif kind == "participant_in_two_groups":
@@ -154,3 +156,13 @@ def test_a_ragged_line_names_its_line(tmp_path):
     path.write_text(TINY_SURVEY.read_text() + "x,y\n")
     with pytest.raises(SurveyError, match=r"r.csv: line 56: Expected 8 columns, got 2"):
         load_survey(path)
+
+
+def test_without_the_survey_extra_the_command_names_it(monkeypatch, tmp_path):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "choix" else real(name, *a))
+    result = runner.invoke(app, ["survey", "report", str(TINY_SURVEY), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "pip install 'negsim[survey]'" in result.output
+    assert not (tmp_path / "o").exists()
