@@ -134,7 +134,8 @@ def _print_priors(result, console) -> None:
                   title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("criterion", no_wrap=True)
     for g in groups:
-        table.add_column(f"{g} ({int(priors.loc[priors['group'] == g, 'members'].iloc[0])})", justify="right")
+        table.add_column(f"{g} ({int(priors.loc[priors['group'] == g, 'members'].iloc[0])})", justify="right",
+                         overflow="fold")
     for c in dict.fromkeys(priors["criterion"]):
         part = priors[priors["criterion"] == c].set_index("group")
         table.add_row(c, *[f"{part.loc[g, 'weight']:.3f}±{part.loc[g, 'sd']:.3f}" if part.loc[g, "sd"] == part.loc[g, "sd"]
@@ -151,10 +152,10 @@ def scenario(survey: Path = typer.Argument(..., help=HELP_SURVEY),
              seed: int = typer.Option(0, "--seed", min=0, help="seed of the bootstrap"),
              pl_alpha: float = typer.Option(1.0, "--pl-alpha", min=1e-6, help="Plackett-Luce penalty for ranks"),
              keep_unsurveyed: bool = typer.Option(False, "--keep-unsurveyed", help="keep base groups nobody surveyed"),
-             name: Optional[str] = typer.Option(None, "--name", help="scenario name")) -> None:
+             name: Optional[str] = typer.Option(None, "--name", help="scenario name"),
+             priors_csv: Optional[Path] = typer.Option(None, "--priors", help="also write each group's weights with "
+                                                       "bootstrap sd and 95% interval to this CSV")) -> None:
     """A scenario whose value profiles (members, weights, prior, group_effects) come from the survey."""
-    from rich.console import Console
-
     from sim.core.records import atomic_write
     from sim.core.scenario import ScenarioError, scenario_to_yaml
     from sim.survey.format import SurveyError
@@ -174,6 +175,14 @@ def scenario(survey: Path = typer.Argument(..., help=HELP_SURVEY),
               "# prior) and the surveyed groups' group_effects come from the survey; everything else is the base\n"
               "# scenario's. See `sources`.\n")
     atomic_write(out, header + scenario_to_yaml(result.scenario))
+    if priors_csv is not None:
+        atomic_write(priors_csv, result.priors.to_csv(index=False, lineterminator="\n"))
+    _print_scenario(result, out, priors_csv)
+
+
+def _print_scenario(result, out: Path, priors_csv: Optional[Path]) -> None:
+    from rich.console import Console
+
     console = Console()
     s = result.scenario
     console.print(f"{out}: {len(result.members.participants)} members in {len(s.groups)} groups, "
@@ -182,6 +191,9 @@ def scenario(survey: Path = typer.Argument(..., help=HELP_SURVEY),
     _print_priors(result, console)
     for note in result.notes:
         console.print(f"note: {note}", highlight=False)
+    if priors_csv is not None:
+        console.print(f"wrote {priors_csv} (weight, sd, 95% bootstrap interval lo-hi per group and criterion)",
+                      highlight=False)
     console.print(f"run it: negsim run {out}", highlight=False)
 
 

@@ -174,8 +174,12 @@ def test_unknown_criteria_and_missing_importance_are_errors():
 
 def test_cli_scenario_writes_a_valid_scenario_that_runs(tmp_path):
     out = tmp_path / "from_survey.yaml"
-    result = runner.invoke(app, ["survey", "scenario", str(SYNTHETIC), "--base", str(MONTREAL), "--out", str(out)])
+    priors = tmp_path / "priors.csv"
+    result = runner.invoke(app, ["survey", "scenario", str(SYNTHETIC), "--base", str(MONTREAL), "--out", str(out),
+                                 "--priors", str(priors)])
     assert result.exit_code == 0, result.output
+    table = pd.read_csv(priors)
+    assert len(table) == 4 * 12 and (table["lo"] <= table["weight"]).all() and (table["weight"] <= table["hi"]).all()
     text = " ".join(result.output.split())
     assert "35 members in 4 groups" in text and "run it: negsim run" in text
     assert runner.invoke(app, ["validate", str(out)]).exit_code == 0
