@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 LEVELS = ("ordinal", "interval")
@@ -19,7 +21,9 @@ def alpha(reliability: np.ndarray, level: str) -> float:
         return float("nan")
     if ((~np.isnan(data)).sum(axis=0) >= 2).sum() == 0:     # no unit has two answers to pair
         return float("nan")
-    return float(krippendorff.alpha(reliability_data=data, level_of_measurement=level))
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)         # no expected disagreement: alpha is NaN
+        return float(krippendorff.alpha(reliability_data=data, level_of_measurement=level))
 
 
 def alphas(reliability: np.ndarray) -> dict[str, float]:

@@ -147,3 +147,40 @@ def test_the_report_is_reproducible_with_its_seed():
     a = survey_report(survey, ReportConfig(permutations=99, seed=5)).tables["criteria"]
     b = survey_report(survey, ReportConfig(permutations=99, seed=5)).tables["criteria"]
     pd.testing.assert_frame_equal(a, b)
+
+
+def _random_survey(seed: int) -> pd.DataFrame:
+    """A small valid survey with missing answers, uneven groups and partial rankings."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    groups = [f"g{k}" for k in range(rng.integers(2, 5))]
+    criteria = ["a", "b", "c", "d"][:rng.integers(2, 5)]
+    targets = ["x", "y", "z"]
+    for p in range(rng.integers(3, 12)):
+        g = groups[p % len(groups)] if p < len(groups) else groups[rng.integers(len(groups))]
+        for c in criteria:
+            if rng.random() < 0.85:
+                rows.append([f"p{p}", g, "importance_rating", "", c, int(rng.integers(1, 6)), 1, 5])
+            for t in targets:
+                if rng.random() < 0.7:
+                    rows.append([f"p{p}", g, "rating", t, c, int(rng.integers(-2, 3)), -2, 2])
+        ranked = rng.permutation(targets)[:rng.integers(1, 4)]
+        rows += [[f"p{p}", g, "ranking", t, criteria[0], k + 1, None, None] for k, t in enumerate(ranked)]
+        order = rng.permutation(criteria)[:rng.integers(2, len(criteria) + 1)]
+        rows += [[f"p{p}", g, "importance_rank", "", c, k + 1, None, None] for k, c in enumerate(order)]
+    return pd.DataFrame(rows, columns=["participant", "group", "task", "target", "criterion", "value", "scale_min",
+                                       "scale_max"])
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_any_valid_survey_gives_a_well_formed_report(seed):
+    report = survey_report(survey_from_frame(_random_survey(seed)), ReportConfig(permutations=49, seed=seed))
+    c = report.tables["criteria"]
+    shares, p = c["between_share"].dropna(), c["p_permutation"].dropna()
+    assert shares.between(-1e-12, 1 + 1e-12).all() and p.between(1 / 50, 1).all()
+    alphas = report.tables["agreement"][["alpha_ordinal", "alpha_interval"]].stack().dropna()
+    assert (alphas <= 1 + 1e-12).all()
+    w = report.tables["agreement"]["kendall_w"].dropna()
+    assert w.between(-1e-12, 1 + 1e-12).all()
+    strengths = report.tables["consensus"].groupby(["task", "criterion", "group"])["strength"].sum()
+    assert strengths.to_numpy() == pytest.approx(np.ones(len(strengths)))
