@@ -130,7 +130,9 @@ def _source(root: Path):
             return _analyse_upload(upload.name, raw)
         except SurveyError as err:
             st.error(str(err))
-            return None
+        except ImportError as err:
+            st.error(f"survey analysis: {err.name} is not installed; fix: pip install 'negsim[survey]'")
+        return None
     reports = list_reports(root)
     if not reports:
         st.info(f"No survey report under `{root}`. Make one with `negsim survey report "

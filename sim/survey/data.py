@@ -33,6 +33,19 @@ def _comment_lines(raw: bytes) -> int:
     return count
 
 
+def _data_lines(raw: bytes, skip: int) -> tuple[int, ...] | None:
+    """File lines of the data rows when blank lines sit among them (None: rows are consecutive lines)."""
+    stripped = raw.rstrip()
+    if b"\n\n" not in stripped and b"\n\r\n" not in stripped and b"\n \n" not in stripped:
+        return None                                     # the common case, without splitting the file
+    body = raw.split(b"\n")[skip + 1:]                  # the lines after the header
+    while body and not body[-1].strip():
+        body.pop()
+    if all(line.strip() for line in body):
+        return None
+    return tuple(skip + 2 + i for i, line in enumerate(body) if line.strip())
+
+
 def _read_csv(raw: bytes, source: str) -> tuple[pa.Table, int]:
     import pyarrow.csv as pcsv
 
@@ -78,7 +91,7 @@ def _as_text(table: pa.Table) -> pa.Table:
     return pa.table(columns)
 
 
-def validate(table: pa.Table, source: str, line_offset: int | None) -> Survey:
+def validate(table: pa.Table, source: str, line_offset: int | None, lines: tuple[int, ...] | None = None) -> Survey:
     """Check columns and every row; return a Survey with typed values or raise the first problem."""
     names = [str(n).strip() for n in table.column_names]
     table = table.rename_columns(names)
@@ -92,8 +105,8 @@ def validate(table: pa.Table, source: str, line_offset: int | None) -> Survey:
     if table.num_rows > MAX_SURVEY_ROWS:
         raise SurveyError(source, "(file)", f"more than {MAX_SURVEY_ROWS:,} responses", "split the survey into several files")
     extra = tuple(n for n in names if n not in COLUMNS)
-    shell = Survey(source, pd.DataFrame(), line_offset, extra)
-    return Survey(source, typed_responses(shell, _as_text(table)), line_offset, extra)
+    shell = Survey(source, pd.DataFrame(), line_offset, extra, lines)
+    return Survey(source, typed_responses(shell, _as_text(table)), line_offset, extra, lines)
 
 
 def survey_from_frame(frame: pd.DataFrame, source: str = "<survey>") -> Survey:
@@ -112,7 +125,8 @@ def loads_survey(raw: bytes, source: str = "<survey>", kind: str = "csv") -> Sur
     if kind == "parquet":
         return validate(_read_parquet(raw, source), source, None)
     table, offset = _read_csv(raw, source)
-    return validate(table, source, offset)
+    body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    return validate(table, source, offset, _data_lines(body, offset - 2))
 
 
 def load_survey(path: str | Path) -> Survey:

@@ -40,6 +40,7 @@ class Survey:
     frame: pd.DataFrame
     line_offset: int | None = None          # CSV: file line of data row 1; None for parquet
     extra_columns: tuple[str, ...] = field(default=())
+    lines: tuple[int, ...] | None = None    # CSV with blank lines among the rows: each row's file line
 
     @cached_property
     def group_of(self) -> dict[str, str]:
@@ -65,6 +66,8 @@ class Survey:
 
     def where(self, row: int) -> str:
         """How an error names a data row (1-based): with its file line for CSV."""
+        if self.lines is not None:
+            return f"row {row} (line {self.lines[row - 1]})"
         return f"row {row}" + (f" (line {row + self.line_offset - 1})" if self.line_offset else "")
 
     def error(self, row: int, column: str, problem: str, fix: str) -> SurveyError:

@@ -163,3 +163,10 @@ def test_without_the_survey_extra_the_command_names_it(monkeypatch, tmp_path):
     result = runner.invoke(app, ["survey", "report", str(TINY_SURVEY), "--out", str(tmp_path / "o")])
     assert result.exit_code == 2 and "pip install 'negsim[survey]'" in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_line_numbers_survive_blank_lines_and_a_byte_order_mark():
+    body = (",".join(COLUMNS) + "\np1,a,importance_rating,,x,5,1,5\n\n\np1,a,importance_rating,,y,9,1,5\n").encode()
+    for raw, line in ((body, 5), (b"\xef\xbb\xbf# note\n\n" + body, 7)):
+        with pytest.raises(SurveyError, match=rf"s.csv: row 2 \(line {line}\), column value: value 9"):
+            loads_survey(raw, "s.csv")
