@@ -119,7 +119,7 @@ def _items(base: Scenario, effects: dict[str, dict[str, dict]], kept: set[str]) 
     return items
 
 
-def _notes(survey: Survey, base: Scenario, groups: list[dict], data: dict) -> list[str]:
+def _notes(survey: Survey, base: Scenario, groups: list[dict]) -> list[str]:
     notes = []
     f = survey.frame
     outside = sorted(set(f.loc[f["task"] == "rating", "target"]) - set(base.item_ids))
@@ -131,11 +131,33 @@ def _notes(survey: Survey, base: Scenario, groups: list[dict], data: dict) -> li
     dropped = [g.id for g in base.groups if g.id not in {x["id"] for x in groups}]
     if dropped:
         notes.append(f"base groups nobody surveyed were dropped: {', '.join(dropped)} (keep them with --keep-unsurveyed)")
-    acceptance = data["protocol"]["acceptance"]
-    if isinstance(acceptance, dict) and acceptance["quorum"] > len(groups):
-        notes.append(f"quorum {acceptance['quorum']} lowered to the {len(groups)} groups left")
-        acceptance["quorum"] = len(groups)
     return notes
+
+
+def _fit_quorum(data: dict) -> list[str]:
+    """Lower a quorum larger than the groups left to their number (a note says so)."""
+    acceptance, n = data["protocol"]["acceptance"], len(data["groups"])
+    if isinstance(acceptance, dict) and acceptance["quorum"] > n:
+        note = f"quorum {acceptance['quorum']} lowered to the {n} groups left"
+        acceptance["quorum"] = n
+        return [note]
+    return []
+
+
+def _sources(base: Scenario, base_source: str, survey: Survey, members: MemberWeights, method: str,
+             mapped: pd.DataFrame, config: ProfileConfig) -> list[str]:
+    steps = [f"Base scenario: {base_source}",
+             f"Value profiles from the survey {survey.source} ({len(members.participants)} participants as members of "
+             f"{len(set(members.groups))} groups): member weights = {method}, normalised; group weights = members' "
+             f"mean; prior sd = bootstrap standard error ({config.bootstrap} resamples, seed {config.seed})"]
+    if len(mapped):
+        steps.append(f"group_effects: group mean ratings of {mapped['item'].nunique()} items on "
+                     f"{', '.join(pd.unique(mapped['criterion']))}, mapped linearly onto the effect scale with the "
+                     f"base scenario's largest effect {mapped['e_max'].max():g} (a one-sided rating scale: minimum -> 0, "
+                     "maximum -> that effect; a scale around 0: 0 -> 0, its larger end -> that effect)")
+    else:
+        steps.append("group_effects: none from the survey (no ratings of the base scenario's items)")
+    return list(base.sources) + steps
 
 
 def survey_scenario(survey: Survey, base: Scenario, base_source: str,
@@ -155,16 +177,7 @@ def survey_scenario(survey: Survey, base: Scenario, base_source: str,
     data["groups"] = _groups(base, survey, members, priors, config, prior_source)
     kept = {g["id"] for g in data["groups"]}
     data["items"] = _items(base, {g: e for g, e in effects.items() if g in kept}, kept)
-    notes = _notes(survey, base, data["groups"], data) + list(members.notes)
+    notes = _notes(survey, base, data["groups"]) + _fit_quorum(data) + list(members.notes)
     data["name"] = config.name or f"{base.name}_from_survey"
-    data["sources"] = list(base.sources) + [
-        f"Base scenario: {base_source}",
-        f"Value profiles from the survey {survey.source} ({len(members.participants)} participants as members of "
-        f"{len(groups_order)} groups): member weights = {method}, normalised; group weights = members' mean; "
-        f"prior sd = bootstrap standard error ({config.bootstrap} resamples, seed {config.seed})",
-        f"group_effects: group mean ratings of {mapped['item'].nunique()} items on "
-        f"{', '.join(pd.unique(mapped['criterion']))} mapped linearly onto the effect scale 0-{mapped['e_max'].max():g} "
-        "(scale minimum -> 0, maximum -> the largest effect in the base scenario)" if len(mapped) else
-        "group_effects: none from the survey (no ratings of the base scenario's items)"]
-    scenario = parse_scenario(data, data["name"])
-    return SurveyScenario(scenario, members, priors, mapped, tuple(notes))
+    data["sources"] = _sources(base, base_source, survey, members, method, mapped, config)
+    return SurveyScenario(parse_scenario(data, data["name"]), members, priors, mapped, tuple(notes))

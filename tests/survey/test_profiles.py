@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from sim.cli.commands import app
 from sim.core.context import make_context
 from sim.core.evaluate import evaluate_designs
-from sim.core.scenario import load_scenario
+from sim.core.scenario import Quorum, load_scenario
 from sim.survey import luce
 from sim.survey.data import load_survey, survey_from_frame
 from sim.survey.format import SurveyError
@@ -191,3 +191,14 @@ def test_cli_scenario_writes_a_valid_scenario_that_runs(tmp_path):
     bad = runner.invoke(app, ["survey", "scenario", str(SYNTHETIC), "--base", str(MONTREAL), "--out",
                               str(tmp_path / "x.yaml"), "--importance", "votes"])
     assert bad.exit_code == 2 and "--importance" in bad.output and not (tmp_path / "x.yaml").exists()
+
+
+def test_a_quorum_above_the_groups_left_is_lowered():
+    tiny = load_scenario(TINY)
+    base = tiny.model_copy(update={"protocol": tiny.protocol.model_copy(update={"acceptance": Quorum(quorum=3)})})
+    frame = pd.read_csv(TINY_SURVEY, comment="#", dtype=str, keep_default_na=False)
+    result = survey_scenario(survey_from_frame(frame[frame["group"] != "merchants"]), base, "tiny")
+    assert result.scenario.group_ids == ["wheelchair_users", "families"]
+    assert result.scenario.protocol.acceptance.quorum == 2
+    assert any("quorum 3 lowered to the 2 groups left" in n for n in result.notes)
+    assert any("dropped: merchants" in n for n in result.notes)
