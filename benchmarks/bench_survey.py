@@ -56,27 +56,29 @@ def cold_runs(survey: Path, out: Path, repeats: int, permutations: int) -> list[
 
 
 def stages(survey: Path, permutations: int) -> dict[str, float]:
+    """CPU seconds of each stage of the report, in this process (less sensitive to other users than wall time)."""
     from sim.survey.data import load_survey
     from sim.survey.matrix import response_matrix
     from sim.survey.report import criteria_table, group_means_table, pairs_table
     from sim.survey.stats import permutations as shuffles
     from sim.survey.tables import agreement_table, consensus_table
 
-    out, t = {}, time.perf_counter()
-    data = load_survey(survey)
-    out["load and check"], t = time.perf_counter() - t, time.perf_counter()
-    m = response_matrix(data)
-    out["response matrix"], t = time.perf_counter() - t, time.perf_counter()
-    agreement = agreement_table(m)
-    out["Krippendorff alpha + Kendall W"], t = time.perf_counter() - t, time.perf_counter()
-    criteria_table(m, shuffles(m.labels, permutations, 0), agreement, 0.05)
-    out[f"between share ({permutations} permutations) + Kruskal-Wallis"], t = time.perf_counter() - t, time.perf_counter()
-    consensus_table(m)
-    out["Plackett-Luce consensus"], t = time.perf_counter() - t, time.perf_counter()
-    pairs_table(m)
-    out["group pairs (Mann-Whitney)"], t = time.perf_counter() - t, time.perf_counter()
-    group_means_table(data)
-    out["group means"] = time.perf_counter() - t
+    out = {}
+
+    def timed(name, fn, *args):
+        start = time.process_time()
+        value = fn(*args)
+        out[name] = time.process_time() - start
+        return value
+
+    data = timed("load and check", load_survey, survey)
+    m = timed("response matrix", response_matrix, data)
+    agreement = timed("Krippendorff alpha + Kendall W", agreement_table, m)
+    timed(f"between share ({permutations} permutations) + Kruskal-Wallis", lambda: criteria_table(
+        m, shuffles(m.labels, permutations, 0), agreement, 0.05))
+    timed("Plackett-Luce consensus", consensus_table, m)
+    timed("group pairs (Mann-Whitney)", pairs_table, m)
+    timed("group means", group_means_table, data)
     return out
 
 
@@ -94,11 +96,13 @@ def main() -> None:
               f"{survey.stat().st_size / 1e6:.1f} MB")
         runs = cold_runs(survey, Path(tmp), args.repeats, args.permutations)
         walls = [w for w, _ in runs]
-        print(f"negsim survey report, cold start, one core: median {statistics.median(walls):.2f} s wall "
-              f"(runs: {', '.join(f'{w:.2f}' for w in walls)}), CPU {', '.join(f'{c:.2f}' for _, c in runs)} s")
+        cpu = [c for _, c in runs]
+        print(f"negsim survey report, cold start, one core: median {statistics.median(cpu):.2f} s CPU (user + system; "
+              f"runs: {', '.join(f'{c:.2f}' for c in cpu)}), median {statistics.median(walls):.2f} s wall "
+              f"(runs: {', '.join(f'{w:.2f}' for w in walls)})")
         pin_to_one_core()
         for name, seconds in stages(survey, args.permutations).items():
-            print(f"  {name:48s} {seconds:6.2f} s (in process)")
+            print(f"  {name:48s} {seconds:6.2f} s CPU (in process)")
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         print(f"load average while measuring: {load:.1f} (2 cores shared with other users)")
 
