@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:          # `streamlit run dashboards/app.py` from a checkout
     sys.path.insert(0, str(ROOT))
 
-from dashboards import compare, extras, lab, negotiation, outcomes, pages, play, scenario_page  # noqa: E402
+from dashboards import compare, extras, lab, negotiation, outcomes, pages, play, scenario_page, survey  # noqa: E402
 
 PAGES = {
     "Runs": pages.runs_page,
@@ -27,6 +27,7 @@ PAGES = {
     "Play a stakeholder": play.play_page,
     "Attribution": extras.attribution_page,
     "Repeated": extras.repeated_page,
+    "Survey": survey.survey_page,
 }
 
 

@@ -67,6 +67,10 @@ PUBLIC = {
     "dashboards": [
         'RunView', 'list_runs', 'list_sweeps', 'load_run_view'
     ],
+    "sim.survey": [
+        'ProfileConfig', 'ReportConfig', 'Survey', 'SurveyError', 'SurveyReport', 'SurveyScenario', 'load_survey',
+        'loads_survey', 'survey_from_frame', 'survey_report', 'survey_scenario', 'synthetic_survey'
+    ],
 }
 
 
@@ -106,15 +110,17 @@ def test_every_domain_error_is_a_negsim_error():
     from sim.run.registry import UnknownAgent
     from sim.run.sweep.spec import SweepError
     from sim.search.milp import InfeasibleMILP
+    from sim.survey.format import SurveyError
 
     for error in (ReplayMiss, LLMSetupError, AttributionError, ScenarioError, PabulibError, SegmentError,
-                  UnknownAgent, SweepError, InfeasibleMILP):
+                  UnknownAgent, SweepError, InfeasibleMILP, SurveyError):
         assert issubclass(error, NegsimError), error.__name__
 
 
 def test_importing_a_package_loads_nothing_heavy():
-    code = ("import sys, sim.core, sim.search, sim.run, sim.analysis, sim.testing, agents; "
-            "heavy = [m for m in ('pettingzoo', 'shap', 'pabutools', 'langchain_core', 'hypothesis', 'dask') "
+    code = ("import sys, sim.core, sim.search, sim.run, sim.analysis, sim.survey, sim.testing, agents; "
+            "heavy = [m for m in ('pettingzoo', 'shap', 'pabutools', 'langchain_core', 'hypothesis', 'dask', "
+            "'krippendorff', 'choix') "
             "if m in sys.modules]; print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "sim.cli.explain",
     "sim.cli.games",
     "sim.cli.workbench",
+    "sim.cli.survey",
 ]
 
 

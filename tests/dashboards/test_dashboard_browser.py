@@ -22,7 +22,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "--disable-component-update", "--disable-sync", "--no-first-run"]
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ["Runs", "Scenario", "Negotiation", "Outcomes", "Compare", "Proposal lab", "Play a stakeholder",
-         "Attribution", "Repeated"]
+         "Attribution", "Repeated", "Survey"]
 
 
 def free_port() -> int:
@@ -40,6 +40,9 @@ def server(tmp_path_factory):
     for name, seed in (("montreal", "7"), ("montreal-seed3", "3")):
         subprocess.run([sys.executable, "-m", "sim.cli.commands", "run", "scenarios/montreal_streets.yaml",
                         "--out", str(runs / name), "--seed", seed, "--quiet"], cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "-m", "sim.cli.commands", "survey", "report",
+                    "scenarios/surveys/montreal_survey_synthetic.csv", "--out", str(runs / "survey"),
+                    "--permutations", "199"], cwd=ROOT, check=True, capture_output=True)
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "sim.cli.commands", "dashboard", "--runs", str(runs),
                              "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE,
@@ -101,7 +104,7 @@ def test_every_page_renders(server, page, shots):
     expected = {"Runs": "Open run", "Scenario": "Where the groups disagree", "Negotiation": "Rerun from any turn",
                 "Outcomes": "What was decided", "Compare": "Pick two or more runs", "Proposal lab": "Tick items",
                 "Play a stakeholder": "Take the seat", "Attribution": "Compute the attributions",
-                "Repeated": "Run budget cycles"}
+                "Repeated": "Run budget cycles", "Survey": "Which groups differ most"}
     for name in PAGES:
         go(page, name)
         page.locator("[data-testid='stMain']").get_by_text(expected[name]).first.wait_for()
