@@ -17,6 +17,7 @@ from sim.core.context import NegotiationContext, make_context
 from sim.core.evaluate import DesignReport, evaluate_designs
 from sim.core.protocol import MEDIATOR, NegotiationEnv, Outcome
 from sim.core.scenario import Scenario
+from sim.core.voice import parse_voices
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,9 @@ class RunConfig:
     lineup: dict[str, str] = field(default_factory=dict)   # group id -> spec overrides
     agent_options: dict[str, Any] = field(default_factory=dict)
     mediator_options: dict[str, Any] = field(default_factory=dict)
+    information: str | None = None       # None: the scenario's protocol.information
+    elicitation: str | None = None       # None: the scenario's protocol.elicitation
+    voice: str = "truthful"              # a voice for every group, or 'truthful,GROUP=silent,...'
 
     def agent_spec(self, group_id: str) -> str:
         """The stakeholder spec of a group: its lineup override, else the default `agents`."""
@@ -88,7 +92,7 @@ def play(env: NegotiationEnv, agents: dict[str, Any], seed: int,
     children = seq.spawn(len(env.possible_agents) + 1)
     env.reset(seed=int(children[0].generate_state(1)[0]))
     for name, child in zip(env.possible_agents, children[1:]):
-        agents[name].reset(env.ctx, np.random.default_rng(child))
+        agents[name].reset(env.agent_context(name), np.random.default_rng(child))
     seen = -1
     for name in env.agent_iter():
         if env.terminations[name] or env.truncations[name]:
@@ -97,7 +101,7 @@ def play(env: NegotiationEnv, agents: dict[str, Any], seed: int,
         if progress is not None and env.state_.round != seen:
             seen = env.state_.round
             progress(seen, env.ctx.max_rounds)
-        env.step(agents[name].act(env.state_))
+        env.step(agents[name].act(env.view(name)))
     assert env.outcome is not None
     return env.outcome
 
@@ -106,11 +110,10 @@ def run_negotiation(scenario: Scenario | NegotiationContext, config: RunConfig =
                     progress: Callable[[int, int], None] | None = None) -> RunResult:
     """Run one negotiation and evaluate its outcome beside the base designs."""
     started = time.perf_counter()
-    ctx = scenario if isinstance(scenario, NegotiationContext) else \
-        make_context(scenario, max_rounds=config.max_rounds, mediator=config.mediator)
+    ctx = context_for(scenario, config)
     seed = ctx.protocol.seed if config.seed is None else int(config.seed)
     agents = _make_agents(ctx, config)
-    env = NegotiationEnv(ctx)
+    env = NegotiationEnv(ctx, voices=parse_voices(config.voice, ctx.rubric.group_ids))
     outcome = play(env, agents, seed, progress)
     designs = {"negotiated": outcome.package, **ctx.base_packages}
     kinds = {"negotiated": "negotiated"}
@@ -127,6 +130,21 @@ def run_negotiation(scenario: Scenario | NegotiationContext, config: RunConfig =
                      lineup, time.perf_counter() - started, usage)
 
 
+def context_for(scenario: Scenario | NegotiationContext, config: RunConfig) -> NegotiationContext:
+    """The context a run negotiates in: `scenario` with the config's protocol overrides.
+
+    A given context is used as it is when the config overrides nothing it does not already hold.
+    """
+    settings = {"max_rounds": config.max_rounds, "mediator": config.mediator,
+                "information": config.information, "elicitation": config.elicitation}
+    if isinstance(scenario, NegotiationContext):
+        wanted = {k: v for k, v in settings.items() if v is not None and k != "max_rounds"}
+        if all(getattr(scenario.protocol, k) == v for k, v in wanted.items()):
+            return scenario
+        return make_context(scenario.scenario, rubric=scenario.rubric, **settings)
+    return make_context(scenario, **settings)
+
+
 def merge_usage(a: dict, b: dict) -> dict:
     """Add up numeric usage counters (LLM calls, tokens, fallbacks)."""
     out = dict(a)
@@ -137,5 +155,5 @@ def merge_usage(a: dict, b: dict) -> dict:
 
 def run_over_seeds(scenario: Scenario, config: RunConfig, seeds: list[int]) -> list[RunResult]:
     """The same configuration over several seeds, sharing one context (and its caches)."""
-    ctx = make_context(scenario, max_rounds=config.max_rounds, mediator=config.mediator)
+    ctx = context_for(scenario, config)
     return [run_negotiation(ctx, RunConfig(**{**config.__dict__, "seed": s})) for s in seeds]
