@@ -7,6 +7,8 @@ through `sim.run.registry`.
 from sim.core.lazy import lazy_exports
 
 _EXPORTS = {
+    "BeliefSettings": "agents.beliefs",
+    "Beliefs": "agents.beliefs",
     "CURVES": "agents.heuristic",
     "HeuristicStakeholder": "agents.heuristic",
     "LedgerMediator": "agents.memory",

@@ -13,13 +13,14 @@ import pytest
 
 PUBLIC = {
     "sim.core": [
-        'Amendment', 'DesignMetrics', 'DesignReport', 'LRU', 'MAX_AMENDMENTS', 'MEDIATOR', 'Mediator', 'Move',
-        'NegotiationContext', 'NegotiationEnv', 'NegsimError', 'Outcome', 'PeriodMemory', 'ProposalReport',
-        'PublicState', 'Reply', 'Rubric', 'Scenario', 'ScenarioError', 'Stakeholder', 'atomic_write', 'build_rubric',
+        'Amendment', 'BelievedUtilities', 'DesignMetrics', 'DesignReport', 'GroupView', 'LRU', 'MAX_AMENDMENTS',
+        'MEDIATOR', 'Mediator', 'Move', 'NegotiationContext', 'NegotiationEnv', 'NegsimError', 'Outcome',
+        'PeriodMemory', 'ProposalReport', 'PublicContext', 'PublicRubric', 'PublicState', 'Reply', 'Rubric',
+        'Scenario', 'ScenarioError', 'Stakeholder', 'Voice', 'VoiceError', 'atomic_write', 'build_rubric',
         'design_metrics', 'env', 'evaluate_designs', 'evaluate_package', 'gini', 'json_schema', 'jsonable',
         'load_scenario', 'loads_scenario', 'lorenz_curve', 'make_context', 'memo', 'nash_welfare', 'owned', 'p20',
-        'parse_scenario', 'read_outcomes', 'read_run_scenario', 'read_summary', 'read_transcript', 'rows_to_csv',
-        'scenario_to_yaml', 'total', 'worst_group', 'write_run'
+        'parse_scenario', 'parse_voices', 'read_outcomes', 'read_run_scenario', 'read_summary', 'read_transcript',
+        'rows_to_csv', 'scenario_to_yaml', 'total', 'worst_group', 'write_run'
     ],
     "sim.search": [
         'FrontierPoint', 'InfeasibleMILP', 'OBJECTIVES', 'SearchCache', 'SearchResult', 'best_for_group', 'cached',
@@ -56,7 +57,8 @@ PUBLIC = {
         'app', 'main'
     ],
     "agents": [
-        'CURVES', 'HeuristicStakeholder', 'LedgerMediator', 'MemoryStakeholder', 'RuleMediator', 'STRATEGIES',
+        'BeliefSettings', 'Beliefs', 'CURVES', 'HeuristicStakeholder', 'LedgerMediator', 'MemoryStakeholder',
+        'RuleMediator', 'STRATEGIES',
         'ScriptedPlayer', 'StakeholderPlayer'
     ],
     "agents.llm": [

@@ -8,6 +8,13 @@ from sim.core.lazy import lazy_exports
 
 _EXPORTS = {
     "Amendment": "sim.core.moves",
+    "BelievedUtilities": "sim.core.interfaces",
+    "GroupView": "sim.core.views",
+    "PublicContext": "sim.core.views",
+    "PublicRubric": "sim.core.rubric",
+    "Voice": "sim.core.voice",
+    "VoiceError": "sim.core.voice",
+    "parse_voices": "sim.core.voice",
     "atomic_write": "sim.core.records",
     "build_rubric": "sim.core.rubric",
     "design_metrics": "sim.core.metrics",
