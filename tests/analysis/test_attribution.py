@@ -161,7 +161,7 @@ def test_cli_explain_sampled_reports_stderr(tiny_run, tiny_ctx):
     assert result.exit_code == 0, result.output
     rows = read_csv(tiny_run / "attribution_criteria.csv")
     assert {r["player"] for r in rows} == {f"families:{c}" for c in tiny_ctx.rubric.criterion_ids}
-    assert all(float(r["stderr"]) >= 0 for r in rows)     # additive game: every order agrees
+    assert all(float(r["stderr"]) == 0 for r in rows)     # additive game: every order agrees, no spread
 
 
 @pytest.mark.parametrize("args, message", [
