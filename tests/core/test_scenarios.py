@@ -65,10 +65,32 @@ def test_default_negotiation_against_the_full_information_benchmark():
         assert r.outcome.agreement and r.ctx.rubric.feasible(r.outcome.package)
         assert r.benchmark["max_total"] == pytest.approx(68.6012987, abs=1e-6)
         assert r.benchmark["max_worst_group"] == pytest.approx(5.9285714, abs=1e-6)
-    assert private.benchmark["efficiency"] == pytest.approx(0.947927, abs=1e-6)
-    assert private.benchmark["fairness"] == pytest.approx(0.858708, abs=1e-6)
+    assert private.benchmark["efficiency"] == pytest.approx(0.967577, abs=1e-6)
+    assert private.benchmark["fairness"] == pytest.approx(0.944578, abs=1e-6)
     assert full.benchmark["efficiency"] == pytest.approx(0.959134, abs=1e-6)
     assert full.benchmark["fairness"] == pytest.approx(0.975904, abs=1e-6)
+
+
+def test_the_readme_headline_figures_are_what_the_default_run_gives():
+    """Every figure of the README's headline paragraph, recomputed and looked up verbatim."""
+    s = load_scenario(DEFAULT)
+    private, full = run_negotiation(s, RunConfig()), run_negotiation(s, RunConfig(information="full"))
+    neg, base = private.designs["negotiated"].metrics, private.designs["main_street"].metrics
+    b, fb, fm = private.benchmark, full.benchmark, full.designs["negotiated"].metrics
+    assert private.ctx.best_base == "main_street" and private.outcome.rounds == 9 and private.outcome.agreement
+    mean = lambda d: sum(d.values()) / len(d)  # noqa: E731
+    text = " ".join((ROOT / "README.md").read_text().split())
+    for figure in [
+        f"after {private.outcome.rounds} rounds on a package with total {neg.total:.2f} and worst group "
+        f"{neg.worst_group:.2f} ({neg.worst_group_id})", f"`main_street` ({base.total:.2f}, {base.worst_group:.2f})",
+        f"P20 {neg.p20:.2f} vs {base.p20:.2f} and Gini {neg.gini:.3f} vs {base.gini:.3f}",
+        f"(max total {b['max_total']:.2f}, max worst group {b['max_worst_group']:.2f})",
+        f"efficiency {100 * b['efficiency']:.1f}% and fairness {100 * b['fairness']:.1f}%",
+        f"from {mean(b['belief_error_prior']):.2f} (before anyone spoke) to {mean(b['belief_error']):.2f}",
+        f"total {fm.total:.2f}, worst group {fm.worst_group:.2f}: efficiency {100 * fb['efficiency']:.1f}%, "
+        f"fairness {100 * fb['fairness']:.1f}%",
+    ]:
+        assert figure in text, figure
 
 
 @pytest.mark.parametrize("name, points", [("montreal_streets", 5), ("park_renovation", 2),
