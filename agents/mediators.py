@@ -292,11 +292,18 @@ class RuleMediator:
         support = accepts.sum(axis=1)
         passes = self.know.passes(accepts)
         allowed = U.sum(axis=1) >= self.floor_total - TOL
-        fresh = np.array([c.tobytes() not in self.tabled for c in C]) | (C == x).all(axis=1)
+        fresh = ~self._was_tabled(C) | (C == x).all(axis=1)
         obj = self._objective(U)
         keys = [np.arange(len(C))[::-1] * 1.0] + [obj[:, j] for j in range(obj.shape[1])][::-1]
         keys += [fresh, support, passes, allowed]
         return np.lexsort(keys)[::-1]
+
+    def _was_tabled(self, C: np.ndarray) -> np.ndarray:
+        """(n,) whether each candidate was tabled before (vectorised over the few tabled drafts)."""
+        if not self.tabled:
+            return np.zeros(len(C), dtype=bool)
+        T = np.array([np.frombuffer(b, dtype=np.int8) for b in self.tabled])
+        return (np.asarray(C, dtype=np.int8)[:, None, :] == T[None, :, :]).all(axis=2).any(axis=1)
 
     def _objective(self, U: np.ndarray) -> np.ndarray:
         """Strategy objective columns of candidate utilities U (n, G); subclasses may shift it."""
