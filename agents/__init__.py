@@ -9,6 +9,8 @@ from sim.core.lazy import lazy_exports
 _EXPORTS = {
     "AwaitingHuman": "agents.human",
     "HumanStakeholder": "agents.human",
+    "BeliefSettings": "agents.beliefs",
+    "Beliefs": "agents.beliefs",
     "CURVES": "agents.heuristic",
     "HeuristicStakeholder": "agents.heuristic",
     "LedgerMediator": "agents.memory",

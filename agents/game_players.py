@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agents.heuristic import CURVES
+from agents.heuristic import CURVES as STAKEHOLDER_CURVES
 from sim.games.matches import GameView
+
+CURVES = {k: v for k, v in STAKEHOLDER_CURVES.items() if k != "tit_for_tat"}   # time-dependent curves only
 
 Rule = Callable[[Sequence[int], Sequence[int], "ScriptedPlayer"], int]
 C, D = 0, 1

@@ -1,10 +1,16 @@
-"""Rule-based stakeholders: time-dependent concession from the ideal towards the floor.
+"""Rule-based stakeholders: time- or behaviour-dependent concession from the ideal towards the floor.
 
 The reservation level at round t of T is `ideal - f(t) * (ideal - floor)` with
 `f(t) = (t / T) ** (1 / beta)` (Faratin et al. 1998): beta < 1 is Boulware (holds out),
-beta = 1 linear, beta > 1 conceder. The floor is the disagreement utility raised to the
-group's `min_utility` red line. Objections request the amendments that raise the
-group's utility most per unit of cost.
+beta = 1 linear, beta > 1 conceder. `tit_for_tat` is behaviour-dependent, as NegMAS's naive
+tit-for-tat: it lowers its reservation by what the others conceded to it last round (the rise
+of its utility from the previous draft to this one), never below the floor. The floor is
+the disagreement utility raised to the group's `min_utility` red line. Objections request
+the amendments that raise the group's utility most per unit of cost.
+
+In round 0 the stakeholder states its true position (priorities, best feasible package, red
+lines); it ranks candidate drafts by its true utility. What the mediator hears is then
+shaped by the group's voice (`sim.core.voice`), applied by the engine.
 """
 
 from __future__ import annotations
@@ -20,7 +26,8 @@ from sim.core.moves import MAX_AMENDMENTS, Amendment, Move
 from sim.core.protocol import PublicState
 from sim.run.registry import UnknownAgent
 
-CURVES = {"boulware": 0.4, "linear": 1.0, "conceder": 2.5}
+CURVES = {"boulware": 0.4, "linear": 1.0, "conceder": 2.5, "tit_for_tat": 1.0}
+TIT_FOR_TAT = "tit_for_tat"     # beta is unused; the jitter scales the reciprocity factor instead
 
 
 @dataclass
@@ -43,11 +50,23 @@ class HeuristicStakeholder:
         floor = float(ctx.disagreement_utilities[self.g])
         red = ctx.scenario.groups[self.g].red_lines.min_utility
         self.floor = min(self.ideal, max(floor, red if red is not None else floor))
+        self._tft: tuple[int, float, float | None] = (0, self.ideal, None)   # (round, reservation, last utility)
 
     def reservation(self, round_: int) -> float:
-        """Utility this group needs in a draft at round `round_` (1-based)."""
+        """Utility this group needs in a draft at round `round_` (1-based; tit_for_tat: as of the last draft seen)."""
+        if self.curve == TIT_FOR_TAT:
+            return self._tft[1]
         t = min(1.0, max(0.0, (round_ - 1) / max(1, self.ctx.max_rounds - 1)))
         return self.ideal - (t ** (1.0 / self.beta)) * (self.ideal - self.floor)
+
+    def _reciprocate(self, round_: int, u: float) -> None:
+        """Tit for tat: concede (beta times) what the last draft change gave this group, once per round."""
+        last_round, r, last_u = self._tft
+        if round_ == last_round:
+            return
+        if last_u is not None and u > last_u:
+            r = max(self.floor, r - self.beta * (u - last_u))
+        self._tft = (round_, r, u)
 
     def act(self, state: PublicState) -> Move:
         """State the position in round 0; then accept a draft that meets the reservation and red lines.
@@ -55,18 +74,38 @@ class HeuristicStakeholder:
         Otherwise object, asking for the amendments that help this group most per unit of cost.
         """
         if state.round == 0:
-            return Move("position", reason=self._position_text())
+            return self.position()
         x = state.draft
         u = float(self.values @ x)
+        if self.curve == TIT_FOR_TAT:
+            self._reciprocate(state.round, u)
         r = self.reservation(state.round)
+        ranking = self.ranking(state.candidates)
         broken = self.ctx.red_lines_broken(self.g, x)
         if not broken and u >= r - 1e-9:
             return Move("accept", reason=f"utility {u:.2f} meets my reservation {r:.2f}",
-                        reservation=r)
+                        reservation=r, ranking=ranking)
         amendments = self.amendments(x)
         why = "; ".join(broken) if broken else f"utility {u:.2f} below my reservation {r:.2f}"
         asks = ", ".join(str(a) for a in amendments) or "no single change helps"
-        return Move("object", amendments=amendments, reason=f"{why}; asking {asks}", reservation=r)
+        return Move("object", amendments=amendments, reason=f"{why}; asking {asks}", reservation=r,
+                    ranking=ranking)
+
+    def position(self) -> Move:
+        """The true position: priorities over criteria, best feasible package, red lines."""
+        rub = self.ctx.rubric
+        lines = self.ctx.scenario.groups[self.g].red_lines
+        return Move("position", package=tuple(rub.ids(self.ctx.ideal_package(self.g))),
+                    reason=self._position_text(),
+                    priorities=tuple((c, round(float(w), 9)) for c, w in zip(rub.criterion_ids, rub.weights[self.g])),
+                    must_have=tuple(lines.must_have), never=tuple(lines.never), min_utility=lines.min_utility)
+
+    def ranking(self, candidates: list[np.ndarray]) -> tuple[int, ...]:
+        """The candidate drafts by true utility, best first (ties: the earlier candidate first)."""
+        if not candidates:
+            return ()
+        u = np.array([float(self.values @ c) for c in candidates])
+        return tuple(int(i) for i in np.lexsort((np.arange(len(u)), -np.round(u, 9))))
 
     def _position_text(self) -> str:
         lines = self.ctx.scenario.groups[self.g].red_lines
@@ -160,6 +199,7 @@ def make_heuristic(group_id: str, option: str | None, **options: Any) -> Heurist
     """Registry factory for ``heuristic[:CURVE]``."""
     options.pop("llm", None)   # the shared LLM client of mixed lineups is not for rule agents
     curve = option or options.pop("curve", "boulware")
+    options.pop("voice", None)
     if curve not in CURVES:
         raise UnknownAgent(f"unknown concession curve '{curve}'; known: {', '.join(sorted(CURVES))}")
     return HeuristicStakeholder(group_id, curve=curve, **options)

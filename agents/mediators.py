@@ -1,11 +1,16 @@
 """Rule-based mediator strategies: which draft to table and how to revise it.
 
-Objective mediators (utilitarian, maximin, leximin, nash, kalai) open with their exactly
-optimal package; `negotiated` opens with the best base design. Each round the mediator
-builds candidate drafts from the objections (each requested amendment, each group's
-amendments together, and greedy merges), repairs them to feasibility, and tables the
-candidate with the most predicted support, then the best strategy objective.
-`negotiated` raises the worst-off group first and never drops below its opening total.
+Objective mediators (utilitarian, maximin, leximin, nash, kalai) open with their optimal
+package; `negotiated` opens with the best base design. Each round the mediator builds
+candidate drafts from the objections (each requested amendment, each group's amendments
+together, and greedy merges), repairs them to feasibility, and tables the candidate with
+predicted agreement (acceptance rule and vetoes), then the most predicted support, then the
+best strategy objective. `negotiated` raises the worst-off group first and never drops below
+the total of the best base design.
+
+Under `information: full` every number is true (`agents.knowledge.FullKnowledge`); under
+`private` the mediator is handed only the public view and works on believed values learned
+from the groups' statements (`agents.beliefs`, `agents.knowledge.BeliefKnowledge`).
 """
 
 from __future__ import annotations
@@ -15,12 +20,18 @@ from typing import Any
 
 import numpy as np
 
-from sim.core.cache import memo, owned
+from agents.beliefs import Beliefs, BeliefSettings
+from agents.knowledge import BeliefKnowledge, FullKnowledge, mediation_pool, red_lines_ok
+from agents.listening import hear_positions, hear_replies
+from sim.core.cache import memo
 from sim.core.context import NegotiationContext
 from sim.core.moves import Amendment, Move
 from sim.core.protocol import PublicState, Reply
 from sim.core.repair import repair
-from sim.search.exact import OBJECTIVES
+from sim.core.views import PublicContext
+
+__all__ = ["STRATEGIES", "RuleMediator", "make_rule_mediator", "mediation_pool", "objective_key",
+           "objective_matrix", "red_lines_ok"]
 
 STRATEGIES = ("utilitarian", "maximin", "leximin", "nash", "kalai", "negotiated")
 TOL = 1e-9
@@ -50,60 +61,144 @@ def objective_key(strategy: str, u: np.ndarray, d: np.ndarray, ideal: np.ndarray
 
 @dataclass
 class RuleMediator:
-    """A mediator following one strategy of STRATEGIES."""
+    """A mediator following one strategy of STRATEGIES, on true values (full) or believed ones (private)."""
 
     name: str = "negotiated"
     max_merges: int = 4
     opening: tuple[str, ...] | None = None     # a planner's proposal to open from (repaired)
+    beliefs: BeliefSettings = field(default_factory=BeliefSettings)
     tabled: set = field(default_factory=set, repr=False)
 
-    def reset(self, ctx: NegotiationContext, rng: np.random.Generator) -> None:
-        """Check the strategy, then fix the opening package and, for `negotiated`, the total it never drops below."""
+    def reset(self, ctx: NegotiationContext | PublicContext, rng: np.random.Generator) -> None:
+        """Check the strategy and set up what it knows: the context under full information, beliefs under private.
+
+        Under full the opening package and the `negotiated` floor are fixed now; under private at
+        the first draft, after the groups stated their positions.
+        """
         if self.name not in STRATEGIES:
             raise ValueError(f"unknown mediator strategy {self.name!r}; use one of {', '.join(STRATEGIES)}")
         self.ctx, self.rng = ctx, rng
         self.tabled = set()
+        self.heard = 0
+        if isinstance(ctx, PublicContext):
+            self.know: FullKnowledge = BeliefKnowledge(ctx, Beliefs(ctx, rng, self.beliefs))
+            self.history = [self.know.beliefs.mean_weights()]
+            self.start, self.floor_total = None, -np.inf
+            return
+        self.know = FullKnowledge(ctx)
+        self.history = []
         self.start = self._opening_package()
         self.floor_total = float(ctx.rubric.utilities(self.start).sum()) \
             if self.name == "negotiated" else -np.inf
 
+    @property
+    def values(self) -> np.ndarray:
+        """(G, K) item values per group as this mediator knows them (true or believed)."""
+        return self.know.values
+
+    def believed_utilities(self, packages: np.ndarray, round: int | None = None) -> np.ndarray:
+        """(n, G) utilities of packages as the mediator believes them, now or before round `round` (0: the prior)."""
+        X = np.atleast_2d(np.asarray(packages, dtype=float))
+        if not self.know.private:
+            return X @ self.values.T
+        W = self.history[-1] if round is None else self.history[min(max(round, 0), len(self.history) - 1)]
+        return X @ (W @ self.know.beliefs.E.T).T
+
     def _opening_package(self) -> np.ndarray:
-        ctx = self.ctx
+        know = self.know
         if self.opening is not None:
-            return np.array(repair(ctx, ctx.rubric.package(list(self.opening)))[0], dtype=np.int8)
+            return np.array(repair(self.ctx, self.ctx.rubric.package(list(self.opening)))[0], dtype=np.int8)
+        if self.name == "negotiated" and know.best_base is not None:
+            return repair(self.ctx, know.base_packages[know.best_base])[0]
+        if know.private:
+            pool = know.pool()
+            name = "maximin" if self.name == "negotiated" else self.name
+            obj = objective_matrix(name, know.utilities(pool), know.d, know.ideals)
+            return pool[np.lexsort(obj.T[::-1])[-1]]
         if self.name == "negotiated":
-            if ctx.best_base is not None:
-                return repair(ctx, ctx.base_packages[ctx.best_base])[0]
-            return ctx.search.optimise("maximin").package
-        return ctx.search.optimise(self.name, disagreement=ctx.disagreement_utilities).package
+            return self.ctx.search.optimise("maximin").package
+        return self.ctx.search.optimise(self.name, disagreement=self.ctx.disagreement_utilities).package
 
     def act(self, state: PublicState) -> Move:
         """Publish the rubric in round 0; then table the opening package, and later the revision of the draft."""
         rub = self.ctx.rubric
         if state.round == 0:
             return Move("draft", reason=f"{self.name} mediator publishes the rubric and budget")
+        if self.know.private:
+            self.listen(state)
+        self.runners_up: list[np.ndarray] = []
         if state.draft is None:
-            x, why = self.start, self._opening_reason()
+            x, why = self.opening_draft(), self._opening_reason()
         else:
             x, why = self.revise(state.draft, state.last_replies)
         self.tabled.add(x.tobytes())
-        return Move("draft", package=tuple(rub.ids(x)), reason=why)
+        return Move("draft", package=tuple(rub.ids(x)), reason=why, candidates=self._to_rank(x))
+
+    def opening_draft(self) -> np.ndarray:
+        """The first draft (under private information fixed when first asked, after the positions)."""
+        if self.start is None:
+            self.start = self._opening_package()
+            self.floor_total = self._floor()
+        return self.start
+
+    def _floor(self) -> float:
+        """`negotiated` never drops below the (believed) total of the best base design."""
+        if self.name != "negotiated" or self.know.best_base is None:
+            return -np.inf
+        x = repair(self.ctx, self.know.base_packages[self.know.best_base])[0]
+        return float(self.know.utilities(x).sum())
+
+    def _to_rank(self, x: np.ndarray) -> tuple[tuple[str, ...], ...]:
+        """With elicitation rank:K, the K-1 best other candidates to put beside the draft."""
+        k = self.ctx.protocol.rank_k
+        if not k:
+            return ()
+        others = list(self.runners_up)
+        if not others:
+            pool = self.know.pool()
+            obj = objective_matrix(self._strategy_objective, self.know.utilities(pool), self.know.d, self.know.ideals)
+            others = list(pool[np.lexsort(obj.T[::-1])[::-1]])
+        out, seen = [], {x.tobytes()}
+        for y in others:
+            if y.tobytes() not in seen and len(out) < k - 1:
+                seen.add(y.tobytes())
+                out.append(tuple(self.ctx.rubric.ids(y)))
+        return tuple(out)
+
+    @property
+    def _strategy_objective(self) -> str:
+        return "maximin" if self.name == "negotiated" else self.name
+
+    def listen(self, state: PublicState) -> None:
+        """Update the beliefs from every statement not heard yet (positions, then last round's replies)."""
+        know = self.know
+        if self.heard == state.round and len(self.history) > 1:
+            return
+        if self.heard == 0:
+            hear_positions(know, state.stated)
+        if state.draft is not None and self.heard < state.round:
+            hear_replies(know, state.last_replies, state.draft, state.candidates)
+        self.heard = state.round
+        know.refresh()
+        self.history.append(know.beliefs.mean_weights())
+        if self.start is not None:
+            self.floor_total = self._floor()
 
     def _opening_reason(self) -> str:
         if self.opening is not None:
             return "opening from the planner's proposal (repaired to feasibility where needed)"
-        if self.name == "negotiated" and self.ctx.best_base is not None:
-            return f"opening from the best base design '{self.ctx.best_base}'"
+        if self.name == "negotiated" and self.know.best_base is not None:
+            return f"opening from the best base design '{self.know.best_base}'"
         return f"opening with the {self.name}-optimal feasible package"
 
     # -- revision --------------------------------------------------------------------
     def revise(self, x: np.ndarray, replies: dict[str, Reply]) -> tuple[np.ndarray, str]:
-        """The next draft: most predicted support, then the strategy objective."""
+        """The next draft: predicted agreement, most predicted support, then the strategy objective."""
         objections = {g: r for g, r in replies.items() if not r.accept}
         if not objections:
             return x, "no objections: the draft stands"
         local = self._candidates(x, objections)
-        pool = mediation_pool(self.ctx)
+        pool = self.know.pool()
         labels = ["keep"] + [label for _, label in local] + ["a package from the feasible pool"] * len(pool)
         C = np.vstack([x[None, :]] + [y[None, :] for y, _ in local] + [pool])
         thr = self._thresholds(x, replies, objections)
@@ -119,10 +214,11 @@ class RuleMediator:
             if top == 0:
                 break
             best_y, best_label = merges[top - 1]
+        if self.ctx.protocol.rank_k:
+            self.runners_up = [C[i] for i in order[:2 * self.ctx.protocol.rank_k]]
         if np.array_equal(best_y, x):
             return x, "no change gains support without costing more: the draft stands"
         return best_y.astype(np.int8), f"revised: {best_label}"
-
     def _apply(self, x: np.ndarray, amendments: tuple[Amendment, ...]) -> np.ndarray | None:
         """The draft with these amendments applied and repaired (None when unchanged); memoised."""
         table, key = memo(self.ctx, "mediator_apply"), (x.tobytes(), amendments)
@@ -172,34 +268,46 @@ class RuleMediator:
                     objections: dict[str, Reply]) -> np.ndarray:
         """Utility each group is predicted to need: its stated reservation, else inferred."""
         rub = self.ctx.rubric
-        ux = rub.utilities(x)
+        ux = self.know.utilities(x)
         thr = ux - TOL
         for gid, reply in replies.items():
             g = rub.group_index[gid]
             if reply.reservation is not None:
                 thr[g] = reply.reservation - TOL
             elif not reply.accept:
-                v = rub.values[g]
+                v = self.values[g]
                 gains = [float(v @ y - v @ x) for a in reply.amendments
                          if (y := self._apply(x, (a,))) is not None]
                 thr[g] = ux[g] + max([TOL] + [0.5 * gn for gn in gains])
         return thr
 
     def _rank(self, C: np.ndarray, x: np.ndarray, thr: np.ndarray) -> np.ndarray:
-        """Candidate indices best first: (allowed, support, fresh, objective), stable."""
-        ctx, rub = self.ctx, self.ctx.rubric
-        U = C @ rub.values.T
-        support = (red_lines_ok(ctx, C, U) & (U >= thr)).sum(axis=1)
+        """Candidate indices best first: (allowed, predicted agreement, support, fresh, objective), stable.
+
+        Support counts the groups predicted to accept: the draft keeps their (stated) red lines and
+        reaches their threshold; predicted agreement applies the acceptance rule and vetoes to them.
+        """
+        U = self.know.utilities(C)
+        accepts = self.know.red_lines_ok(C, U) & (U >= thr)
+        support = accepts.sum(axis=1)
+        passes = self.know.passes(accepts)
         allowed = U.sum(axis=1) >= self.floor_total - TOL
-        fresh = np.array([c.tobytes() not in self.tabled for c in C]) | (C == x).all(axis=1)
+        fresh = ~self._was_tabled(C) | (C == x).all(axis=1)
         obj = self._objective(U)
         keys = [np.arange(len(C))[::-1] * 1.0] + [obj[:, j] for j in range(obj.shape[1])][::-1]
-        keys += [fresh, support, allowed]
+        keys += [fresh, support, passes, allowed]
         return np.lexsort(keys)[::-1]
+
+    def _was_tabled(self, C: np.ndarray) -> np.ndarray:
+        """(n,) whether each candidate was tabled before (vectorised over the few tabled drafts)."""
+        if not self.tabled:
+            return np.zeros(len(C), dtype=bool)
+        T = np.array([np.frombuffer(b, dtype=np.int8) for b in self.tabled])
+        return (np.asarray(C, dtype=np.int8)[:, None, :] == T[None, :, :]).all(axis=2).any(axis=1)
 
     def _objective(self, U: np.ndarray) -> np.ndarray:
         """Strategy objective columns of candidate utilities U (n, G); subclasses may shift it."""
-        return objective_matrix(self.name, U, self.ctx.disagreement_utilities, self.ctx.ideals)
+        return objective_matrix(self.name, U, self.know.d, self.know.ideals)
 
 
 def objective_matrix(strategy: str, U: np.ndarray, d: np.ndarray, ideal: np.ndarray) -> np.ndarray:
@@ -226,37 +334,6 @@ def objective_matrix(strategy: str, U: np.ndarray, d: np.ndarray, ideal: np.ndar
     else:
         raise ValueError(f"unknown mediator strategy {strategy!r}")
     return np.round(np.column_stack(cols), 9)
-
-
-def red_lines_ok(ctx: NegotiationContext, C: np.ndarray, U: np.ndarray) -> np.ndarray:
-    """(n, G) whether each candidate keeps each group's red lines."""
-    rub = ctx.rubric
-    ok = np.ones(U.shape, dtype=bool)
-    for g, group in enumerate(ctx.scenario.groups):
-        lines = group.red_lines
-        if lines.must_have:
-            ok[:, g] &= C[:, [rub.item_index[i] for i in lines.must_have]].all(axis=1)
-        if lines.never:
-            ok[:, g] &= ~C[:, [rub.item_index[i] for i in lines.never]].any(axis=1)
-        if lines.min_utility is not None:
-            ok[:, g] &= U[:, g] >= lines.min_utility - 1e-9
-    return ok
-
-
-def mediation_pool(ctx: NegotiationContext) -> np.ndarray:
-    """Feasible packages a mediator may table beyond local amendments.
-
-    Base designs, objective optima, each group's best package and the (total, worst_group) frontier.
-    """
-    def build() -> np.ndarray:
-        d = ctx.disagreement_utilities
-        rows = list(ctx.base_packages.values())
-        rows += [ctx.search.optimise(o, disagreement=d).package for o in OBJECTIVES]
-        rows += [ctx.ideal_package(g) for g in range(ctx.rubric.n_groups)]
-        rows += [p.package for p in ctx.search.pareto_frontier()]
-        pool = np.unique(np.array(rows, dtype=np.int8), axis=0)
-        return pool[ctx.rubric.feasible_mask(pool)]
-    return owned(ctx, "mediation_pool", build)
 
 
 def make_rule_mediator(name: str, option: str | None, **options: Any) -> RuleMediator:

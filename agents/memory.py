@@ -71,7 +71,7 @@ class LedgerMediator(RuleMediator):
 
     def _objective(self, U: np.ndarray) -> np.ndarray:
         L = self._offset()
-        return objective_matrix(self.name, U + L, self.ctx.disagreement_utilities + L, self.ctx.ideals + L)
+        return objective_matrix(self.name, U + L, self.know.d + L, self.know.ideals + L)
 
 
 def make_memory_stakeholder(group_id: str, option: str | None, **options: Any) -> MemoryStakeholder:

@@ -13,12 +13,13 @@ import pytest
 
 PUBLIC = {
     "sim.core": [
-        'Amendment', 'DesignMetrics', 'DesignReport', 'LRU', 'MAX_AMENDMENTS', 'MEDIATOR', 'Mediator', 'Move',
-        'NegotiationContext', 'NegotiationEnv', 'NegsimError', 'Outcome', 'PeriodMemory', 'ProposalReport',
-        'PublicState', 'Reply', 'Rubric', 'Scenario', 'ScenarioError', 'Stakeholder', 'atomic_write',
-        'atomic_write_bytes', 'build_rubric', 'design_metrics', 'env', 'evaluate_designs', 'evaluate_package', 'gini',
-        'json_schema', 'jsonable', 'load_scenario', 'loads_scenario', 'lorenz_curve', 'make_context', 'memo',
-        'move_from_row', 'nash_welfare', 'owned', 'p20', 'parse_scenario', 'read_outcomes', 'read_run_scenario',
+        'Amendment', 'BelievedUtilities', 'DesignMetrics', 'DesignReport', 'GroupView', 'LRU', 'MAX_AMENDMENTS',
+        'MEDIATOR', 'Mediator', 'Move', 'NegotiationContext', 'NegotiationEnv', 'NegsimError', 'Outcome',
+        'PeriodMemory', 'ProposalReport', 'PublicContext', 'PublicRubric', 'PublicState', 'Reply', 'Rubric',
+        'Scenario', 'ScenarioError', 'Stakeholder', 'Voice', 'VoiceError', 'atomic_write', 'atomic_write_bytes',
+        'build_rubric', 'design_metrics', 'env', 'evaluate_designs', 'evaluate_package', 'gini', 'json_schema',
+        'jsonable', 'load_scenario', 'loads_scenario', 'lorenz_curve', 'make_context', 'memo', 'move_from_row',
+        'nash_welfare', 'owned', 'p20', 'parse_scenario', 'parse_voices', 'read_outcomes', 'read_run_scenario',
         'read_summary', 'read_transcript', 'rows_to_csv', 'scenario_to_yaml', 'total', 'worst_group', 'write_run'
     ],
     "sim.search": [
@@ -57,8 +58,8 @@ PUBLIC = {
         'app', 'main'
     ],
     "agents": [
-        'AwaitingHuman', 'CURVES', 'HeuristicStakeholder', 'HumanStakeholder', 'LedgerMediator', 'MemoryStakeholder',
-        'RuleMediator', 'STRATEGIES', 'ScriptedPlayer', 'StakeholderPlayer'
+        'AwaitingHuman', 'BeliefSettings', 'Beliefs', 'CURVES', 'HeuristicStakeholder', 'HumanStakeholder',
+        'LedgerMediator', 'MemoryStakeholder', 'RuleMediator', 'STRATEGIES', 'ScriptedPlayer', 'StakeholderPlayer'
     ],
     "agents.llm": [
         'LLMClient', 'LLMMediator', 'LLMSettings', 'LLMSetupError', 'LLMStakeholder', 'ReplayMiss', 'make_chat_model',

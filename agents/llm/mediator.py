@@ -13,10 +13,11 @@ import numpy as np
 
 from agents.llm.client import LLMClient, ask_with_repair
 from agents.llm.prompts import MediatorDraft, mediator_prompt, mediator_system
-from agents.mediators import RuleMediator
+from agents.mediators import RuleMediator, objective_matrix
 from sim.core.context import NegotiationContext
 from sim.core.moves import Move
 from sim.core.protocol import PublicState
+from sim.core.views import PublicContext
 from sim.search.exact import OBJECTIVES
 
 MAX_CANDIDATES = 5
@@ -31,13 +32,17 @@ class LLMMediator:
     name: str = "llm"
     fallbacks: int = field(default=0, init=False)
 
-    def reset(self, ctx: NegotiationContext, rng: np.random.Generator) -> None:
+    def reset(self, ctx: NegotiationContext | PublicContext, rng: np.random.Generator) -> None:
         """Set up the backing rule mediator and the system prompt for this scenario."""
         self.ctx = ctx
         self.rule = RuleMediator(self.strategy)
         self.rule.reset(ctx, rng)
         self.system = mediator_system(ctx)
         self.fallbacks = 0
+
+    def believed_utilities(self, packages: np.ndarray, round: int | None = None) -> np.ndarray:
+        """(n, G) utilities as the backing rule mediator believes them (true ones under full information)."""
+        return self.rule.believed_utilities(packages, round)
 
     def usage(self) -> dict:
         """Model usage counters and the number of fallback drafts, for the run record."""
@@ -47,12 +52,18 @@ class LLMMediator:
         """Distinct feasible packages: rule proposal first, then the draft and objective optima."""
         ctx = self.ctx
         if state.draft is None:
-            first = [(self.rule.start, "rule mediator's opening")]
+            first = [(self.rule.opening_draft(), "rule mediator's opening")]
         else:
             y, why = self.rule.revise(state.draft, state.last_replies)
             first = [(y, f"rule mediator: {why}"), (state.draft, "keep the current draft")]
-        optima = [(ctx.search.optimise(o, disagreement=ctx.disagreement_utilities).package, f"{o}-optimal")
-                  for o in OBJECTIVES]
+        if self.rule.know.private:      # the public pool, best first by the strategy on believed utilities
+            know = self.rule.know
+            pool = know.pool()
+            obj = objective_matrix(self.rule._strategy_objective, know.utilities(pool), know.d, know.ideals)
+            optima = [(pool[i], "a package from the public pool") for i in np.lexsort(obj.T[::-1])[::-1][:3]]
+        else:
+            optima = [(ctx.search.optimise(o, disagreement=ctx.disagreement_utilities).package, f"{o}-optimal")
+                      for o in OBJECTIVES]
         out, seen = [], set()
         for y, label in first + optima:
             y = np.asarray(y, dtype=np.int8)
@@ -68,10 +79,13 @@ class LLMMediator:
         """
         if state.round == 0:
             return Move("draft", reason="LLM mediator publishes the rubric and budget")
+        if self.rule.know.private:
+            self.rule.listen(state)
         cands = self.candidates(state)
         objections = [f"{g}: {r.reason}" for g, r in state.last_replies.items() if not r.accept]
         messages = [("system", self.system),
-                    ("human", mediator_prompt(self.ctx, state.round, state.draft, objections, cands))]
+                    ("human", mediator_prompt(self.ctx, state.round, state.draft, objections, cands,
+                                              self.rule.believed_utilities))]
 
         def accept(reply: MediatorDraft) -> tuple[tuple | None, str]:
             x, why = self._package(reply, cands)

@@ -94,21 +94,28 @@ def stakeholder_prompt(ctx: NegotiationContext, g: int, x: np.ndarray, round_: i
 
 def mediator_system(ctx: NegotiationContext) -> str:
     """The mediator's system prompt: budget, groups, the feasibility duty and the answer schema."""
+    currency = ctx.currency if hasattr(ctx, "currency") else ctx.scenario.currency
     return (f"You are the mediator of a negotiation over a public budget of {ctx.rubric.budget:,.0f} "
-            f"{ctx.scenario.currency} among groups {', '.join(ctx.rubric.group_ids)}. Table a package "
+            f"{currency} among groups {', '.join(ctx.rubric.group_ids)}. Table a package "
             "every group can accept; it must fit the budget and respect every red line.\n"
             'Answer with one JSON object only: {"choice": candidate number or null, '
             '"items": null, "reason": "one sentence"}.')
 
 
-def mediator_prompt(ctx: NegotiationContext, round_: int, draft: np.ndarray | None,
-                    objections: list[str], candidates: list[tuple[np.ndarray, str]]) -> str:
-    """The user turn: rubric, last draft, objections and numbered candidate packages."""
+def mediator_prompt(ctx, round_: int, draft: np.ndarray | None,
+                    objections: list[str], candidates: list[tuple[np.ndarray, str]],
+                    utilities=None) -> str:
+    """The user turn: rubric, last draft, objections and numbered candidate packages.
+
+    `utilities(packages) -> (n, G)` gives the group utilities the mediator knows (believed ones under
+    private information); by default the context's true utilities.
+    """
     rub = ctx.rubric
+    utilities = utilities or rub.utilities
     last = "none yet" if draft is None else (', '.join(rub.ids(draft)) or "nothing")
     cands = []
     for i, (y, label) in enumerate(candidates, 1):
-        u = ", ".join(f"{gid} {v:.2f}" for gid, v in zip(rub.group_ids, rub.utilities(y)))
+        u = ", ".join(f"{gid} {v:.2f}" for gid, v in zip(rub.group_ids, np.ravel(utilities(y))))
         cands.append(f"{i}. {label}: {', '.join(rub.ids(y)) or 'nothing'}; cost {rub.cost(y):,.0f}; "
                      f"utilities {u}")
     return (f"Round {round_} of {ctx.max_rounds}.\nItems:\n{rubric_text(ctx)}\n"

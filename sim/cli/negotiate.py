@@ -22,6 +22,8 @@ from sim.cli.llm_options import (
     setup_llm,
 )
 
+HELP_VOICE = ("how groups state their values: truthful, silent or exaggerate[:K] for all groups, "
+              "or GROUP=VOICE pairs, comma-separated (e.g. truthful,newcomers=silent)")
 HELP_AGENTS = ("stakeholder agents: a spec for all groups (heuristic, heuristic:conceder, llm) "
                "or GROUP=SPEC pairs, comma-separated, with an optional default first")
 
@@ -53,12 +55,36 @@ def check_agents(mediator: str, default: str, lineup: dict[str, str]) -> None:
             fail(f"--agents: unknown agent '{spec}'; fix: use one of {', '.join(stakeholder_names())}")
 
 
+def check_protocol(s, information: str | None, elicitation: str | None, voice: str) -> None:
+    """Exit 2 with one line on an unknown information mode, elicitation or voice."""
+    from sim.core.scenario import parse_elicitation
+    from sim.core.voice import VoiceError, parse_voices
+
+    if information is not None and information not in ("private", "full"):
+        fail(f"--information: unknown mode '{information}'; fix: use private or full")
+    if elicitation is not None:
+        try:
+            parse_elicitation(elicitation)
+        except ValueError as err:
+            fail(f"--elicitation: {str(err).replace('; use', '; fix: use', 1)}")
+    try:
+        parse_voices(voice, s.group_ids)
+    except VoiceError as err:
+        fail(f"--voice: {err}")
+
+
 def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
         out: Optional[Path] = typer.Option(None, "--out", help="run folder (default runs/NAME-MEDIATOR-seedN)"),
         seed: Optional[int] = typer.Option(None, "--seed", min=0, help="run seed (default: the scenario's)"),
         mediator: Optional[str] = typer.Option(None, "--mediator", help="mediator strategy"),
         max_rounds: Optional[int] = typer.Option(None, "--max-rounds", min=1, help="round limit"),
         agents: str = typer.Option("heuristic", "--agents", help=HELP_AGENTS),
+        information: Optional[str] = typer.Option(None, "--information",
+                                                  help="private (the mediator hears only statements) or full "
+                                                       "(default: the scenario's protocol.information)"),
+        elicitation: Optional[str] = typer.Option(None, "--elicitation",
+                                                  help="none or rank:K (groups rank K candidate drafts each round)"),
+        voice: str = typer.Option("truthful", "--voice", help=HELP_VOICE),
         opening: Optional[str] = typer.Option(None, "--opening",
                                               help="comma-separated item ids the mediator opens from (a planner's proposal)"),
         llm: Optional[str] = typer.Option(None, "--llm", help=HELP_LLM),
@@ -77,6 +103,7 @@ def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
     default, lineup = parse_agents(agents, s.group_ids)
     mediator_name = mediator or s.protocol.mediator
     check_agents(mediator_name, default, lineup)
+    check_protocol(s, information, elicitation, voice)
     options = {}
     if opening is not None:
         ids = [p.strip() for p in opening.split(",") if p.strip()]
@@ -93,7 +120,8 @@ def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
         return
     config = RunConfig(seed=seed, mediator=mediator_name, max_rounds=max_rounds, agents=default,
                        lineup=lineup, agent_options=setup.agent_options,
-                       mediator_options={**setup.mediator_options, **options})
+                       mediator_options={**setup.mediator_options, **options},
+                       information=information, elicitation=elicitation, voice=voice)
     result = run_with_llm(lambda: run_negotiation(s, config), setup)
     out = out or _default_out(s.name, result.seed, mediator_name)
     summary = write_run(result, out, scenario_path=str(scenario))

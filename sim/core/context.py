@@ -12,7 +12,8 @@ from functools import cached_property
 import numpy as np
 
 from sim.core.rubric import Rubric, build_rubric
-from sim.core.scenario import Protocol, Quorum, Scenario
+from sim.core.scenario import Protocol, Scenario
+from sim.core.views import PublicContext, public_view, rule_holds
 from sim.search import exact as search
 
 
@@ -28,6 +29,21 @@ class NegotiationContext:
     def max_rounds(self) -> int:
         """The protocol's round limit."""
         return self.protocol.max_rounds
+
+    @property
+    def private(self) -> bool:
+        """Whether the mediator knows only what is public and what the groups say."""
+        return self.protocol.information == "private"
+
+    @cached_property
+    def public(self) -> PublicContext:
+        """The public view of this negotiation (no weights, group effects, red lines or members)."""
+        return public_view(self.scenario, self.rubric, self.protocol)
+
+    @cached_property
+    def repair_worth(self) -> np.ndarray:
+        """(K,) item worth the engine repairs drafts with under full information: the total true value."""
+        return self.rubric.values.sum(axis=0)
 
     @cached_property
     def search(self) -> "search.SearchCache":
@@ -87,26 +103,18 @@ class NegotiationContext:
 
     def accepted(self, accepts: set[str]) -> bool:
         """Whether a set of accepting group ids satisfies the acceptance rule and vetoes."""
-        groups = self.scenario.groups
-        if any(g.veto and g.id not in accepts for g in groups):
-            return False
-        rule = self.protocol.acceptance
-        if rule == "unanimous":
-            return len(accepts) == len(groups)
-        if rule == "majority":
-            return 2 * len(accepts) > len(groups)
-        assert isinstance(rule, Quorum)
-        return len(accepts) >= rule.quorum
+        return rule_holds(self.protocol, [(g.id, g.veto) for g in self.scenario.groups], accepts)
 
 
 def make_context(scenario: Scenario, *, max_rounds: int | None = None,
-                 mediator: str | None = None, rubric: Rubric | None = None) -> NegotiationContext:
-    """Build a context, overriding protocol settings where given."""
-    updates = {}
-    if max_rounds is not None:
-        updates["max_rounds"] = max_rounds
-    if mediator is not None:
-        updates["mediator"] = mediator
+                 mediator: str | None = None, rubric: Rubric | None = None,
+                 information: str | None = None, elicitation: str | None = None) -> NegotiationContext:
+    """Build a context, overriding protocol settings where given (validated like the scenario's own)."""
+    settings = {"max_rounds": max_rounds, "mediator": mediator, "information": information,
+                "elicitation": elicitation}
+    updates = {k: v for k, v in settings.items() if v is not None}
+    if updates:
+        Protocol.model_validate({**scenario.protocol.model_dump(), **updates})
     protocol = scenario.protocol.model_copy(update=updates)
     if updates:
         scenario = scenario.model_copy(update={"protocol": protocol})

@@ -1,5 +1,10 @@
 """Structured moves agents make in the protocol, and their encoding as gymnasium actions.
 
+Statements are the only channel from a stakeholder to the mediator: a round-0 `position`
+(stated priorities over criteria, stated ideal package, stated red lines), each round an
+`accept` or an `object` with amendments, an optional stated reservation and a reason, and a
+`ranking` of the round's candidate drafts when the mediator elicits one.
+
 A stakeholder action is MultiDiscrete([2] + [2K+1] * MAX_AMENDMENTS): accept/object, then
 amendment codes (0 none, 1..K add item k-1, K+1..2K drop item k-1-K). A mediator action
 is MultiBinary(K): the draft package. Agents may also hand the env a `Move` directly,
@@ -43,7 +48,12 @@ class Amendment:
 
 @dataclass(frozen=True)
 class Move:
-    """One agent's move: a draft or position package, or a reply with amendments."""
+    """One agent's move: a draft or position package, or a reply with amendments.
+
+    Statement fields: `priorities` (criterion, weight) pairs and stated red lines (`must_have`,
+    `never`, `min_utility`) in a position; `reservation` and `ranking` (indices into the round's
+    candidate drafts, best first) in a reply; `candidates` (packages put up for ranking) in a draft.
+    """
 
     kind: MoveKind
     package: tuple[str, ...] = ()
@@ -51,6 +61,12 @@ class Move:
     reason: str = ""
     reservation: float | None = None
     meta: dict = field(default_factory=dict, compare=False)
+    priorities: tuple[tuple[str, float], ...] = ()
+    must_have: tuple[str, ...] = ()
+    never: tuple[str, ...] = ()
+    min_utility: float | None = None
+    ranking: tuple[int, ...] = ()
+    candidates: tuple[tuple[str, ...], ...] = ()
 
 
 def encode_reply(move: Move, item_index: dict[str, int]) -> np.ndarray:

@@ -1,10 +1,15 @@
 """The mediated single-negotiating-text protocol as a PettingZoo AEC environment.
 
 Round 0 is the opening: the mediator publishes rubric and budget, each stakeholder states
-its position (its best feasible package and red lines, computed by the engine). In every
-later round the mediator tables one draft (the engine repairs it to feasibility) and
-each stakeholder accepts or objects with amendments. The negotiation ends when the
-acceptance rule holds, or after `max_rounds` with the disagreement outcome.
+its position (stated priorities, ideal package, red lines). In every later round the
+mediator tables one draft (the engine repairs it to feasibility; with `elicitation: rank:K`
+also K candidate drafts to rank) and each stakeholder accepts or objects with amendments.
+The negotiation ends when the acceptance rule holds, or after `max_rounds` with the
+disagreement outcome.
+
+Every statement passes through the group's `Voice` before anyone hears it. Under
+`information: private` the mediator is handed the public view of the context and a public
+state whose transcript has no engine annotations of true utilities (`PRIVATE_KEYS`).
 """
 
 from __future__ import annotations
@@ -21,8 +26,11 @@ from sim.core.context import NegotiationContext, make_context
 from sim.core.moves import MAX_AMENDMENTS, Amendment, Move, decode_reply, encode_draft
 from sim.core.repair import repair
 from sim.core.scenario import Scenario
+from sim.core.views import PublicContext
+from sim.core.voice import Voice
 
 MEDIATOR = "mediator"
+PRIVATE_KEYS = frozenset({"utility", "utilities", "engine_note"})   # engine annotations, not statements
 
 
 @dataclass
@@ -34,11 +42,12 @@ class Reply:
     amendments: tuple[Amendment, ...]
     reason: str
     reservation: float | None = None   # the level the group stated publicly, if any
+    ranking: tuple[int, ...] = ()      # the round's candidates, best first, if the group ranked them
 
 
 @dataclass
 class PublicState:
-    """What everyone can see: round, current draft, last replies, the transcript."""
+    """What everyone can see: round, current draft and candidates, replies, positions, the transcript."""
 
     round: int = 0
     draft: np.ndarray | None = None
@@ -46,6 +55,9 @@ class PublicState:
     last_replies: dict[str, Reply] = field(default_factory=dict)
     transcript: list[dict] = field(default_factory=list)
     positions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    stated: dict[str, Move] = field(default_factory=dict)         # each group's position as heard
+    candidates: list[np.ndarray] = field(default_factory=list)    # drafts put up for ranking
+    last_candidates: list[np.ndarray] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -75,10 +87,12 @@ class NegotiationEnv(AECEnv):
 
     metadata = {"name": "negsim_mediated_v0", "render_modes": ["ansi"], "is_parallelizable": False}
 
-    def __init__(self, context: NegotiationContext, render_mode: str | None = None) -> None:
+    def __init__(self, context: NegotiationContext, render_mode: str | None = None,
+                 voices: dict[str, Voice] | None = None) -> None:
         super().__init__()
         self.ctx = context
         self.render_mode = render_mode
+        self.voices = dict(voices or {})
         rub = context.rubric
         self.groups = list(rub.group_ids)
         self.possible_agents = [MEDIATOR] + self.groups
@@ -106,6 +120,7 @@ class NegotiationEnv(AECEnv):
         self.infos = {a: {} for a in self.agents}
         self.outcome = None
         self.state_ = PublicState()
+        self._public_rows: list[dict] = []
         self._selector = AgentSelector(self.agents)
         self.agent_selection = self._selector.reset()
 
@@ -128,6 +143,23 @@ class NegotiationEnv(AECEnv):
         self.agent_selection = self._selector.next()
         self._accumulate_rewards()
 
+    # -- what each agent is handed --------------------------------------------------
+    def agent_context(self, agent: str) -> NegotiationContext | PublicContext:
+        """The context `agent` is reset with: the public view for the mediator under private information."""
+        return self.ctx.public if agent == MEDIATOR and self.ctx.private else self.ctx
+
+    def view(self, agent: str) -> PublicState:
+        """The state `agent` acts on: under private information, the transcript without engine annotations."""
+        if not self.ctx.private:
+            return self.state_
+        st = self.state_
+        return PublicState(st.round, st.draft, st.replies, st.last_replies, self._public_rows,
+                           st.positions, st.stated, st.candidates, st.last_candidates)
+
+    def _repair(self, x: np.ndarray) -> tuple[np.ndarray, list[str]]:
+        """The engine's repair: by the true total value under full information, the public prior's under private."""
+        return repair(self.ctx.public if self.ctx.private else self.ctx, x)
+
     # -- moves ---------------------------------------------------------------------
     def _mediator_step(self, action) -> None:
         st, rub = self.state_, self.ctx.rubric
@@ -139,41 +171,76 @@ class NegotiationEnv(AECEnv):
             return
         x = encode_draft(action, rub.item_index) if isinstance(action, Move) else \
             np.asarray(action, dtype=np.int8).ravel()
-        fixed, notes = repair(self.ctx, x)
+        fixed, notes = self._repair(x)
         st.draft = fixed
         st.replies = {}
+        st.last_candidates = st.candidates
+        st.candidates = self._candidates(fixed, action)
         reason = action.reason if isinstance(action, Move) else "draft"
         self._log(MEDIATOR, "mediator", "draft", package=rub.ids(fixed), cost=rub.cost(fixed),
-                  reason=reason, utilities=_rounded(rub.utilities(fixed)), meta=_meta(action))
+                  reason=reason, utilities=_rounded(rub.utilities(fixed)), meta=_meta(action),
+                  candidates=[rub.ids(c) for c in st.candidates] or None)
         if notes:
             self._log("engine", "engine", "repair", package=rub.ids(fixed), reason="; ".join(notes))
 
+    def _candidates(self, draft: np.ndarray, action) -> list[np.ndarray]:
+        """The drafts put up for ranking (elicitation rank:K): the draft first, then the mediator's others, repaired."""
+        k = self.ctx.protocol.rank_k
+        if not k or not isinstance(action, Move) or not action.candidates:
+            return []
+        index = self.ctx.rubric.item_index
+        out, seen = [draft], {draft.tobytes()}
+        for ids in action.candidates:
+            if any(i not in index for i in ids):
+                continue
+            y = self._repair(self.ctx.rubric.package(list(ids)))[0]
+            if y.tobytes() not in seen and len(out) < k:
+                seen.add(y.tobytes())
+                out.append(y)
+        return out if len(out) > 1 else []
     def _stakeholder_step(self, agent: str, action) -> None:
         st, rub = self.state_, self.ctx.rubric
         g = rub.group_index[agent]
         move = action if isinstance(action, Move) else decode_reply(action, rub.item_ids)
+        voice = self.voices.get(agent)
+        said = voice.speak(move, float(self.ctx.ideals[g])) if voice is not None else move
         if st.round == 0:
-            pos = tuple(rub.ids(self.ctx.ideal_package(g)))
-            st.positions[agent] = pos
-            lines = self.ctx.scenario.groups[g].red_lines
-            self._log(agent, "stakeholder", "position", package=list(pos),
-                      utility=round(float(self.ctx.ideals[g]), 6), reason=move.reason or (
-                          f"must have {lines.must_have or 'nothing'}, never {lines.never or 'nothing'}"),
-                      meta=_meta(move))
+            self._position(agent, g, move if move.kind == "position" else Move("position"), said)
             return
-        reply = self._validate_reply(g, move)
+        reply, note = self._validate_reply(g, move, said)
         st.replies[agent] = reply
         self._log(agent, "stakeholder", "accept" if reply.accept else "object",
                   amendments=[str(a) for a in reply.amendments], reason=reply.reason,
                   utility=round(float(rub.values[g] @ st.draft), 6),
-                  reservation=None if move.reservation is None else round(move.reservation, 6),
-                  meta=_meta(move))
+                  reservation=None if reply.reservation is None else round(reply.reservation, 6),
+                  ranking=list(reply.ranking) or None, engine_note=note or None, meta=_meta(move))
 
-    def _validate_reply(self, g: int, move: Move) -> Reply:
-        """Drop illegal amendments (recorded in the reason); red lines override an accept."""
+    def _position(self, agent: str, g: int, move: Move, said: Move) -> None:
+        """Record a round-0 position as heard: stated priorities, ideal package and red lines (unknown ids dropped)."""
+        rub, crit = self.ctx.rubric, set(self.ctx.rubric.criterion_ids)
+        said = Move("position", package=tuple(i for i in said.package if i in rub.item_index),
+                    reason=said.reason,
+                    priorities=tuple((c, float(w)) for c, w in said.priorities if c in crit and w >= 0),
+                    must_have=tuple(i for i in said.must_have if i in rub.item_index),
+                    never=tuple(i for i in said.never if i in rub.item_index),
+                    min_utility=said.min_utility)
+        self.state_.positions[agent] = said.package
+        self.state_.stated[agent] = said
+        self._log(agent, "stakeholder", "position", package=list(said.package) or None,
+                  priorities=dict(said.priorities) or None, must_have=list(said.must_have) or None,
+                  never=list(said.never) or None, min_utility=said.min_utility,
+                  utility=round(float(self.ctx.ideals[g]), 6), reason=said.reason, meta=_meta(move))
+
+    def _validate_reply(self, g: int, move: Move, said: Move) -> tuple[Reply, str]:
+        """The reply as heard: the decision is `move`'s, the statements `said`'s.
+
+        Illegal amendments are dropped (recorded in the reason), a ranking that is not an order
+        of the round's candidates is dropped, and a broken true red line overrides an accept
+        (recorded as an engine note, kept out of the mediator's view under private information).
+        """
         draft, rub = self.state_.draft, self.ctx.rubric
         legal, bad = [], []
-        for a in move.amendments[:MAX_AMENDMENTS]:
+        for a in said.amendments[:MAX_AMENDMENTS]:
             ok = a.item in rub.item_index and (a.other is None or a.other in rub.item_index)
             if ok and a.op in ("add", "swap"):
                 ok = not draft[rub.item_index[a.item]]
@@ -182,15 +249,22 @@ class NegotiationEnv(AECEnv):
             if ok and a.op == "swap":
                 ok = bool(draft[rub.item_index[a.other]])
             (legal if ok else bad).append(a)
-        reason = move.reason
+        reason, note = said.reason, ""
         if bad:
             reason += f" [engine ignored illegal amendments: {', '.join(map(str, bad))}]"
         accept = move.kind == "accept"
         broken = self.ctx.red_lines_broken(g, draft)
         if accept and broken:
-            accept, reason = False, reason + f" [engine: red line broken: {'; '.join(broken)}]"
+            accept, note = False, f"red line broken: {'; '.join(broken)}"
+            if not self.ctx.private:        # under full information everyone may read it, as before
+                reason += f" [engine: {note}]"
+        n = len(self.state_.candidates)
+        ranking = tuple(int(i) for i in said.ranking)
+        if ranking and sorted(ranking) != list(range(n)):
+            note = (note + "; " if note else "") + f"ignored ranking {list(ranking)} (not an order of {n} candidates)"
+            ranking = ()
         return Reply(rub.group_ids[g], accept, tuple(legal) if not accept else (), reason,
-                     move.reservation)
+                     said.reservation, ranking), note
 
     def _end_of_round(self) -> None:
         st = self.state_
@@ -233,7 +307,8 @@ class NegotiationEnv(AECEnv):
         cost_share = rub.costs / rub.budget
         if agent == MEDIATOR:
             adds, drops = self._request_counts()
-            parts = [draft, cost_share, rub.utilities(draft), replies, adds, drops, frac]
+            utilities = np.zeros(rub.n_groups) if self.ctx.private else rub.utilities(draft)
+            parts = [draft, cost_share, utilities, replies, adds, drops, frac]
         else:
             values = rub.values[rub.group_index[agent]]
             parts = [draft, values, cost_share, replies, frac, [float(values @ draft)]]
@@ -270,6 +345,8 @@ class NegotiationEnv(AECEnv):
                "agent": agent, "role": role, "kind": kind}
         row.update({k: v for k, v in fields.items() if v is not None and v != {}})
         self.state_.transcript.append(row)
+        if self.ctx.private:
+            self._public_rows.append({k: v for k, v in row.items() if k not in PRIVATE_KEYS})
 
 
 def _meta(move) -> dict | None:

@@ -24,7 +24,8 @@ def repair(ctx, x: np.ndarray, protect: frozenset[int] = frozenset(),
            refill_banned: frozenset[int] | None = None) -> tuple[np.ndarray, list[str]]:
     """Return a feasible package close to x and the notes of what changed.
 
-    Item value for choosing what to drop is the unweighted sum over groups; `protect`
+    Item value for choosing what to drop is `ctx.repair_worth`: the unweighted sum of the
+    groups' true values for a NegotiationContext, the public prior's for a PublicContext; `protect`
     lists item indices to drop only when nothing else restores feasibility. With
     `refill_banned` given, left-over budget is refilled greedily with items of positive
     total value that are not banned. Results are memoised per context (runs of one
@@ -52,7 +53,7 @@ def _repair(ctx, x: np.ndarray, protect: frozenset[int],
     if (closed != y).any():
         notes.append("added required " + ", ".join(rub.ids(closed - y)))
         y = closed
-    worth = rub.values.sum(axis=0)
+    worth = ctx.repair_worth
     for k, j in rub.excludes:
         if y[k] and y[j]:
             loser = min((k, j), key=lambda i: (i in protect, worth[i], -i))

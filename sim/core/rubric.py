@@ -23,8 +23,11 @@ def _normalise(weights: dict[str, float], criteria: list[str]) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class Rubric:
-    """Arrays derived from a scenario; everything the engine computes with."""
+class PublicRubric:
+    """The public part of the rubric: items, costs, public effects, budget, links, group ids and sizes.
+
+    It holds no value profile: this is what a mediator under private information computes with.
+    """
 
     item_ids: tuple[str, ...]
     group_ids: tuple[str, ...]
@@ -32,14 +35,9 @@ class Rubric:
     costs: np.ndarray            # (K,)
     budget: float
     effects: np.ndarray          # (K, C) public effects
-    weights: np.ndarray          # (G, C) normalised
-    values: np.ndarray           # (G, K) item value per group
     sizes: np.ndarray            # (G,)
-    unit_values: np.ndarray      # (U, K) item value per stakeholder unit
-    unit_group: np.ndarray       # (U,) group index of each unit
     requires: tuple[tuple[int, int], ...]   # (k, j): k needs j
     excludes: tuple[tuple[int, int], ...]   # (k, j) with k < j
-    criterion_values: np.ndarray = field(repr=False)  # (G, K, C) per-criterion contributions
 
     @property
     def n_items(self) -> int:
@@ -83,14 +81,6 @@ class Rubric:
     def cost(self, x: np.ndarray) -> float:
         """Total cost of a package."""
         return float(self.costs @ x)
-
-    def utilities(self, x: np.ndarray) -> np.ndarray:
-        """Group utilities u_g(x); x may be (K,) or a batch (n, K) -> (n, G)."""
-        return np.asarray(x, dtype=float) @ self.values.T
-
-    def unit_utilities(self, x: np.ndarray) -> np.ndarray:
-        """Utilities of every stakeholder unit (members, or groups when none)."""
-        return np.asarray(x, dtype=float) @ self.unit_values.T
 
     def feasible_mask(self, X: np.ndarray) -> np.ndarray:
         """Boolean feasibility of a batch of packages (n, K)."""
@@ -147,6 +137,30 @@ class Rubric:
             found |= new
             frontier = np.flatnonzero(new)
         return np.flatnonzero(found)
+
+    def public(self) -> "PublicRubric":
+        """This rubric's public part as a PublicRubric (no value profile)."""
+        return PublicRubric(self.item_ids, self.group_ids, self.criterion_ids, self.costs, self.budget,
+                            self.effects, self.sizes, self.requires, self.excludes)
+
+
+@dataclass(frozen=True, eq=False)
+class Rubric(PublicRubric):
+    """Arrays derived from a scenario; everything the engine computes with (public part plus values)."""
+
+    weights: np.ndarray = field(repr=False)           # (G, C) normalised
+    values: np.ndarray = field(repr=False)            # (G, K) item value per group
+    unit_values: np.ndarray = field(repr=False)       # (U, K) item value per stakeholder unit
+    unit_group: np.ndarray = field(repr=False)        # (U,) group index of each unit
+    criterion_values: np.ndarray = field(repr=False)  # (G, K, C) per-criterion contributions
+
+    def utilities(self, x: np.ndarray) -> np.ndarray:
+        """Group utilities u_g(x); x may be (K,) or a batch (n, K) -> (n, G)."""
+        return np.asarray(x, dtype=float) @ self.values.T
+
+    def unit_utilities(self, x: np.ndarray) -> np.ndarray:
+        """Utilities of every stakeholder unit (members, or groups when none)."""
+        return np.asarray(x, dtype=float) @ self.unit_values.T
 
     def fingerprint(self) -> bytes:
         """Stable bytes identifying the optimisation problem (for caches)."""

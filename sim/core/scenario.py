@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim.core.errors import NegsimError
 
@@ -100,14 +100,54 @@ class Quorum(_Model):
     quorum: int = Field(ge=1)
 
 
+MAX_RANK = 6          # at most this many candidate drafts are put to the groups for ranking
+
+
+def parse_elicitation(text: str) -> int:
+    """'none' -> 0, 'rank:K' -> K; raise ValueError naming the fix otherwise."""
+    text = str(text).strip()
+    if text == "none":
+        return 0
+    name, _, k = text.partition(":")
+    if name != "rank" or not k.strip().isdigit():
+        raise ValueError(f"unknown elicitation {text!r}; use none or rank:K (e.g. rank:3)")
+    K = int(k)
+    if not 2 <= K <= MAX_RANK:
+        raise ValueError(f"rank:{K} asks for {K} candidate drafts; use rank:K with 2 <= K <= {MAX_RANK} "
+                         f"(the mediator prepares at most {MAX_RANK} candidates)")
+    return K
+
+
 class Protocol(_Model):
-    """Negotiation settings: rounds, acceptance rule, disagreement outcome, mediator, seed."""
+    """Negotiation settings: rounds, acceptance rule, disagreement outcome, mediator, seed.
+
+    `information` says what the mediator knows (`private`: only what is public and what the groups
+    say; `full`: every group's true values); `elicitation` whether it asks the groups to rank
+    candidate drafts (`none` or `rank:K`).
+    """
 
     max_rounds: int = Field(default=10, ge=1, le=1000)
     acceptance: Literal["unanimous", "majority"] | Quorum = "unanimous"
     disagreement: Literal["status_quo", "best_base"] = "status_quo"
     mediator: str = "negotiated"
     seed: int = Field(default=0, ge=0)
+    information: Literal["private", "full"] = "private"
+    elicitation: str = "none"
+
+    @field_validator("elicitation")
+    @classmethod
+    def _elicitation(cls, value: str) -> str:
+        try:
+            parse_elicitation(value)
+        except ValueError as err:
+            problem, _, fix = str(err).partition("; ")
+            raise ValueError(f"protocol.elicitation|{problem}|{fix}") from None
+        return value
+
+    @property
+    def rank_k(self) -> int:
+        """How many candidate drafts the groups rank each round (0: no elicitation)."""
+        return parse_elicitation(self.elicitation)
 
 
 class RepeatedOptions(_Model):

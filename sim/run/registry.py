@@ -22,7 +22,7 @@ __all__ = [
 
 # Names the engine knows without importing behaviour (a test checks they match the agent modules).
 STRATEGIES = ("utilitarian", "maximin", "leximin", "nash", "kalai", "negotiated")
-CURVES = ("boulware", "conceder", "linear")
+CURVES = ("boulware", "conceder", "linear", "tit_for_tat")
 
 _STAKEHOLDERS: dict[str, str] = {
     "heuristic": "agents.heuristic:make_heuristic",

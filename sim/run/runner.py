@@ -17,6 +17,8 @@ from sim.core.context import NegotiationContext, make_context
 from sim.core.evaluate import DesignReport, evaluate_designs
 from sim.core.protocol import MEDIATOR, NegotiationEnv, Outcome
 from sim.core.scenario import Scenario
+from sim.core.voice import parse_voices
+from sim.run.benchmark import benchmark
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,9 @@ class RunConfig:
     lineup: dict[str, str] = field(default_factory=dict)   # group id -> spec overrides
     agent_options: dict[str, Any] = field(default_factory=dict)
     mediator_options: dict[str, Any] = field(default_factory=dict)
+    information: str | None = None       # None: the scenario's protocol.information
+    elicitation: str | None = None       # None: the scenario's protocol.elicitation
+    voice: str = "truthful"              # a voice for every group, or 'truthful,GROUP=silent,...'
 
     def agent_spec(self, group_id: str) -> str:
         """The stakeholder spec of a group: its lineup override, else the default `agents`."""
@@ -50,6 +55,8 @@ class RunResult:
     agents: dict[str, str]
     seconds: float
     usage: dict[str, Any] = field(default_factory=dict)
+    benchmark: dict[str, Any] = field(default_factory=dict)
+    voices: dict[str, str] = field(default_factory=dict)
 
 
 def split_lineup(text: str, group_ids: list[str]) -> tuple[str, dict[str, str]]:
@@ -88,7 +95,7 @@ def play(env: NegotiationEnv, agents: dict[str, Any], seed: int,
     children = seq.spawn(len(env.possible_agents) + 1)
     env.reset(seed=int(children[0].generate_state(1)[0]))
     for name, child in zip(env.possible_agents, children[1:]):
-        agents[name].reset(env.ctx, np.random.default_rng(child))
+        agents[name].reset(env.agent_context(name), np.random.default_rng(child))
     seen = -1
     for name in env.agent_iter():
         if env.terminations[name] or env.truncations[name]:
@@ -97,7 +104,7 @@ def play(env: NegotiationEnv, agents: dict[str, Any], seed: int,
         if progress is not None and env.state_.round != seen:
             seen = env.state_.round
             progress(seen, env.ctx.max_rounds)
-        env.step(agents[name].act(env.state_))
+        env.step(agents[name].act(env.view(name)))
     assert env.outcome is not None
     return env.outcome
 
@@ -111,14 +118,15 @@ def run_negotiation(scenario: Scenario | NegotiationContext, config: RunConfig =
     move, a human seat's answers) and returns the agents to play.
     """
     started = time.perf_counter()
-    ctx = scenario if isinstance(scenario, NegotiationContext) else \
-        make_context(scenario, max_rounds=config.max_rounds, mediator=config.mediator)
+    ctx = context_for(scenario, config)
     seed = ctx.protocol.seed if config.seed is None else int(config.seed)
     agents = _make_agents(ctx, config)
     if prepare is not None:
         agents = prepare(agents)
-    env = NegotiationEnv(ctx)
+    voices = parse_voices(config.voice, ctx.rubric.group_ids)
+    env = NegotiationEnv(ctx, voices=voices)
     outcome = play(env, agents, seed, progress)
+    bench = benchmark(ctx, outcome.package, env.state_.transcript, agents[MEDIATOR])
     designs = {"negotiated": outcome.package, **ctx.base_packages}
     kinds = {"negotiated": "negotiated"}
     reports = evaluate_designs(ctx, designs, kinds)
@@ -131,7 +139,23 @@ def run_negotiation(scenario: Scenario | NegotiationContext, config: RunConfig =
     lineup = {gid: config.agent_spec(gid) for gid in ctx.rubric.group_ids}
     lineup[MEDIATOR] = ctx.protocol.mediator
     return RunResult(ctx, config, seed, outcome, env.state_.transcript, reports, bool(pareto),
-                     lineup, time.perf_counter() - started, usage)
+                     lineup, time.perf_counter() - started, usage, bench,
+                     {gid: str(v) for gid, v in voices.items()})
+
+
+def context_for(scenario: Scenario | NegotiationContext, config: RunConfig) -> NegotiationContext:
+    """The context a run negotiates in: `scenario` with the config's protocol overrides.
+
+    A given context is used as it is when the config overrides nothing it does not already hold.
+    """
+    settings = {"max_rounds": config.max_rounds, "mediator": config.mediator,
+                "information": config.information, "elicitation": config.elicitation}
+    if isinstance(scenario, NegotiationContext):
+        wanted = {k: v for k, v in settings.items() if v is not None and k != "max_rounds"}
+        if all(getattr(scenario.protocol, k) == v for k, v in wanted.items()):
+            return scenario
+        return make_context(scenario.scenario, rubric=scenario.rubric, **settings)
+    return make_context(scenario, **settings)
 
 
 def merge_usage(a: dict, b: dict) -> dict:
@@ -144,5 +168,5 @@ def merge_usage(a: dict, b: dict) -> dict:
 
 def run_over_seeds(scenario: Scenario, config: RunConfig, seeds: list[int]) -> list[RunResult]:
     """The same configuration over several seeds, sharing one context (and its caches)."""
-    ctx = make_context(scenario, max_rounds=config.max_rounds, mediator=config.mediator)
+    ctx = context_for(scenario, config)
     return [run_negotiation(ctx, RunConfig(**{**config.__dict__, "seed": s})) for s in seeds]

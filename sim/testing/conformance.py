@@ -50,7 +50,8 @@ def _signature(move: Any) -> Any:
     """A comparable form of a move (Move or gymnasium action)."""
     if isinstance(move, Move):
         return (move.kind, move.package, tuple(map(str, move.amendments)), move.reason,
-                None if move.reservation is None else round(float(move.reservation), 9))
+                None if move.reservation is None else round(float(move.reservation), 9),
+                move.priorities, move.ranking, move.candidates)
     return tuple(np.asarray(move).ravel().tolist())
 
 
@@ -65,7 +66,7 @@ def _play(ctx: NegotiationContext, seat: str, agent: Any, seed: int,
     children = np.random.SeedSequence(seed).spawn(len(env.possible_agents) + 1)
     env.reset(seed=int(children[0].generate_state(1)[0]))
     for name, child in zip(env.possible_agents, children[1:]):
-        agents[name].reset(ctx, np.random.default_rng(child))
+        agents[name].reset(env.agent_context(name), np.random.default_rng(child))
     moves, seen = [], []
     for name in env.agent_iter():
         if env.terminations[name] or env.truncations[name]:
@@ -74,7 +75,7 @@ def _play(ctx: NegotiationContext, seat: str, agent: Any, seed: int,
         if name == seat and copy_each_move:
             agents[seat] = pickle.loads(pickle.dumps(agents[seat]))
         draft = None if env.state_.draft is None else env.state_.draft.copy()
-        move = agents[name].act(env.state_)
+        move = agents[name].act(env.view(name))
         if name == seat:
             moves.append(_signature(move))
             seen.append((env.state_.round, move, draft))

@@ -69,19 +69,22 @@ class _Cheater:
 
 
 class _Moody:
-    """Plays from a global counter: the same seed does not give the same moves."""
+    """Plays from a global count of negotiations: the same seed does not give the same moves.
 
-    calls = 0
+    (Counting negotiations, not moves: a move counter repeats its pattern whenever the number of
+    moves per negotiation is a multiple of its period.)
+    """
+
+    resets = 0
 
     def __init__(self, group_id: str) -> None:
         self.group_id = group_id
 
     def reset(self, ctx, rng) -> None:
-        pass
+        _Moody.resets += 1
 
     def act(self, state) -> Move:
-        _Moody.calls += 1
-        return Move("position") if state.round == 0 else Move("accept" if _Moody.calls % 3 else "object")
+        return Move("position") if state.round == 0 else Move("accept" if _Moody.resets % 2 else "object")
 
 
 @pytest.mark.parametrize("illegal", ["kind", "amendment"])

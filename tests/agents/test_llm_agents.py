@@ -38,10 +38,13 @@ def scripted(*texts: str) -> GenericFakeChatModel:
     return GenericFakeChatModel(messages=iter([AIMessage(content=t) for t in texts]))
 
 
-def run(tiny, model, *, mediator="llm", agents="llm", lineup=None, rounds=3, seed=1, concurrent=False):
+def run(tiny, model, *, mediator="llm", agents="llm", lineup=None, rounds=3, seed=1, concurrent=False,
+        information="full"):
+    """A run with a fake model; under full information by default (these scripts follow the omniscient mediator)."""
     client = make_client("fake", seed=seed, model=model, concurrent=concurrent)
     cfg = RunConfig(seed=seed, mediator=mediator, max_rounds=rounds, agents=agents, lineup=lineup or {},
-                    agent_options={"llm": client}, mediator_options={"llm": client} if mediator == "llm" else {})
+                    agent_options={"llm": client}, mediator_options={"llm": client} if mediator == "llm" else {},
+                    information=information)
     return run_negotiation(tiny, cfg), client
 
 

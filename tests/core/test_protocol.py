@@ -66,11 +66,16 @@ def test_veto_blocks_agreement(tiny):
     assert not e.outcome.agreement
 
 
-def test_red_line_overrides_accept(tiny):
-    e = _play(env(tiny), ["trees", "bench", "light"], lambda g, r: True)
+@pytest.mark.parametrize("information", ["private", "full"])
+def test_red_line_overrides_accept(tiny, information):
+    e = _play(env(tiny, information=information), ["trees", "bench", "light"], lambda g, r: True)
     assert not e.outcome.agreement  # wheel's must-have ramp is missing
     rows = [r for r in e.state_.transcript if r["agent"] == "wheel" and r["kind"] == "object"]
-    assert rows and "red line broken" in rows[0]["reason"]
+    assert rows and "red line broken" in rows[0]["engine_note"]
+    # under private the note is the engine's record, not something the group said to the mediator
+    assert ("red line broken" in rows[0]["reason"]) == (information == "full")
+    public = e.view("mediator").transcript
+    assert all("engine_note" not in r for r in public) == (information == "private")
 
 
 def test_best_base_disagreement(tiny):

@@ -1,0 +1,190 @@
+"""What a rule mediator knows: everything (`full`) or the public view plus its beliefs (`private`).
+
+Both expose the same numbers to the strategy: item values per group, disagreement utilities,
+ideal utilities, the pool of packages to consider, red lines and the acceptance rule.
+Under `full` they are the true ones (today's omniscient mediator, kept as the benchmark);
+under `private` they are believed: values from `agents.beliefs`, red lines as stated, the
+pool from public data only (base designs and the packages best for a spread of weight
+directions over the criteria), the disagreement package and the best base design by
+believed totals.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.beliefs import Beliefs
+from sim.core.cache import owned
+from sim.core.context import NegotiationContext
+from sim.core.moves import Move
+from sim.core.repair import repair
+from sim.core.views import PublicContext
+from sim.search.exact import ENUM_MAX_ITEMS, OBJECTIVES, enumerate_feasible
+
+DIRECTIONS = 96           # random weight directions spanning the public pool (plus vertices and priors)
+MILP_DIRECTIONS = 24      # fewer when each direction needs a MILP (more than ENUM_MAX_ITEMS items)
+POOL_SEED = 20240611      # fixed: the public pool is a function of the public view only
+
+
+class FullKnowledge:
+    """The omniscient mediator's knowledge: true values and red lines (information: full)."""
+
+    private = False
+
+    def __init__(self, ctx: NegotiationContext) -> None:
+        self.ctx, self.rubric = ctx, ctx.rubric
+        self.values = ctx.rubric.values
+        self.d, self.ideals = ctx.disagreement_utilities, ctx.ideals
+        self.base_packages, self.best_base = ctx.base_packages, ctx.best_base
+
+    def pool(self) -> np.ndarray:
+        """Base designs, objective optima, each group's best package and the frontier."""
+        return mediation_pool(self.ctx)
+
+    def red_lines_ok(self, C: np.ndarray, U: np.ndarray) -> np.ndarray:
+        """(n, G) whether each candidate keeps each group's true red lines."""
+        return red_lines_ok(self.ctx, C, U)
+
+    def passes(self, accepts: np.ndarray) -> np.ndarray:
+        """(n,) whether predicted accepts (n, G) satisfy the acceptance rule and vetoes."""
+        return _passes(self.ctx.protocol, [(g.id, g.veto) for g in self.ctx.scenario.groups], accepts)
+
+    def utilities(self, X: np.ndarray) -> np.ndarray:
+        """(n, G) utilities of packages as this mediator knows them."""
+        return np.asarray(X, dtype=float) @ self.values.T
+
+
+class BeliefKnowledge(FullKnowledge):
+    """The mediator's knowledge under private information: public view plus beliefs from statements."""
+
+    private = True
+
+    def __init__(self, public: PublicContext, beliefs: Beliefs) -> None:
+        self.ctx, self.rubric, self.beliefs = public, public.rubric, beliefs
+        self.base_packages = public.base_packages
+        self.stated: dict[int, Move] = {}
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Recompute the believed numbers after the beliefs changed."""
+        rub, pool = self.rubric, self.pool()
+        self.values = self.beliefs.values()
+        feasible = {n: x for n, x in self.base_packages.items() if rub.feasible(x)} or self.base_packages
+        totals = {n: float((self.values @ x).sum()) for n, x in feasible.items()}
+        self.best_base = max(totals, key=lambda n: totals[n]) if totals else None
+        zero = np.zeros(rub.n_items, dtype=np.int8)
+        self.disagreement = self.base_packages[self.best_base] \
+            if self.ctx.protocol.disagreement == "best_base" and self.best_base is not None else zero
+        self.d = self.values @ self.disagreement
+        self.ideals = np.maximum((pool @ self.values.T).max(axis=0), self.d)
+
+    def pool(self) -> np.ndarray:
+        """The public pool: base designs and direction-optimal packages (no private value used)."""
+        return public_pool(self.ctx)
+
+    def red_lines_ok(self, C: np.ndarray, U: np.ndarray) -> np.ndarray:
+        """(n, G) whether each candidate keeps each group's *stated* red lines."""
+        idx = self.rubric.item_index
+        ok = np.ones(U.shape, dtype=bool)
+        for g, said in self.stated.items():
+            if said.must_have:
+                ok[:, g] &= C[:, [idx[i] for i in said.must_have]].all(axis=1)
+            if said.never:
+                ok[:, g] &= ~C[:, [idx[i] for i in said.never]].any(axis=1)
+            if said.min_utility is not None:
+                ok[:, g] &= U[:, g] >= said.min_utility - 1e-9
+        return ok
+
+    def passes(self, accepts: np.ndarray) -> np.ndarray:
+        """(n,) whether predicted accepts satisfy the public acceptance rule and vetoes."""
+        return _passes(self.ctx.protocol, [(g.id, g.veto) for g in self.ctx.groups], accepts)
+
+
+def _passes(protocol, groups: list[tuple[str, bool]], accepts: np.ndarray) -> np.ndarray:
+    """Vectorised `rule_holds` over rows of predicted accepts (a test checks they agree)."""
+    accepts = np.asarray(accepts, dtype=bool)
+    veto = np.array([v for _, v in groups], dtype=bool)
+    n, G = accepts.sum(axis=1), accepts.shape[1]
+    rule = protocol.acceptance
+    if rule == "unanimous":
+        ok = n == G
+    elif rule == "majority":
+        ok = 2 * n > G
+    else:
+        ok = n >= rule.quorum
+    return ok & accepts[:, veto].all(axis=1)
+
+
+def red_lines_ok(ctx: NegotiationContext, C: np.ndarray, U: np.ndarray) -> np.ndarray:
+    """(n, G) whether each candidate keeps each group's true red lines."""
+    rub = ctx.rubric
+    ok = np.ones(U.shape, dtype=bool)
+    for g, group in enumerate(ctx.scenario.groups):
+        lines = group.red_lines
+        if lines.must_have:
+            ok[:, g] &= C[:, [rub.item_index[i] for i in lines.must_have]].all(axis=1)
+        if lines.never:
+            ok[:, g] &= ~C[:, [rub.item_index[i] for i in lines.never]].any(axis=1)
+        if lines.min_utility is not None:
+            ok[:, g] &= U[:, g] >= lines.min_utility - 1e-9
+    return ok
+
+
+def mediation_pool(ctx: NegotiationContext) -> np.ndarray:
+    """Feasible packages the omniscient mediator may table beyond local amendments.
+
+    Base designs, objective optima, each group's best package and the (total, worst_group) frontier.
+    """
+    def build() -> np.ndarray:
+        d = ctx.disagreement_utilities
+        rows = list(ctx.base_packages.values())
+        rows += [ctx.search.optimise(o, disagreement=d).package for o in OBJECTIVES]
+        rows += [ctx.ideal_package(g) for g in range(ctx.rubric.n_groups)]
+        rows += [p.package for p in ctx.search.pareto_frontier()]
+        pool = np.unique(np.array(rows, dtype=np.int8), axis=0)
+        return pool[ctx.rubric.feasible_mask(pool)]
+    return owned(ctx, "mediation_pool", build)
+
+
+def directions(public: PublicContext, n: int) -> np.ndarray:
+    """Weight directions over the criteria: each criterion alone, uniform, the priors, n random ones."""
+    C = len(public.rubric.criterion_ids)
+    rng = np.random.default_rng(POOL_SEED)
+    return np.vstack([np.eye(C), np.full((1, C), 1.0 / C), public.prior_weights,
+                      rng.dirichlet(np.ones(C), size=n)])
+
+
+def public_pool(public: PublicContext) -> np.ndarray:
+    """Feasible packages built from public data only: base designs and direction-optimal packages.
+
+    Any weighted sum of group utilities is one weight direction over the criteria, so packages
+    best for a spread of directions are close to what any strategy would pick.
+    """
+    def build() -> np.ndarray:
+        rub = public.rubric
+        rows = [repair(public, x)[0] for x in public.base_packages.values()]
+        if rub.n_items <= ENUM_MAX_ITEMS:
+            X = enumerate_feasible(rub)
+            S = X.astype(np.float32) @ rub.effects.astype(np.float32)
+            D = directions(public, DIRECTIONS).astype(np.float32)
+            for start in range(0, len(D), 32):
+                rows += list(X[np.argmax(S @ D[start:start + 32].T, axis=0)])
+        else:
+            rows += [_milp_best(public, w) for w in directions(public, MILP_DIRECTIONS)]
+        pool = np.unique(np.array(rows, dtype=np.int8), axis=0)
+        return pool[rub.feasible_mask(pool)]
+    return owned(public, "public_pool", build)
+
+
+def _milp_best(public: PublicContext, w: np.ndarray) -> np.ndarray:
+    """The feasible package best for one weight direction, by MILP (many items)."""
+    from sim.core.rubric import Rubric
+    from sim.search.exact import optimise
+
+    rub = public.rubric
+    v = rub.effects @ w
+    one = Rubric(rub.item_ids, ("direction",), rub.criterion_ids, rub.costs, rub.budget, rub.effects,
+                 np.ones(1), rub.requires, rub.excludes, weights=w[None], values=v[None],
+                 unit_values=v[None], unit_group=np.zeros(1, dtype=np.int64),
+                 criterion_values=(rub.effects * w)[None])
+    return np.asarray(optimise(one, "utilitarian", method="milp").package, dtype=np.int8)
