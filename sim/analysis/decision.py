@@ -113,7 +113,7 @@ class DecisionSummary:
         p = self.price or {}
         parts = [f"{name} {p[name]:.3f}" for name in ("efficiency", "fairness") if p.get(name) is not None]
         if p.get("belief_error") is not None:
-            parts.append(f"mediator's belief error {p['belief_error']:.3f}")
+            parts.append(f"mediator's mean belief error {p['belief_error']:.3f}")
         return ("Price of private information (1 = as good as a mediator who knew every group's values): "
                 + ", ".join(parts) + ".")
 
@@ -132,8 +132,11 @@ def price_of_private_information(summary: dict) -> dict | None:
     if not isinstance(bench, dict):
         return None
     metrics = summary.get("metrics") or {}
-    out = {"efficiency": bench.get("efficiency"), "fairness": bench.get("fairness"),
-           "belief_error": bench.get("belief_error")}
+    error = bench.get("belief_error")
+    if isinstance(error, dict):              # per group (summary.json): the mean over groups
+        values = [v for v in error.values() if isinstance(v, (int, float))]
+        error = sum(values) / len(values) if values else None
+    out = {"efficiency": bench.get("efficiency"), "fairness": bench.get("fairness"), "belief_error": error}
     ratios = (("efficiency", "total", ("max_total", "total")),
               ("fairness", "worst_group", ("max_worst_group", "max_worst", "worst_group")))
     for name, metric, keys in ratios:

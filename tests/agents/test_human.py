@@ -56,7 +56,8 @@ def test_engine_checks_a_human_move_exactly_as_any_agent(ctx):
     drafts = {r["round"]: r["package"] for r in result.transcript if r["kind"] == "draft"}
     for r in result.transcript:
         if r["agent"] == "wheel" and r["round"] >= 1 and "ramp" not in drafts[r["round"]]:
-            assert r["kind"] == "object" and "red line broken" in r["reason"]
+            # under private information the engine's note stays out of the public reason
+            assert r["kind"] == "object" and "red line broken" in (r.get("engine_note") or r["reason"])
 
 
 def test_same_seed_and_answers_give_the_same_run(ctx):

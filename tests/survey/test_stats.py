@@ -153,7 +153,7 @@ def test_vectorised_plackett_luce_equals_choix(n, raters, partial, seed, alpha):
         order = tuple(int(k) for k in np.argsort(-(utility + rng.gumbel(size=n))))
         rankings.append(order[:rng.integers(2, n + 1)] if partial else order)
     ours = luce.consensus_strengths(n, luce.padded(rankings), alpha)
-    assert ours == pytest.approx(luce.strengths(n, rankings, alpha), abs=1e-6)
+    assert ours == pytest.approx(luce.strengths(n, rankings, alpha), abs=1e-5)   # two optimisers, each converged to ~1e-6
     assert ours.sum() == pytest.approx(1.0)
 
 
