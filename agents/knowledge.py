@@ -68,8 +68,10 @@ class BeliefKnowledge(FullKnowledge):
     def refresh(self) -> None:
         """Recompute the believed numbers after the beliefs changed."""
         rub, pool = self.rubric, self.pool()
-        self.values = self.beliefs.values()
-        feasible = {n: x for n, x in self.base_packages.items() if rub.feasible(x)} or self.base_packages
+        self.mean_weights = self.beliefs.mean_weights()
+        self.values = self.mean_weights @ self.beliefs.E.T
+        feasible = owned(self.ctx, "feasible_base_designs", lambda: {
+            n: x for n, x in self.base_packages.items() if rub.feasible(x)} or self.base_packages)
         totals = {n: float((self.values @ x).sum()) for n, x in feasible.items()}
         self.best_base = max(totals, key=lambda n: totals[n]) if totals else None
         zero = np.zeros(rub.n_items, dtype=np.int8)

@@ -180,7 +180,7 @@ class RuleMediator:
             hear_replies(know, state.last_replies, state.draft, state.candidates)
         self.heard = state.round
         know.refresh()
-        self.history.append(know.beliefs.mean_weights())
+        self.history.append(know.mean_weights)
         if self.start is not None:
             self.floor_total = self._floor()
 
@@ -261,8 +261,17 @@ class RuleMediator:
         return out
 
     def _merge(self, a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
-        y, _ = repair(self.ctx, np.maximum(a, b), protect=frozenset(np.flatnonzero(b & ~a)))
-        return None if np.array_equal(y, a) else y
+        """a with b's extra items, repaired (None when unchanged); memoised per context."""
+        table, key = memo(self.ctx, "mediator_merge"), (a.dtype.str, a.tobytes(), b.dtype.str, b.tobytes())
+        if key not in table:
+            y, _ = repair(self.ctx, np.maximum(a, b), protect=frozenset(np.flatnonzero(b & ~a)))
+            if not np.array_equal(y, a):
+                y = np.array(y)
+                y.setflags(write=False)
+                table[key] = y
+            else:
+                table[key] = None
+        return table[key]
 
     def _thresholds(self, x: np.ndarray, replies: dict[str, Reply],
                     objections: dict[str, Reply]) -> np.ndarray:
