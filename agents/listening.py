@@ -31,13 +31,22 @@ def hear_positions(know: BeliefKnowledge, stated: dict[str, Move]) -> None:
             p = dict(said.priorities)
             priorities[g] = np.array([float(p.get(c, 0.0)) for c in rub.criterion_ids])
         if said.package:
-            ideal = rub.package(list(said.package))
-            others = [x for x in know.base_packages.values() if not np.array_equal(x, ideal)]
-            if others:
-                revealed[g] = preference_rows(beliefs.E, np.repeat(ideal[None], len(others), axis=0),
-                                              np.array(others))
+            rows = _ideal_rows(know, said.package)
+            if rows is not None:
+                revealed[g] = rows
     beliefs.stated_many(priorities)
     beliefs.add_many(revealed)
+
+
+def _ideal_rows(know: BeliefKnowledge, package: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray] | None:
+    """A stated ideal package preferred to every other base design, as comparison rows (memoised)."""
+    table = memo(know.ctx, "ideal_rows")
+    if package not in table:
+        ideal = know.rubric.package(list(package))
+        others = [x for x in know.base_packages.values() if not np.array_equal(x, ideal)]
+        table[package] = preference_rows(know.beliefs.E, np.repeat(ideal[None], len(others), axis=0),
+                                         np.array(others)) if others else None
+    return table[package]
 
 
 def amended(rub, x: np.ndarray, a: Amendment) -> np.ndarray:

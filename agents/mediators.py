@@ -79,6 +79,7 @@ class RuleMediator:
             raise ValueError(f"unknown mediator strategy {self.name!r}; use one of {', '.join(STRATEGIES)}")
         self.ctx, self.rng = ctx, rng
         self.tabled = set()
+        self._tabled_rows = None
         self.heard = 0
         if isinstance(ctx, PublicContext):
             self.know: FullKnowledge = BeliefKnowledge(ctx, Beliefs(ctx, rng, self.beliefs))
@@ -311,7 +312,9 @@ class RuleMediator:
         """(n,) whether each candidate was tabled before (vectorised over the few tabled drafts)."""
         if not self.tabled:
             return np.zeros(len(C), dtype=bool)
-        T = np.array([np.frombuffer(b, dtype=np.int8) for b in self.tabled])
+        T = getattr(self, "_tabled_rows", None)
+        if T is None or len(T) != len(self.tabled) or T.shape[1] != C.shape[1]:
+            T = self._tabled_rows = np.array([np.frombuffer(b, dtype=np.int8) for b in self.tabled])
         return (np.asarray(C, dtype=np.int8)[:, None, :] == T[None, :, :]).all(axis=2).any(axis=1)
 
     def _objective(self, U: np.ndarray) -> np.ndarray:
