@@ -56,6 +56,8 @@ class Beliefs:
         """Rows drawn from Dirichlet(alpha row), vectorised through gamma draws."""
         x = self.rng.gamma(np.maximum(alpha, 1e-6))
         total = x.sum(axis=1, keepdims=True)
+        if (total > 0).all():
+            return x / total
         return np.where(total > 0, x / np.where(total > 0, total, 1.0), 1.0 / x.shape[1])
 
     # -- statements --------------------------------------------------------------------

@@ -80,6 +80,7 @@ class RuleMediator:
         self.ctx, self.rng = ctx, rng
         self.tabled = set()
         self._tabled_rows = None
+        self._apply_memo, self._merge_memo = memo(ctx, "mediator_apply"), memo(ctx, "mediator_merge")
         self.heard = 0
         if isinstance(ctx, PublicContext):
             self.know: FullKnowledge = BeliefKnowledge(ctx, Beliefs(ctx, rng, self.beliefs))
@@ -222,7 +223,7 @@ class RuleMediator:
         return best_y.astype(np.int8), f"revised: {best_label}"
     def _apply(self, x: np.ndarray, amendments: tuple[Amendment, ...]) -> np.ndarray | None:
         """The draft with these amendments applied and repaired (None when unchanged); memoised."""
-        table, key = memo(self.ctx, "mediator_apply"), (x.tobytes(), amendments)
+        table, key = self._apply_memo, (x.tobytes(), amendments)
         if key not in table:
             table[key] = self._apply_fresh(x, amendments)
         return table[key]
@@ -263,7 +264,7 @@ class RuleMediator:
 
     def _merge(self, a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
         """a with b's extra items, repaired (None when unchanged); memoised per context."""
-        table, key = memo(self.ctx, "mediator_merge"), (a.dtype.str, a.tobytes(), b.dtype.str, b.tobytes())
+        table, key = self._merge_memo, (a.dtype.str, a.tobytes(), b.dtype.str, b.tobytes())
         if key not in table:
             y, _ = repair(self.ctx, np.maximum(a, b), protect=frozenset(np.flatnonzero(b & ~a)))
             if not np.array_equal(y, a):
