@@ -263,7 +263,7 @@ class RuleMediator:
         return out
 
     def _merge(self, a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
-        """a with b's extra items, repaired (None when unchanged); memoised per context."""
+        """Package a with b's extra items, repaired (None when unchanged); memoised per context."""
         table, key = self._merge_memo, (a.dtype.str, a.tobytes(), b.dtype.str, b.tobytes())
         if key not in table:
             y, _ = repair(self.ctx, np.maximum(a, b), protect=frozenset(np.flatnonzero(b & ~a)))
