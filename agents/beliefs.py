@@ -45,8 +45,8 @@ class Beliefs:
         self.rng, self.s = rng, settings
         self.alpha = np.array(public.prior_alpha, dtype=float)         # (G, C)
         G, C = self.alpha.shape
-        self.rows: list[list[np.ndarray]] = [[] for _ in range(G)]      # comparisons a . w > b
-        self.bounds: list[list[float]] = [[] for _ in range(G)]
+        self.rows: list[list[np.ndarray]] = [[] for _ in range(G)]      # blocks of comparisons a . w > b
+        self.bounds: list[list[np.ndarray]] = [[] for _ in range(G)]
         self.W = np.empty((G, settings.particles, C))
         self.logw = np.zeros((G, settings.particles))
         for g in range(G):
@@ -56,6 +56,8 @@ class Beliefs:
         """Rows drawn from Dirichlet(alpha row), vectorised through gamma draws."""
         x = self.rng.gamma(np.maximum(alpha, 1e-6))
         total = x.sum(axis=1, keepdims=True)
+        if (total > 0).all():
+            return x / total
         return np.where(total > 0, x / np.where(total > 0, total, 1.0), 1.0 / x.shape[1])
 
     # -- statements --------------------------------------------------------------------
@@ -95,23 +97,32 @@ class Beliefs:
         kept = {}
         for g, (rows, b) in revealed.items():
             keep = np.abs(rows).sum(axis=1) > 0
-            if keep.any():
-                kept[g] = (rows[keep], b[keep])
-                self.rows[g].extend(rows[keep])
-                self.bounds[g].extend(b[keep].tolist())
+            if not keep.all():
+                if not keep.any():
+                    continue
+                rows, b = rows[keep], b[keep]
+            kept[g] = (rows, b)
+            self.rows[g].append(rows)
+            self.bounds[g].append(b)
         if not kept:
             return
         gs = list(kept)
+        every = gs == list(range(len(self.W)))
         m = max(len(b) for _, b in kept.values())
         A = np.zeros((len(gs), m, self.E.shape[1]))
         B = np.zeros((len(gs), m))
         mask = np.zeros((len(gs), m), dtype=bool)
-        for i, g in enumerate(gs):
-            rows, b = kept[g]
+        for i, (rows, b) in enumerate(kept.values()):
             A[i, :len(b)], B[i, :len(b)], mask[i, :len(b)] = rows, b, True
-        z = (np.einsum("gnc,gmc->gnm", self.W[gs], A) - B[:, None, :]) / self.s.tau
-        self.logw[gs] += np.where(mask[:, None, :], _log_sigmoid(z), 0.0).sum(axis=2)
-        z = np.exp(self.logw[gs] - self.logw[gs].max(axis=1, keepdims=True))
+        z = (np.einsum("gnc,gmc->gnm", self.W if every else self.W[gs], A) - B[:, None, :]) / self.s.tau
+        gain = np.where(mask[:, None, :], _log_sigmoid(z), 0.0).sum(axis=2)
+        if every:
+            self.logw += gain
+            logw = self.logw
+        else:
+            self.logw[gs] += gain
+            logw = self.logw[gs]
+        z = np.exp(logw - logw.max(axis=1, keepdims=True))
         ess = z.sum(axis=1) ** 2 / (z ** 2).sum(axis=1)
         for g in np.asarray(gs)[ess < self.s.rejuvenate * self.s.particles]:
             self._rejuvenate(int(g))
@@ -119,7 +130,7 @@ class Beliefs:
     def _loglik(self, g: int, W: np.ndarray) -> np.ndarray:
         if not self.rows[g]:
             return np.zeros(len(W))
-        A, b = np.array(self.rows[g]), np.array(self.bounds[g])
+        A, b = np.concatenate(self.rows[g]), np.concatenate(self.bounds[g])
         return _log_sigmoid((W @ A.T - b) / self.s.tau).sum(axis=1)
 
     def _rejuvenate(self, g: int) -> None:

@@ -47,7 +47,8 @@ class FullKnowledge:
 
     def passes(self, accepts: np.ndarray) -> np.ndarray:
         """(n,) whether predicted accepts (n, G) satisfy the acceptance rule and vetoes."""
-        return _passes(self.ctx.protocol, [(g.id, g.veto) for g in self.ctx.scenario.groups], accepts)
+        veto = owned(self.ctx, "veto_mask", lambda: np.array([g.veto for g in self.ctx.scenario.groups], dtype=bool))
+        return _passes(self.ctx.protocol, veto, accepts)
 
     def utilities(self, X: np.ndarray) -> np.ndarray:
         """(n, G) utilities of packages as this mediator knows them."""
@@ -68,8 +69,10 @@ class BeliefKnowledge(FullKnowledge):
     def refresh(self) -> None:
         """Recompute the believed numbers after the beliefs changed."""
         rub, pool = self.rubric, self.pool()
-        self.values = self.beliefs.values()
-        feasible = {n: x for n, x in self.base_packages.items() if rub.feasible(x)} or self.base_packages
+        self.mean_weights = self.beliefs.mean_weights()
+        self.values = self.mean_weights @ self.beliefs.E.T
+        feasible = owned(self.ctx, "feasible_base_designs", lambda: {
+            n: x for n, x in self.base_packages.items() if rub.feasible(x)} or self.base_packages)
         totals = {n: float((self.values @ x).sum()) for n, x in feasible.items()}
         self.best_base = max(totals, key=lambda n: totals[n]) if totals else None
         zero = np.zeros(rub.n_items, dtype=np.int8)
@@ -84,26 +87,21 @@ class BeliefKnowledge(FullKnowledge):
 
     def red_lines_ok(self, C: np.ndarray, U: np.ndarray) -> np.ndarray:
         """(n, G) whether each candidate keeps each group's *stated* red lines."""
-        idx = self.rubric.item_index
-        ok = np.ones(U.shape, dtype=bool)
-        for g, said in self.stated.items():
-            if said.must_have:
-                ok[:, g] &= C[:, [idx[i] for i in said.must_have]].all(axis=1)
-            if said.never:
-                ok[:, g] &= ~C[:, [idx[i] for i in said.never]].any(axis=1)
-            if said.min_utility is not None:
-                ok[:, g] &= U[:, g] >= said.min_utility - 1e-9
-        return ok
+        key = tuple(self.stated)
+        if getattr(self, "_lines_key", None) != key:
+            self._lines_key = key
+            self._lines = line_index(self.rubric, [(g, said) for g, said in self.stated.items()])
+        return lines_ok(self._lines, C, U)
 
     def passes(self, accepts: np.ndarray) -> np.ndarray:
         """(n,) whether predicted accepts satisfy the public acceptance rule and vetoes."""
-        return _passes(self.ctx.protocol, [(g.id, g.veto) for g in self.ctx.groups], accepts)
+        veto = owned(self.ctx, "veto_mask", lambda: np.array([g.veto for g in self.ctx.groups], dtype=bool))
+        return _passes(self.ctx.protocol, veto, accepts)
 
 
-def _passes(protocol, groups: list[tuple[str, bool]], accepts: np.ndarray) -> np.ndarray:
-    """Vectorised `rule_holds` over rows of predicted accepts (a test checks they agree)."""
+def _passes(protocol, veto: np.ndarray, accepts: np.ndarray) -> np.ndarray:
+    """Vectorised `rule_holds` over rows of predicted accepts (a test checks they agree); `veto`: (G,) mask."""
     accepts = np.asarray(accepts, dtype=bool)
-    veto = np.array([v for _, v in groups], dtype=bool)
     n, G = accepts.sum(axis=1), accepts.shape[1]
     rule = protocol.acceptance
     if rule == "unanimous":
@@ -115,19 +113,31 @@ def _passes(protocol, groups: list[tuple[str, bool]], accepts: np.ndarray) -> np
     return ok & accepts[:, veto].all(axis=1)
 
 
+def line_index(rub, lines: list) -> list[tuple[int, np.ndarray | None, np.ndarray | None, float | None]]:
+    """(group, must-have columns, never columns, minimum utility) of each (group, red lines) pair."""
+    def cols(ids) -> np.ndarray | None:
+        return np.array([rub.item_index[i] for i in ids], dtype=np.intp) if ids else None
+    return [(g, cols(said.must_have), cols(said.never), said.min_utility) for g, said in lines]
+
+
+def lines_ok(lines: list, C: np.ndarray, U: np.ndarray) -> np.ndarray:
+    """(n, G) whether each candidate keeps the red lines indexed by `line_index`."""
+    ok = np.ones(U.shape, dtype=bool)
+    for g, must, never, low in lines:
+        if must is not None:
+            ok[:, g] &= C[:, must].all(axis=1)
+        if never is not None:
+            ok[:, g] &= ~C[:, never].any(axis=1)
+        if low is not None:
+            ok[:, g] &= U[:, g] >= low - 1e-9
+    return ok
+
+
 def red_lines_ok(ctx: NegotiationContext, C: np.ndarray, U: np.ndarray) -> np.ndarray:
     """(n, G) whether each candidate keeps each group's true red lines."""
-    rub = ctx.rubric
-    ok = np.ones(U.shape, dtype=bool)
-    for g, group in enumerate(ctx.scenario.groups):
-        lines = group.red_lines
-        if lines.must_have:
-            ok[:, g] &= C[:, [rub.item_index[i] for i in lines.must_have]].all(axis=1)
-        if lines.never:
-            ok[:, g] &= ~C[:, [rub.item_index[i] for i in lines.never]].any(axis=1)
-        if lines.min_utility is not None:
-            ok[:, g] &= U[:, g] >= lines.min_utility - 1e-9
-    return ok
+    lines = owned(ctx, "red_line_index", lambda: line_index(
+        ctx.rubric, [(g, group.red_lines) for g, group in enumerate(ctx.scenario.groups)]))
+    return lines_ok(lines, C, U)
 
 
 def mediation_pool(ctx: NegotiationContext) -> np.ndarray:

@@ -11,6 +11,7 @@ import numpy as np
 
 from agents.beliefs import level_rows, preference_rows
 from agents.knowledge import BeliefKnowledge
+from sim.core.cache import memo
 from sim.core.moves import Amendment, Move
 from sim.core.protocol import Reply
 
@@ -30,13 +31,22 @@ def hear_positions(know: BeliefKnowledge, stated: dict[str, Move]) -> None:
             p = dict(said.priorities)
             priorities[g] = np.array([float(p.get(c, 0.0)) for c in rub.criterion_ids])
         if said.package:
-            ideal = rub.package(list(said.package))
-            others = [x for x in know.base_packages.values() if not np.array_equal(x, ideal)]
-            if others:
-                revealed[g] = preference_rows(beliefs.E, np.repeat(ideal[None], len(others), axis=0),
-                                              np.array(others))
+            rows = _ideal_rows(know, said.package)
+            if rows is not None:
+                revealed[g] = rows
     beliefs.stated_many(priorities)
     beliefs.add_many(revealed)
+
+
+def _ideal_rows(know: BeliefKnowledge, package: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray] | None:
+    """A stated ideal package preferred to every other base design, as comparison rows (memoised)."""
+    table = memo(know.ctx, "ideal_rows")
+    if package not in table:
+        ideal = know.rubric.package(list(package))
+        others = [x for x in know.base_packages.values() if not np.array_equal(x, ideal)]
+        table[package] = preference_rows(know.beliefs.E, np.repeat(ideal[None], len(others), axis=0),
+                                         np.array(others)) if others else None
+    return table[package]
 
 
 def amended(rub, x: np.ndarray, a: Amendment) -> np.ndarray:
@@ -62,17 +72,34 @@ def hear_replies(know: BeliefKnowledge, replies: dict[str, Reply], draft: np.nda
 
 def reply_rows(know: BeliefKnowledge, reply: Reply, draft: np.ndarray,
                candidates: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
-    """An objection's amendments, a stated reservation and a ranking, as comparison rows (None: nothing said)."""
-    rub, beliefs = know.rubric, know.beliefs
+    """An objection's amendments, a stated reservation and a ranking, as comparison rows (None: nothing said).
+
+    The amendment and ranking rows depend only on the draft and the candidates: memoised per public context.
+    """
+    draft = np.asarray(draft)
+    table, key = memo(know.ctx, "reply_rows"), (draft.dtype.str, draft.tobytes())
     parts = []
     if reply.amendments:
-        better = np.array([amended(rub, draft, a) for a in reply.amendments])
-        parts.append(preference_rows(beliefs.E, better, np.repeat(np.asarray(draft)[None], len(better), axis=0)))
+        k = key + (reply.amendments,)
+        if k not in table:
+            better = np.array([amended(know.rubric, draft, a) for a in reply.amendments])
+            table[k] = preference_rows(know.beliefs.E, better, np.repeat(draft[None], len(better), axis=0))
+        parts.append(table[k])
     if reply.reservation is not None:
-        parts.append(level_rows(beliefs.E, draft, float(reply.reservation), below=not reply.accept))
+        k = key + ("level",)
+        if k not in table:
+            table[k] = level_rows(know.beliefs.E, draft, 0.0)[0]
+        row = table[k]
+        level = float(reply.reservation)
+        parts.append((-row, np.array([-level])) if not reply.accept else (row, np.array([level])))
     if reply.ranking and len(candidates) == len(reply.ranking):
-        ordered = np.array([candidates[i] for i in reply.ranking])
-        parts.append(preference_rows(beliefs.E, ordered[:-1], ordered[1:]))
+        k = key + (reply.ranking, tuple(np.asarray(c).tobytes() for c in candidates))
+        if k not in table:
+            ordered = np.array([candidates[i] for i in reply.ranking])
+            table[k] = preference_rows(know.beliefs.E, ordered[:-1], ordered[1:])
+        parts.append(table[k])
     if not parts:
         return None
+    if len(parts) == 1:
+        return parts[0]
     return np.vstack([a for a, _ in parts]), np.concatenate([b for _, b in parts])

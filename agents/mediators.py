@@ -79,6 +79,8 @@ class RuleMediator:
             raise ValueError(f"unknown mediator strategy {self.name!r}; use one of {', '.join(STRATEGIES)}")
         self.ctx, self.rng = ctx, rng
         self.tabled = set()
+        self._tabled_rows = None
+        self._apply_memo, self._merge_memo = memo(ctx, "mediator_apply"), memo(ctx, "mediator_merge")
         self.heard = 0
         if isinstance(ctx, PublicContext):
             self.know: FullKnowledge = BeliefKnowledge(ctx, Beliefs(ctx, rng, self.beliefs))
@@ -180,7 +182,7 @@ class RuleMediator:
             hear_replies(know, state.last_replies, state.draft, state.candidates)
         self.heard = state.round
         know.refresh()
-        self.history.append(know.beliefs.mean_weights())
+        self.history.append(know.mean_weights)
         if self.start is not None:
             self.floor_total = self._floor()
 
@@ -221,7 +223,7 @@ class RuleMediator:
         return best_y.astype(np.int8), f"revised: {best_label}"
     def _apply(self, x: np.ndarray, amendments: tuple[Amendment, ...]) -> np.ndarray | None:
         """The draft with these amendments applied and repaired (None when unchanged); memoised."""
-        table, key = memo(self.ctx, "mediator_apply"), (x.tobytes(), amendments)
+        table, key = self._apply_memo, (x.tobytes(), amendments)
         if key not in table:
             table[key] = self._apply_fresh(x, amendments)
         return table[key]
@@ -261,8 +263,17 @@ class RuleMediator:
         return out
 
     def _merge(self, a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
-        y, _ = repair(self.ctx, np.maximum(a, b), protect=frozenset(np.flatnonzero(b & ~a)))
-        return None if np.array_equal(y, a) else y
+        """Package a with b's extra items, repaired (None when unchanged); memoised per context."""
+        table, key = self._merge_memo, (a.dtype.str, a.tobytes(), b.dtype.str, b.tobytes())
+        if key not in table:
+            y, _ = repair(self.ctx, np.maximum(a, b), protect=frozenset(np.flatnonzero(b & ~a)))
+            if not np.array_equal(y, a):
+                y = np.array(y)
+                y.setflags(write=False)
+                table[key] = y
+            else:
+                table[key] = None
+        return table[key]
 
     def _thresholds(self, x: np.ndarray, replies: dict[str, Reply],
                     objections: dict[str, Reply]) -> np.ndarray:
@@ -302,7 +313,9 @@ class RuleMediator:
         """(n,) whether each candidate was tabled before (vectorised over the few tabled drafts)."""
         if not self.tabled:
             return np.zeros(len(C), dtype=bool)
-        T = np.array([np.frombuffer(b, dtype=np.int8) for b in self.tabled])
+        T = getattr(self, "_tabled_rows", None)
+        if T is None or len(T) != len(self.tabled) or T.shape[1] != C.shape[1]:
+            T = self._tabled_rows = np.array([np.frombuffer(b, dtype=np.int8) for b in self.tabled])
         return (np.asarray(C, dtype=np.int8)[:, None, :] == T[None, :, :]).all(axis=2).any(axis=1)
 
     def _objective(self, U: np.ndarray) -> np.ndarray:

@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from sim.core.cache import memo
 from sim.core.context import NegotiationContext, make_context
 from sim.core.evaluate import DesignReport, evaluate_designs
 from sim.core.protocol import MEDIATOR, NegotiationEnv, Outcome
@@ -127,10 +128,7 @@ def run_negotiation(scenario: Scenario | NegotiationContext, config: RunConfig =
     env = NegotiationEnv(ctx, voices=voices)
     outcome = play(env, agents, seed, progress)
     bench = benchmark(ctx, outcome.package, env.state_.transcript, agents[MEDIATOR])
-    designs = {"negotiated": outcome.package, **ctx.base_packages}
-    kinds = {"negotiated": "negotiated"}
-    reports = evaluate_designs(ctx, designs, kinds)
-    pareto = ctx.search.is_pareto_optimal(outcome.package)
+    reports, pareto = _designs(ctx, outcome.package)
     usage = {}
     for agent in agents.values():
         usage_fn = getattr(agent, "usage", None)
@@ -138,9 +136,19 @@ def run_negotiation(scenario: Scenario | NegotiationContext, config: RunConfig =
             usage = merge_usage(usage, usage_fn())
     lineup = {gid: config.agent_spec(gid) for gid in ctx.rubric.group_ids}
     lineup[MEDIATOR] = ctx.protocol.mediator
-    return RunResult(ctx, config, seed, outcome, env.state_.transcript, reports, bool(pareto),
+    return RunResult(ctx, config, seed, outcome, env.state_.transcript, reports, pareto,
                      lineup, time.perf_counter() - started, usage, bench,
                      {gid: str(v) for gid, v in voices.items()})
+
+
+def _designs(ctx: NegotiationContext, package: np.ndarray) -> tuple[dict[str, DesignReport], bool]:
+    """The outcome beside the base designs and whether it is Pareto-optimal, memoised per context and package."""
+    table, key = memo(ctx, "run_designs", 4096), np.asarray(package, dtype=np.int8).tobytes()
+    if key not in table:
+        reports = evaluate_designs(ctx, {"negotiated": package, **ctx.base_packages}, {"negotiated": "negotiated"})
+        table[key] = (reports, bool(ctx.search.is_pareto_optimal(package)))
+    reports, pareto = table[key]
+    return dict(reports), pareto
 
 
 def context_for(scenario: Scenario | NegotiationContext, config: RunConfig) -> NegotiationContext:

@@ -6,7 +6,10 @@ The seeds are those of scenarios/sweeps/voice.yaml (the README table); on seeds 
 effect has the other sign (+0.01), i.e. it is within the noise either way:
 - silence costs the worst-off group (car_commuters) under private information;
 - ranking (elicitation rank:3) raises the mean worst-group utility.
-The scenario was not tuned to make them pass.
+The scenario was not tuned to make them pass. Why (README, "Why silence is free here"): the belief
+learns criterion weights on public effects while car_commuters' utility comes largely from private
+group_effects, so the mediator overestimates it (+1.07 truthful, +2.72 silent) and never sees it as
+the worst off; runs end by agreement on the concession clock.
 """
 
 from __future__ import annotations
