@@ -178,3 +178,18 @@ def test_the_api_key_is_written_nowhere(tmp_path, monkeypatch, caplog):
     texts["log records"] = "\n".join(f"{r.name} {r.getMessage()} {r.args}" for r in caplog.records)
     assert [where for where, text in texts.items() if marker in text] == []
     assert "[redacted]" in texts[str(out / "transcript.jsonl")]       # the echoed key was scrubbed, not absent
+
+
+def test_cli_flags_reach_every_request(tmp_path):
+    with StandIn([ERROR_500]) as s:
+        res = CliRunner().invoke(app, ["run", str(TINY), "--agents", "llm", "--llm", f"openai-compatible:m@{s.url}",
+                                       "--max-rounds", "1", "--llm-max-tokens", "64", "--llm-retries", "0",
+                                       "--llm-timeout", "5", "--out", str(tmp_path / "r"), "--quiet"])
+    assert res.exit_code == 0, res.output
+    assert len(s.seen) == 3 and all(x.body["max_tokens"] == 64 for x in s.seen)     # no retry, the cap given
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    assert summary["llm"]["calls"] == 3 == summary["llm"]["fallbacks"]
+    for bad in (["--llm-timeout", "0"], ["--llm-max-tokens", "3"], ["--llm-retries", "-1"]):
+        res = CliRunner().invoke(app, ["run", str(TINY), "--agents", "llm", "--llm", "local", *bad,
+                                       "--out", str(tmp_path / "x")])
+        assert res.exit_code == 2 and not (tmp_path / "x").exists()
