@@ -29,7 +29,8 @@ def one_run(path: Path, spec: str, seed: int, max_rounds: int | None) -> dict:
     return {"wall": wall, "llm_seconds": u.seconds, "calls": u.calls, "moves": len(moves),
             "rounds": result.outcome.rounds, "agreement": result.outcome.agreement,
             "fallbacks": u.fallbacks, "repairs": u.repair_prompts,
-            "tokens": u.prompt_tokens + u.completion_tokens, "agents": len(result.ctx.rubric.group_ids) + 1}
+            "tokens": u.prompt_tokens + u.completion_tokens, "agents": len(result.ctx.rubric.group_ids) + 1,
+            "prompt_tokens": u.prompt_tokens, "evaluated": u.prompt_tokens - u.cached_prompt_tokens}
 
 
 def main() -> None:
@@ -47,6 +48,9 @@ def main() -> None:
     rounds = sum(r["rounds"] for r in runs)
     print(f"seconds per LLM move: {sum(r['llm_seconds'] for r in runs) / max(moves, 1):.2f} "
           f"(per model call {sum(r['llm_seconds'] for r in runs) / max(calls, 1):.2f})")
+    print(f"prompt tokens per round: {sum(r['prompt_tokens'] for r in runs) / max(rounds, 1):.0f} sent, "
+          f"{sum(r['evaluated'] for r in runs) / max(rounds, 1):.0f} evaluated (the rest reused from "
+          f"llama.cpp's prefix cache)")
     print(f"moves per negotiation: {moves / len(runs):.1f}; rounds per negotiation: {rounds / len(runs):.1f}")
     print(f"model calls per round: {calls / max(rounds, 1):.2f} "
           f"(protocol minimum: one per LLM agent = {runs[0]['agents']}); "

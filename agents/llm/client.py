@@ -34,6 +34,7 @@ class Usage:
     model: str
     calls: int = 0
     prompt_tokens: int = 0
+    cached_prompt_tokens: int = 0      # prompt tokens the provider reused from its cache (llama.cpp: the prefix)
     completion_tokens: int = 0
     cache_hits: int = 0
     fallbacks: int = 0
@@ -99,6 +100,7 @@ class LLMClient:
             return f"{MODEL_ERROR}{type(msg).__name__}: {first}"
         meta = getattr(msg, "usage_metadata", None) or {}
         self.usage.prompt_tokens += int(meta.get("input_tokens", 0))
+        self.usage.cached_prompt_tokens += int((meta.get("input_token_details") or {}).get("cache_read", 0) or 0)
         self.usage.completion_tokens += int(meta.get("output_tokens", 0))
         return msg.content if isinstance(msg.content, str) else json.dumps(msg.content)
 

@@ -131,12 +131,28 @@ class LlamaCppChat(BaseChatModel):
         chat = [{"role": roles.get(m.type, "user"), "content": str(m.content)} for m in messages]
         fmt = kwargs.get("response_format") or {}
         grammar = self._grammar(fmt["schema"]) if "schema" in fmt else None
-        out = self._load().create_chat_completion(
+        llama = self._load()
+        before = list(llama._input_ids[:llama.n_tokens])
+        out = llama.create_chat_completion(
             messages=chat, temperature=self.temperature, max_tokens=kwargs.get("max_tokens", self.max_tokens),
             stop=stop, seed=self.seed, grammar=grammar)
         usage = out.get("usage") or {}
+        n_prompt = int(usage.get("prompt_tokens", 0))
         msg = AIMessage(content=out["choices"][0]["message"]["content"] or "", usage_metadata={
-            "input_tokens": int(usage.get("prompt_tokens", 0)),
-            "output_tokens": int(usage.get("completion_tokens", 0)),
-            "total_tokens": int(usage.get("total_tokens", 0))})
+            "input_tokens": n_prompt, "output_tokens": int(usage.get("completion_tokens", 0)),
+            "total_tokens": int(usage.get("total_tokens", 0)),
+            "input_token_details": {"cache_read": reused_prefix(before, list(llama._input_ids[:n_prompt]))}})
         return ChatResult(generations=[ChatGeneration(message=msg)])
+
+
+def reused_prefix(before: list[int], prompt: list[int]) -> int:
+    """Prompt tokens llama.cpp did not evaluate again: the common prefix with the tokens already in its context.
+
+    llama.cpp always evaluates at least the last prompt token, so the prefix is capped one below the prompt.
+    """
+    n = 0
+    for a, b in zip(before, prompt):
+        if a != b:
+            break
+        n += 1
+    return min(n, max(len(prompt) - 1, 0))
