@@ -40,10 +40,11 @@ class Usage:
     fallbacks: int = 0
     repair_prompts: int = 0
     seconds: float = 0.0
+    events: dict[str, int] = field(default_factory=dict)   # recorded replacements and drops, by kind
 
     def as_dict(self) -> dict[str, Any]:
         """The counters for summary.json, seconds rounded to milliseconds."""
-        return {**self.__dict__, "seconds": round(self.seconds, 3)}
+        return {**self.__dict__, "events": dict(sorted(self.events.items())), "seconds": round(self.seconds, 3)}
 
 
 @dataclass
@@ -60,6 +61,7 @@ class LLMClient:
 
     def __post_init__(self) -> None:
         self.usage = Usage(self.model_name)
+        self.records: list[dict] = []  # one consistency record per own LLM stakeholder decision
         self.peers: list = []          # LLM stakeholders of the run, for per-round batching
         self._round: tuple | None = None
         self._prefetched: dict[str, str] = {}
@@ -167,7 +169,9 @@ def ask_with_repair(client: "LLMClient", messages: list, schema: type[T],
     """Ask, check the reply, and repair once; (None, why) if both answers fail.
 
     The engine checks the parsed reply with `accept` (-> (result, why)); on a
-    malformed or rejected answer the model is asked once more with the reason.
+    malformed or rejected answer the model is asked once more with the reason. A provider
+    error is not an answer: it is counted as a `model_error` event and goes straight to the
+    caller's fallback, with no repair prompt (so an outage does not double the calls).
     """
     from agents.llm.prompts import REPAIR
 
@@ -177,6 +181,9 @@ def ask_with_repair(client: "LLMClient", messages: list, schema: type[T],
             client.usage.repair_prompts += 1
             messages = messages + [("ai", text), ("human", REPAIR.format(why=why))]
         text = client.complete(messages, schema)
+        if text.startswith(MODEL_ERROR):   # never fed back to the model as its own answer
+            client.usage.events["model_error"] = client.usage.events.get("model_error", 0) + 1
+            return None, text
         reply, why = parse(text, schema)
         if reply is not None:
             result, why = accept(reply)

@@ -55,20 +55,22 @@ def replay_client(folder, seed: int) -> LLMClient:
 def estimate(ctx, llm_groups: list[str], llm_mediator: bool, max_tokens: int = 160) -> dict[str, int]:
     """Upper bounds for a run before spending: calls and tokens.
 
-    Calls are one per LLM agent per round, doubled by repair prompts; tokens take the
-    prompt size estimated at 4 characters per token.
+    Calls are one per LLM agent per round plus each LLM group's opening position, doubled by
+    repair prompts; tokens take the prompt size estimated at 4 characters per token.
     """
-    from agents.llm.prompts import mediator_prompt, mediator_system, stakeholder_prompt, stakeholder_system
+    from agents.llm.prompts import mediator_prompt, position_prompt, public_system, stakeholder_prompt
 
     rub, rounds = ctx.rubric, ctx.max_rounds
     x = ctx.disagreement_package
+    system = len(public_system(ctx))
     per_round = len(llm_groups) + int(llm_mediator)
-    chars = sum(len(stakeholder_system(ctx, rub.group_index[g]))
-                + len(stakeholder_prompt(ctx, rub.group_index[g], x, 1, 0.0, [])) + 5 * 60 for g in llm_groups)
+    chars = sum(system + len(stakeholder_prompt(ctx, rub.group_index[g], x, 1, [])) + 6 * 60 for g in llm_groups)
+    opening = sum(system + len(position_prompt(ctx, rub.group_index[g])) for g in llm_groups)
     if llm_mediator:
         cands = [(ctx.search.optimise(o).package, o) for o in ("utilitarian", "maximin", "nash")]
-        chars += len(mediator_system(ctx)) + len(mediator_prompt(ctx, 1, x, ["g: objects"] * rub.n_groups, cands))
-    prompt_tokens = rounds * (chars // 4 + 1)
-    return {"calls": rounds * per_round, "max_calls": 2 * rounds * per_round,
+        chars += system + len(mediator_prompt(ctx, 1, x, ["g: objects"] * rub.n_groups, cands))
+    prompt_tokens = rounds * (chars // 4 + 1) + opening // 4 + 1
+    calls = rounds * per_round + len(llm_groups)
+    return {"calls": calls, "max_calls": 2 * calls,
             "max_prompt_tokens": 3 * prompt_tokens,   # a repair prompt re-sends the prompt plus the reply
-            "max_completion_tokens": 2 * rounds * per_round * max_tokens}
+            "max_completion_tokens": 2 * calls * max_tokens}

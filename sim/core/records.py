@@ -73,12 +73,25 @@ def build_summary(result) -> dict:
         "disagreement": ctx.protocol.disagreement, "best_base": ctx.best_base,
         "metrics": metrics, "notes": list(neg.metrics.notes), "per_group": neg.per_group(rub.group_ids),
         "red_lines_broken": neg.red_lines, "baselines": baselines,
-        "llm": usage.get("llm") if usage else None,
+        "llm": llm_block(usage, result.transcript),
         "fallbacks": int(usage.get("fallbacks", 0)) if usage else 0,
         "versions": versions(),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "seconds": result.seconds,
     })
+
+
+def llm_block(usage: dict, transcript: list[dict]) -> dict | None:
+    """summary.json `llm`: usage counters, recorded events by kind (with the engine's red-line
+    overrides counted from the transcript) and the value consistency the LLM agents measured."""
+    if not usage or not isinstance(usage.get("llm"), dict):
+        return None
+    llm = dict(usage["llm"])
+    events = dict(llm.get("events") or {})
+    events["red_line_override"] = sum(1 for row in transcript if row.get("override"))
+    llm["events"] = dict(sorted(events.items()))
+    llm["consistency"] = usage.get("llm_consistency")
+    return llm
 
 
 def outcome_rows(result) -> list[dict]:
