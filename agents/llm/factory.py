@@ -27,9 +27,35 @@ def make_llm_stakeholder(group_id: str, option: str | None, **options: Any) -> L
     return LLMStakeholder(group_id, _client(options))
 
 
-def make_llm_mediator(name: str, option: str | None, **options: Any) -> LLMMediator:
-    """Registry factory for the `llm[:STRATEGY]` mediator."""
-    return LLMMediator(_client(options), strategy=option or "negotiated")
+def check_mediator_option(option: str | None) -> str:
+    """Why `llm:OPTION` names no LLM mediator ('' when it does): a strategy or deliberative[:N]."""
+    from agents.llm.deliberative import parse_n
+    from sim.run.registry import STRATEGIES
+
+    if option is None or option in STRATEGIES:
+        return ""
+    try:
+        parse_n(option)
+    except ValueError as err:
+        if "unknown LLM mediator variant" in str(err):
+            return (f"unknown LLM mediator variant '{option}'; fix: use llm, llm:STRATEGY "
+                    f"({', '.join(STRATEGIES)}) or llm:deliberative[:N]")
+        return str(err)
+    return ""
+
+
+def make_llm_mediator(name: str, option: str | None, **options: Any):
+    """Registry factory for the `llm[:STRATEGY]` and `llm:deliberative[:N]` mediators."""
+    from sim.run.registry import UnknownAgent
+
+    if why := check_mediator_option(option):
+        raise UnknownAgent(why)
+    client = _client(options)
+    if option and option.startswith("deliberative"):
+        from agents.llm.deliberative import DeliberativeMediator, parse_n
+
+        return DeliberativeMediator(client, n=parse_n(option))
+    return LLMMediator(client, strategy=option or "negotiated")
 
 
 def make_client(spec: str, seed: int = 0, model: Any = None, concurrent: bool | None = None) -> LLMClient:

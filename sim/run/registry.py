@@ -15,7 +15,8 @@ from sim.core.errors import NegsimError
 from sim.core.interfaces import Mediator, Stakeholder
 
 __all__ = [
-    "CURVES", "STRATEGIES", "UnknownAgent", "entry_point", "game_player_names", "make_game_player",
+    "CURVES", "STRATEGIES", "UnknownAgent", "entry_point", "game_player_names", "implied_elicitation",
+    "make_game_player",
     "make_mediator", "make_stakeholder", "mediator_names", "register_mediator",
     "register_stakeholder", "stakeholder_names",
 ]
@@ -85,6 +86,18 @@ def make_mediator(spec: str, **options: Any) -> Mediator:
     """Build the mediator named by `spec` (a strategy name, ``ledger:STRATEGY`` or ``llm``)."""
     name, option = _split(spec)
     return _lookup(_MEDIATORS, name, "mediator")(name, option, **options)
+
+
+def implied_elicitation(mediator: str | None) -> str | None:
+    """The elicitation a mediator needs when the run sets none: `llm:deliberative[:N]` -> rank:N+1.
+
+    The deliberative mediator's N proposals are ranked together with the round's draft.
+    """
+    parts = (mediator or "").split(":")
+    if parts[:2] != ["llm", "deliberative"]:
+        return None
+    n = parts[2] if len(parts) > 2 else "3"
+    return f"rank:{int(n) + 1}" if n.isdigit() else None
 
 
 def stakeholder_names() -> list[str]:
