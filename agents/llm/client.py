@@ -128,13 +128,13 @@ class LLMClient:
         for k, msg in zip(todo, replies):
             self._prefetched[k] = self._account(msg)
 
-    def save(self, folder: Path) -> Path:
-        """Write the cache as JSON lines (one header line, then key/response pairs)."""
+    def save(self, folder: Path, name: str = CACHE_FILE) -> Path:
+        """Write the cache as JSON lines (one header line, then key/response pairs) to folder/name."""
         from sim.core.records import atomic_write
 
         lines = [json.dumps({"model": self.model_name, "seed": self.seed, "params": self.params})]
         lines += [json.dumps({"key": k, "response": v}) for k, v in sorted(self.cache.items())]
-        path = Path(folder) / CACHE_FILE
+        path = Path(folder) / name
         atomic_write(path, "\n".join(lines) + "\n")
         return path
 

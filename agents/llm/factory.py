@@ -8,6 +8,7 @@ mediator_options), so all LLM agents of a run share one cache and one set of cou
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from agents.llm.client import LLMClient, load_cache
@@ -69,6 +70,42 @@ def make_client(spec: str, seed: int = 0, model: Any = None, concurrent: bool | 
     chat = model if model is not None else make_chat_model(spec)
     return LLMClient(chat, spec, seed=seed, params={"temperature": 0.0, "json_schema": local},
                      concurrent=(not local) if concurrent is None else concurrent)
+
+
+_MODELS = None   # chat models of this worker process by spec (one per worker, shared by its runs)
+
+
+def run_client(spec: str | None, seed: int, cache_file: str, replay_file: str | None = None) -> LLMClient:
+    """A sweep run's client: the worker's chat model for `spec`, the run's cache loaded from its file.
+
+    With `replay_file` the client answers only from that recorded cache (zero calls; a miss is a
+    ReplayMiss); otherwise an existing `cache_file` (a resumed or repeated run) is replayed first.
+    """
+    global _MODELS
+    from pathlib import Path
+
+    from sim.core.cache import LRU
+
+    source = Path(replay_file or cache_file)
+    cache = {}
+    if source.exists():
+        cache = {r["key"]: r["response"] for r in map(json.loads, source.read_text().splitlines()[1:]) if r}
+    if replay_file is not None:
+        header = json.loads(source.read_text().splitlines()[0]) if source.exists() else {}
+        return LLMClient(None, header.get("model", spec or "replay"), seed=seed,
+                         params=header.get("params", {}), cache=cache, replay=True)
+    if _MODELS is None:
+        _MODELS = LRU(4)
+    base = _MODELS.get_or_build(spec, lambda: make_client(spec, seed=seed))
+    return LLMClient(base.model, spec, seed=seed, params=dict(base.params), cache=cache, concurrent=base.concurrent)
+
+
+def save_run_cache(client: LLMClient, cache_file: str) -> None:
+    """Write a sweep run's cache to its file in the sweep folder."""
+    from pathlib import Path
+
+    path = Path(cache_file)
+    client.save(path.parent, path.name)
 
 
 def replay_client(folder, seed: int) -> LLMClient:
