@@ -87,26 +87,50 @@ class LLMClient:
         kwargs = {"response_format": {"type": "json_object", "schema": schema.model_json_schema()}} \
             if schema is not None and self.params.get("json_schema") else {}
         try:
-            msg = self.model.invoke(messages, **kwargs)
+            msg = self.runnable(schema).invoke(messages, **kwargs)
         except Exception as e:   # network, rate limit, provider error: recorded, answered by a fallback
             msg = e
         self.usage.seconds += time.perf_counter() - started
         self.cache[k] = self._account(msg)
         return self.cache[k]
 
+    def runnable(self, schema: type[BaseModel] | None):
+        """The model, or its langchain structured-output runnable for `schema` when the provider has one.
+
+        `params["structured"]` names langchain's method (`function_calling` for Anthropic tool use,
+        `json_schema` for Ollama's format); the runnable returns {"raw", "parsed", "parsing_error"}.
+        """
+        method = self.params.get("structured")
+        if schema is None or not method:
+            return self.model
+        return self.model.with_structured_output(schema, method=method, include_raw=True)
+
     def _account(self, msg) -> str:
-        """Count one call and its tokens; the reply text (or the recorded model error)."""
+        """Count one call and its tokens; the reply text (or the recorded model error).
+
+        A structured reply is stored as the parsed object's JSON; when the provider's parsing failed,
+        the raw text is stored and parsed as free text (the fallback path).
+        """
         self.usage.calls += 1
         if isinstance(msg, Exception):
             first = str(msg).splitlines()[0][:200] if str(msg) else ""
             return f"{MODEL_ERROR}{type(msg).__name__}: {first}"
+        if isinstance(msg, dict) and "raw" in msg:
+            parsed, msg = msg.get("parsed"), msg["raw"]
+            self._count_tokens(msg)
+            if isinstance(parsed, BaseModel):
+                return parsed.model_dump_json()
+            return msg.content if isinstance(msg.content, str) else json.dumps(msg.content)
+        self._count_tokens(msg)
+        return msg.content if isinstance(msg.content, str) else json.dumps(msg.content)
+
+    def _count_tokens(self, msg) -> None:
         meta = getattr(msg, "usage_metadata", None) or {}
         self.usage.prompt_tokens += int(meta.get("input_tokens", 0))
         self.usage.cached_prompt_tokens += int((meta.get("input_token_details") or {}).get("cache_read", 0) or 0)
         self.usage.completion_tokens += int(meta.get("output_tokens", 0))
-        return msg.content if isinstance(msg.content, str) else json.dumps(msg.content)
 
-    def prefetch_round(self, round_: int, draft, state) -> None:
+    def prefetch_round(self, round_: int, draft, state, schema: type[BaseModel] | None = None) -> None:
         """Request every peer's first prompt of this round at once.
 
         model.batch runs them concurrently; results are counted as calls and served to the peers in turn.
@@ -123,7 +147,7 @@ class LLMClient:
         if not todo:
             return
         started = time.perf_counter()
-        replies = self.model.batch(list(todo.values()), return_exceptions=True)
+        replies = self.runnable(schema).batch(list(todo.values()), return_exceptions=True)
         self.usage.seconds += time.perf_counter() - started
         for k, msg in zip(todo, replies):
             self._prefetched[k] = self._account(msg)

@@ -64,11 +64,14 @@ def make_client(spec: str, seed: int = 0, model: Any = None, concurrent: bool | 
 
     Stakeholders' prompts of a round are batched concurrently except on llama.cpp (one context, not thread-safe).
     """
-    from agents.llm.models import make_chat_model
+    from agents.llm.models import make_chat_model, structured_method
 
     local = spec.split(":")[0] in ("local", "gguf")
     chat = model if model is not None else make_chat_model(spec)
-    return LLMClient(chat, spec, seed=seed, params={"temperature": 0.0, "json_schema": local},
+    params = {"temperature": 0.0, "json_schema": local}
+    if method := structured_method(spec):
+        params["structured"] = method
+    return LLMClient(chat, spec, seed=seed, params=params,
                      concurrent=(not local) if concurrent is None else concurrent)
 
 

