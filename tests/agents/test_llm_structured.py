@@ -89,7 +89,8 @@ def test_a_recorded_tool_calling_transcript_is_followed_and_replayed(tiny):
     assert client.usage.calls == len(rows) and client.usage.prompt_tokens == 50 * len(rows)
     assert {"StakeholderReply", "MediatorDraft", "StakeholderPosition"} <= {t[0] for t in SEEN_TOOLS}
     replies = {r["agent"]: r for r in rows if r["round"] == 1 and r["role"] == "stakeholder"}
-    assert replies["wheel"]["kind"] == "accept" and replies["green"]["reservation"] == 3.0
+    assert replies["wheel"]["reason"].startswith("fine") and replies["green"]["reservation"] == 3.0
+    assert (replies["wheel"]["kind"] == "accept") != ("override" in replies["wheel"])   # accepted, or overridden
     assert all(json.loads(v) for v in client.cache.values())    # stored as the parsed JSON
     replay = LLMClient(None, client.model_name, seed=2, params=client.params, cache=dict(client.cache), replay=True)
     cfg2 = RunConfig(seed=2, mediator="llm", max_rounds=2, agents="llm", agent_options={"llm": replay},
