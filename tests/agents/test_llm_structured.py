@@ -80,7 +80,7 @@ def test_a_recorded_tool_calling_transcript_is_followed_and_replayed(tiny):
         else {"decision": "object", "reservation": 3.0, "reason": "more"},
     })
     SEEN_TOOLS.clear()
-    client = make_client("anthropic:fake", model=ToolCaller(messages=iter([])), concurrent=False)
+    client = make_client("anthropic:fake", seed=2, model=ToolCaller(messages=iter([])), concurrent=False)
     cfg = RunConfig(seed=2, mediator="llm", max_rounds=2, agents="llm", agent_options={"llm": client},
                     mediator_options={"llm": client})
     result = run_negotiation(tiny, cfg)
