@@ -175,6 +175,7 @@ def negotiation_page(root: Path) -> None:
     st.caption(f"`{view.folder.name}`: {s['scenario']}, mediator {s['mediator']}, seed {s['seed']}, "
                f"{'agreement' if s['agreement'] else 'no agreement'} after {s['rounds']} rounds; "
                f"{len(view.transcript)} transcript entries, {s.get('fallbacks', 0)} LLM fallbacks")
+    _llm_consistency(s)
     frame = data.transcript_frame(view.transcript)
     last = int(frame["round"].max()) if not frame.empty else 0
     chosen = st.slider("Round", 0, max(last, 1), min(1, last), key="round")
@@ -192,6 +193,21 @@ def negotiation_page(root: Path) -> None:
         st.dataframe(frame.drop(columns=[c for c in ("meta",) if c in frame]), width="stretch")
     st.download_button("Download transcript.jsonl", "\n".join(json.dumps(e) for e in view.transcript),
                        file_name="transcript.jsonl")
+
+
+def _llm_consistency(summary: dict) -> None:
+    """A self-contained block: how consistent the LLM stakeholders were with their own values (LLM runs only)."""
+    table = data.consistency_frame(summary)
+    if table.empty:
+        return
+    llm = summary.get("llm") or {}
+    events = ", ".join(f"{k} {v}" for k, v in (llm.get("events") or {}).items() if v) or "none"
+    with st.expander("LLM value consistency", expanded=True):
+        st.caption("Each LLM decision against a truthful rule agent in the same state: accept agreement (1 = the "
+                   "same accept/object), amendment rank (1 = its best ask), ranking tau (1 = candidates ranked by "
+                   f"true utility). Fallbacks {llm.get('fallbacks', 0)} of {llm.get('calls', 0)} calls; "
+                   f"recorded events: {events}.")
+        st.dataframe(table, width="stretch", hide_index=True)
 
 
 def _say(entry: dict, currency: str) -> None:
