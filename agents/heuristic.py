@@ -138,8 +138,10 @@ class HeuristicStakeholder:
         return [(p, a) for p, _, a in self._candidates(x)]
 
     def amendment_value(self, x: np.ndarray, a: Amendment) -> float:
-        """How this agent values an amendment on draft x: infinite for a red-line fix, else its own
-        utility gain per unit of cost of the item it adds (or drops), as it ranks its own asks."""
+        """How this agent values an amendment on draft x, as it ranks its own asks.
+
+        Infinite for a red-line fix, else its own utility gain per unit of cost of the item it adds (or drops).
+        """
         rub, v = self.ctx.rubric, self.values
         lines = self.ctx.scenario.groups[self.g].red_lines
         if (a.op != "drop" and a.item in lines.must_have) or (a.op == "drop" and a.item in lines.never):

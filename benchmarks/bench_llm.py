@@ -1,5 +1,7 @@
-"""LLM figures on the embedded local model: seconds per LLM move, prompt tokens evaluated per round,
-calls per negotiation, and the LLM stakeholders' value consistency against a truthful rule agent.
+"""LLM figures on the embedded local model: seconds per move, evaluated prompt tokens, consistency.
+
+Seconds per LLM move, prompt tokens evaluated per round, calls per negotiation, and the LLM
+stakeholders' value consistency against a truthful rule agent.
 
 Every stakeholder and the mediator are LLM agents. Usage:
 python benchmarks/bench_llm.py [SCENARIO] [--llm local] [--seeds 1] [--max-rounds N]

@@ -79,7 +79,7 @@ STRUCTURED = {"anthropic": "function_calling", "ollama": "json_schema"}   # lang
 
 
 def structured_method(spec: str) -> str | None:
-    """langchain's structured-output method for a spec's provider (None: the local grammar or free text)."""
+    """Langchain's structured-output method for a spec's provider (None: the local grammar or free text)."""
     return STRUCTURED.get(spec.partition(":")[0].strip().lower())
 
 

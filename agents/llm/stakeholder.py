@@ -21,8 +21,7 @@ import numpy as np
 from agents.heuristic import HeuristicStakeholder
 from agents.llm.client import LLMClient, ask_with_repair
 from agents.llm.consistency import aggregate, amendment_rank, ranking_tau
-from agents.llm.prompts import (Candidate, StakeholderReply, position_prompt, position_schema, public_system,
-                                stakeholder_prompt)
+from agents.llm.prompts import Candidate, StakeholderReply, position_prompt, position_schema, public_system, stakeholder_prompt
 from sim.core.context import NegotiationContext
 from sim.core.moves import Amendment, Move
 from sim.core.protocol import PublicState

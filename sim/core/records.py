@@ -82,8 +82,10 @@ def build_summary(result) -> dict:
 
 
 def llm_block(usage: dict, transcript: list[dict]) -> dict | None:
-    """summary.json `llm`: usage counters, recorded events by kind (with the engine's red-line
-    overrides counted from the transcript) and the value consistency the LLM agents measured."""
+    """summary.json `llm`: usage counters, recorded events by kind and the measured value consistency.
+
+    The engine's red-line overrides are counted from the transcript.
+    """
     if not usage or not isinstance(usage.get("llm"), dict):
         return None
     llm = dict(usage["llm"])
