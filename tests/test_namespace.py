@@ -59,10 +59,10 @@ PUBLIC = {
     "agents": [
         'BeliefSettings', 'Beliefs', 'CURVES', 'HeuristicStakeholder', 'LedgerMediator', 'MemoryStakeholder',
         'RuleMediator', 'STRATEGIES',
-        'ScriptedPlayer', 'StakeholderPlayer'
+        'ScriptedPlayer', 'StakeholderPlayer', 'schulze'
     ],
     "agents.llm": [
-        'LLMClient', 'LLMMediator', 'LLMSetupError', 'LLMStakeholder', 'ReplayMiss', 'make_chat_model', 'make_client',
+        'DeliberativeMediator', 'LLMClient', 'LLMMediator', 'LLMSetupError', 'LLMStakeholder', 'ReplayMiss', 'make_chat_model', 'make_client',
         'replay_client'
     ],
     "dashboards": [
