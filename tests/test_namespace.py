@@ -62,7 +62,8 @@ PUBLIC = {
         'ScriptedPlayer', 'StakeholderPlayer', 'schulze'
     ],
     "agents.llm": [
-        'DeliberativeMediator', 'LLMClient', 'LLMMediator', 'LLMSetupError', 'LLMStakeholder', 'ReplayMiss', 'make_chat_model', 'make_client',
+        'DeliberativeMediator', 'LLMClient', 'LLMMediator', 'LLMSetupError', 'LLMStakeholder', 'ReplayMiss',
+        'make_chat_model', 'make_client',
         'replay_client'
     ],
     "dashboards": [
