@@ -90,3 +90,18 @@ def test_an_llm_lineup_without_llm_fails_in_one_line_and_writes_nothing(tmp_path
     res = CliRunner().invoke(app, ["sweep", str(sweep), "--out", str(tmp_path / "out"), "--quiet"])
     assert res.exit_code == 2 and "needs a model" in res.output and "fix: add --llm" in res.output
     assert len(res.output.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
+
+
+def test_an_llm_sweep_on_dask_matches_the_serial_one(tmp_path, fake_llm):
+    """Dask workers in threads of this process (so they see the fake model); one model per worker."""
+    distributed = pytest.importorskip("dask.distributed")
+    sweep = write_sweep(tmp_path, TINY, LLM_SWEEP)
+    plan = build_plan(load_sweep(sweep), sweep)
+    execute(plan, tmp_path / "serial", llm="fake:x")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        execute(plan, tmp_path / "dask", backend="dask", scheduler=cluster.scheduler_address, llm="fake:x")
+    serial, dask = frame(tmp_path / "serial"), frame(tmp_path / "dask")
+    assert (dask["error"] == "").all() and len(dask) == 8
+    pd.testing.assert_frame_equal(serial.sort_values("run_id").reset_index(drop=True),
+                                  dask.sort_values("run_id").reset_index(drop=True))
