@@ -105,3 +105,10 @@ def test_an_llm_sweep_on_dask_matches_the_serial_one(tmp_path, fake_llm):
     assert (dask["error"] == "").all() and len(dask) == 8
     pd.testing.assert_frame_equal(serial.sort_values("run_id").reset_index(drop=True),
                                   dask.sort_values("run_id").reset_index(drop=True))
+
+
+def test_a_bad_deliberative_variant_in_a_sweep_fails_before_anything_runs(tmp_path):
+    sweep = write_sweep(tmp_path, TINY, LLM_SWEEP.replace("[negotiated, llm]", "[negotiated, 'llm:deliberative:1']"))
+    res = CliRunner().invoke(app, ["sweep", str(sweep), "--out", str(tmp_path / "out"), "--llm", "local", "--quiet"])
+    assert res.exit_code == 2 and "2 <= N <= 5" in res.output and "fix:" in res.output
+    assert len(res.output.strip().splitlines()) == 1 and not (tmp_path / "out").exists()
