@@ -29,10 +29,10 @@ from sim.core.views import PublicContext
 class BeliefSettings:
     """Sample size, trust in stated priorities, comparison noise and resampling."""
 
-    particles: int = 256
+    particles: int = 64
     trust: float = 30.0           # Dirichlet concentration a statement of priorities adds
     tau: float = 0.1              # logistic noise of a comparison, in utility units
-    rejuvenate: float = 0.2       # resample when ESS < this share of the particles
+    rejuvenate: float = 0.1       # resample when ESS < this share of the particles
     jitter: float = 200.0         # concentration of the Dirichlet jitter around a resampled particle
 
 
@@ -61,33 +61,60 @@ class Beliefs:
     # -- statements --------------------------------------------------------------------
     def stated_priorities(self, g: int, p: np.ndarray) -> None:
         """A group stated its priorities: move its prior towards them and redraw its particles."""
-        p = np.clip(np.asarray(p, dtype=float), 0.0, None)
-        if p.sum() <= 0:
+        self.stated_many({g: p})
+
+    def stated_many(self, stated: dict[int, np.ndarray]) -> None:
+        """Several groups stated priorities: move each prior towards them, redraw those particles at once."""
+        gs = []
+        for g, p in stated.items():
+            p = np.clip(np.asarray(p, dtype=float), 0.0, None)
+            if p.sum() > 0:
+                self.alpha[g] = self.alpha[g] + self.s.trust * p / p.sum()
+                gs.append(g)
+        if not gs:
             return
-        self.alpha[g] = self.alpha[g] + self.s.trust * p / p.sum()
-        self.W[g] = self._dirichlet(np.broadcast_to(self.alpha[g], self.W[g].shape))
-        self.logw[g] = self._loglik(g, self.W[g])
+        N, C = self.W.shape[1:]
+        draws = self._dirichlet(np.repeat(self.alpha[gs], N, axis=0)).reshape(len(gs), N, C)
+        for i, g in enumerate(gs):
+            self.W[g], self.logw[g] = draws[i], self._loglik(g, draws[i])
 
     def prefers(self, g: int, better: np.ndarray, worse: np.ndarray) -> None:
         """Group g revealed that each row of `better` is worth more to it than the same row of `worse`."""
-        diff = (np.atleast_2d(better).astype(float) - np.atleast_2d(worse)) @ self.E
-        self._add(g, diff, np.zeros(len(diff)))
+        self.add(g, *preference_rows(self.E, better, worse))
 
     def at_least(self, g: int, x: np.ndarray, level: float, below: bool = False) -> None:
         """Group g revealed u(x) >= level (or u(x) < level when `below`)."""
-        row = np.asarray(x, dtype=float) @ self.E
-        self._add(g, (-row if below else row)[None], np.array([-level if below else level]))
+        self.add(g, *level_rows(self.E, x, level, below))
 
-    def _add(self, g: int, rows: np.ndarray, b: np.ndarray) -> None:
-        keep = np.abs(rows).sum(axis=1) > 0
-        if not keep.any():
+    def add(self, g: int, rows: np.ndarray, b: np.ndarray) -> None:
+        """Comparisons rows . w > b revealed by group g (criterion-space rows, see preference_rows)."""
+        self.add_many({g: (rows, b)})
+
+    def add_many(self, revealed: dict[int, tuple[np.ndarray, np.ndarray]]) -> None:
+        """Comparisons revealed by several groups at once (one vectorised reweighting, then resampling)."""
+        kept = {}
+        for g, (rows, b) in revealed.items():
+            keep = np.abs(rows).sum(axis=1) > 0
+            if keep.any():
+                kept[g] = (rows[keep], b[keep])
+                self.rows[g].extend(rows[keep])
+                self.bounds[g].extend(b[keep].tolist())
+        if not kept:
             return
-        rows, b = rows[keep], b[keep]
-        self.rows[g].extend(rows)
-        self.bounds[g].extend(b.tolist())
-        self.logw[g] += _log_sigmoid((self.W[g] @ rows.T - b) / self.s.tau).sum(axis=1)
-        if self.ess(g) < self.s.rejuvenate * self.s.particles:
-            self._rejuvenate(g)
+        gs = list(kept)
+        m = max(len(b) for _, b in kept.values())
+        A = np.zeros((len(gs), m, self.E.shape[1]))
+        B = np.zeros((len(gs), m))
+        mask = np.zeros((len(gs), m), dtype=bool)
+        for i, g in enumerate(gs):
+            rows, b = kept[g]
+            A[i, :len(b)], B[i, :len(b)], mask[i, :len(b)] = rows, b, True
+        z = (np.einsum("gnc,gmc->gnm", self.W[gs], A) - B[:, None, :]) / self.s.tau
+        self.logw[gs] += np.where(mask[:, None, :], _log_sigmoid(z), 0.0).sum(axis=2)
+        z = np.exp(self.logw[gs] - self.logw[gs].max(axis=1, keepdims=True))
+        ess = z.sum(axis=1) ** 2 / (z ** 2).sum(axis=1)
+        for g in np.asarray(gs)[ess < self.s.rejuvenate * self.s.particles]:
+            self._rejuvenate(int(g))
 
     def _loglik(self, g: int, W: np.ndarray) -> np.ndarray:
         if not self.rows[g]:
@@ -115,11 +142,25 @@ class Beliefs:
 
     def mean_weights(self) -> np.ndarray:
         """(G, C) posterior mean weights."""
-        return np.array([self.probabilities(g) @ self.W[g] for g in range(len(self.W))])
+        z = np.exp(self.logw - self.logw.max(axis=1, keepdims=True))
+        p = z / z.sum(axis=1, keepdims=True)
+        return np.einsum("gn,gnc->gc", p, self.W)
 
     def values(self) -> np.ndarray:
         """(G, K) believed item values: posterior mean weights on the public effects."""
         return self.mean_weights() @ self.E.T
+
+
+def preference_rows(E: np.ndarray, better: np.ndarray, worse: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Comparison rows (criterion space) and bounds for `better` preferred to `worse`, row by row."""
+    diff = (np.atleast_2d(better).astype(float) - np.atleast_2d(worse)) @ E
+    return diff, np.zeros(len(diff))
+
+
+def level_rows(E: np.ndarray, x: np.ndarray, level: float, below: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Comparison row and bound for u(x) >= level (or < level when `below`)."""
+    row = np.asarray(x, dtype=float) @ E
+    return (-row if below else row)[None], np.array([-level if below else level])
 
 
 def _log_sigmoid(z: np.ndarray) -> np.ndarray:

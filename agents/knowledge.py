@@ -18,7 +18,7 @@ from sim.core.cache import owned
 from sim.core.context import NegotiationContext
 from sim.core.moves import Move
 from sim.core.repair import repair
-from sim.core.views import PublicContext, rule_holds
+from sim.core.views import PublicContext
 from sim.search.exact import ENUM_MAX_ITEMS, OBJECTIVES, enumerate_feasible
 
 DIRECTIONS = 96           # random weight directions spanning the public pool (plus vertices and priors)
@@ -101,9 +101,18 @@ class BeliefKnowledge(FullKnowledge):
 
 
 def _passes(protocol, groups: list[tuple[str, bool]], accepts: np.ndarray) -> np.ndarray:
-    ids = [g for g, _ in groups]
-    return np.array([rule_holds(protocol, groups, {ids[g] for g in np.flatnonzero(row)}) for row in accepts],
-                    dtype=bool)
+    """Vectorised `rule_holds` over rows of predicted accepts (a test checks they agree)."""
+    accepts = np.asarray(accepts, dtype=bool)
+    veto = np.array([v for _, v in groups], dtype=bool)
+    n, G = accepts.sum(axis=1), accepts.shape[1]
+    rule = protocol.acceptance
+    if rule == "unanimous":
+        ok = n == G
+    elif rule == "majority":
+        ok = 2 * n > G
+    else:
+        ok = n >= rule.quorum
+    return ok & accepts[:, veto].all(axis=1)
 
 
 def red_lines_ok(ctx: NegotiationContext, C: np.ndarray, U: np.ndarray) -> np.ndarray:

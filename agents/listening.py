@@ -9,23 +9,34 @@ from __future__ import annotations
 
 import numpy as np
 
+from agents.beliefs import level_rows, preference_rows
 from agents.knowledge import BeliefKnowledge
 from sim.core.moves import Amendment, Move
 from sim.core.protocol import Reply
 
 
-def hear_position(know: BeliefKnowledge, g: int, said: Move) -> None:
-    """Stated priorities move the prior; the stated ideal package is preferred to every base design."""
+def hear_positions(know: BeliefKnowledge, stated: dict[str, Move]) -> None:
+    """Every group's position, as one belief update.
+
+    Stated priorities move the priors (one redraw); each stated ideal package is preferred to every
+    base design (one reweighting); stated red lines are kept for predicted support.
+    """
     rub, beliefs = know.rubric, know.beliefs
-    know.stated[g] = said
-    if said.priorities:
-        p = dict(said.priorities)
-        beliefs.stated_priorities(g, np.array([float(p.get(c, 0.0)) for c in rub.criterion_ids]))
-    if said.package:
-        ideal = rub.package(list(said.package))
-        others = [x for x in know.base_packages.values() if not np.array_equal(x, ideal)]
-        if others:
-            beliefs.prefers(g, np.repeat(ideal[None], len(others), axis=0), np.array(others))
+    priorities, revealed = {}, {}
+    for gid, said in stated.items():
+        g = rub.group_index[gid]
+        know.stated[g] = said
+        if said.priorities:
+            p = dict(said.priorities)
+            priorities[g] = np.array([float(p.get(c, 0.0)) for c in rub.criterion_ids])
+        if said.package:
+            ideal = rub.package(list(said.package))
+            others = [x for x in know.base_packages.values() if not np.array_equal(x, ideal)]
+            if others:
+                revealed[g] = preference_rows(beliefs.E, np.repeat(ideal[None], len(others), axis=0),
+                                              np.array(others))
+    beliefs.stated_many(priorities)
+    beliefs.add_many(revealed)
 
 
 def amended(rub, x: np.ndarray, a: Amendment) -> np.ndarray:
@@ -37,15 +48,31 @@ def amended(rub, x: np.ndarray, a: Amendment) -> np.ndarray:
     return y
 
 
-def hear_reply(know: BeliefKnowledge, g: int, reply: Reply, draft: np.ndarray,
-               candidates: list[np.ndarray]) -> None:
-    """An objection's amendments, a stated reservation and a ranking, each as revealed comparisons."""
+def hear_replies(know: BeliefKnowledge, replies: dict[str, Reply], draft: np.ndarray,
+                 candidates: list[np.ndarray]) -> None:
+    """Every group's reply to one draft, as one vectorised belief update."""
+    revealed = {}
+    for gid, reply in replies.items():
+        g = know.rubric.group_index[gid]
+        rows = reply_rows(know, reply, draft, candidates)
+        if rows is not None:
+            revealed[g] = rows
+    know.beliefs.add_many(revealed)
+
+
+def reply_rows(know: BeliefKnowledge, reply: Reply, draft: np.ndarray,
+               candidates: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
+    """An objection's amendments, a stated reservation and a ranking, as comparison rows (None: nothing said)."""
     rub, beliefs = know.rubric, know.beliefs
+    parts = []
     if reply.amendments:
         better = np.array([amended(rub, draft, a) for a in reply.amendments])
-        beliefs.prefers(g, better, np.repeat(np.asarray(draft)[None], len(better), axis=0))
+        parts.append(preference_rows(beliefs.E, better, np.repeat(np.asarray(draft)[None], len(better), axis=0)))
     if reply.reservation is not None:
-        beliefs.at_least(g, draft, float(reply.reservation), below=not reply.accept)
+        parts.append(level_rows(beliefs.E, draft, float(reply.reservation), below=not reply.accept))
     if reply.ranking and len(candidates) == len(reply.ranking):
         ordered = np.array([candidates[i] for i in reply.ranking])
-        beliefs.prefers(g, ordered[:-1], ordered[1:])
+        parts.append(preference_rows(beliefs.E, ordered[:-1], ordered[1:]))
+    if not parts:
+        return None
+    return np.vstack([a for a, _ in parts]), np.concatenate([b for _, b in parts])

@@ -22,7 +22,7 @@ import numpy as np
 
 from agents.beliefs import Beliefs, BeliefSettings
 from agents.knowledge import BeliefKnowledge, FullKnowledge, mediation_pool, red_lines_ok
-from agents.listening import hear_position, hear_reply
+from agents.listening import hear_positions, hear_replies
 from sim.core.cache import memo
 from sim.core.context import NegotiationContext
 from sim.core.moves import Amendment, Move
@@ -171,15 +171,13 @@ class RuleMediator:
 
     def listen(self, state: PublicState) -> None:
         """Update the beliefs from every statement not heard yet (positions, then last round's replies)."""
-        know, rub = self.know, self.ctx.rubric
+        know = self.know
         if self.heard == state.round and len(self.history) > 1:
             return
         if self.heard == 0:
-            for gid, said in state.stated.items():
-                hear_position(know, rub.group_index[gid], said)
+            hear_positions(know, state.stated)
         if state.draft is not None and self.heard < state.round:
-            for gid, reply in state.last_replies.items():
-                hear_reply(know, rub.group_index[gid], reply, state.draft, state.candidates)
+            hear_replies(know, state.last_replies, state.draft, state.candidates)
         self.heard = state.round
         know.refresh()
         self.history.append(know.beliefs.mean_weights())
@@ -294,11 +292,18 @@ class RuleMediator:
         support = accepts.sum(axis=1)
         passes = self.know.passes(accepts)
         allowed = U.sum(axis=1) >= self.floor_total - TOL
-        fresh = np.array([c.tobytes() not in self.tabled for c in C]) | (C == x).all(axis=1)
+        fresh = ~self._was_tabled(C) | (C == x).all(axis=1)
         obj = self._objective(U)
         keys = [np.arange(len(C))[::-1] * 1.0] + [obj[:, j] for j in range(obj.shape[1])][::-1]
         keys += [fresh, support, passes, allowed]
         return np.lexsort(keys)[::-1]
+
+    def _was_tabled(self, C: np.ndarray) -> np.ndarray:
+        """(n,) whether each candidate was tabled before (vectorised over the few tabled drafts)."""
+        if not self.tabled:
+            return np.zeros(len(C), dtype=bool)
+        T = np.array([np.frombuffer(b, dtype=np.int8) for b in self.tabled])
+        return (np.asarray(C, dtype=np.int8)[:, None, :] == T[None, :, :]).all(axis=2).any(axis=1)
 
     def _objective(self, U: np.ndarray) -> np.ndarray:
         """Strategy objective columns of candidate utilities U (n, G); subclasses may shift it."""

@@ -113,13 +113,15 @@ def _show_report(report: dict, ctx, summary: dict | None) -> None:
 
 
 def _run_button(root: Path, scenario, ticked: list[str]) -> None:
+    information = st.radio("What the mediator knows", ["private", "full"], key="lab_information", horizontal=True,
+                           help="private: only what the groups say; full: every group's true values (the benchmark)")
     if not st.button("Run a negotiation from this proposal", key="lab_run", disabled=not ticked):
         return
     from sim.core.records import write_run
     from sim.run.runner import RunConfig, run_negotiation
 
     bar = st.progress(0.0, text="negotiating...")
-    config = RunConfig(mediator_options={"opening": tuple(ticked)})
+    config = RunConfig(mediator_options={"opening": tuple(ticked)}, information=information)
 
     def step(round_: int, max_rounds: int) -> None:
         bar.progress(min(1.0, round_ / max(1, max_rounds)), text=f"round {round_} of at most {max_rounds}")

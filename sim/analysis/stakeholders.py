@@ -1,127 +1,114 @@
-"""Stakeholder attribution: who carried the deal, and whether anyone captured the mediator.
+"""Stakeholder attribution as the value of voice: who carried the deal by speaking.
 
-v(S) is the metric (over all groups) of the package the mediator's strategy picks when
-only the groups in S have a voice: the strategy's objective optimised over the utilities
-of S alone, with the disagreement package when S is empty. Beside each group's Shapley
-share the table reports its share of the draft changes it obtained in the transcript;
-a group whose influence share exceeds its Shapley share by more than a margin is flagged.
+v(S) is the metric (over all groups) of the package the negotiation reaches when the groups in
+S speak as they did in the run and every group outside S is silent (silent groups still vote):
+the negotiation is re-run, same scenario, seed, mediator and agents, once per coalition
+(memoised). Exact Shapley values up to EXACT_MAX_GROUPS groups, permutation sampling with
+standard errors beyond. Beside each group's share the table reports how much its own utility
+changes when it alone goes silent, and its share of the draft changes it obtained in the
+transcript; a group whose influence share exceeds its Shapley share by more than a margin is
+flagged (the capture check).
 """
 
 from __future__ import annotations
 
-import dataclasses
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.analysis.attribution import Attribution, ShapleySettings, gini_notes, metric_fn, reference_designs, run_shapley
+from sim.analysis.attribution import (
+    Attribution,
+    AttributionError,
+    ShapleySettings,
+    gini_notes,
+    metric_fn,
+    reference_designs,
+    run_shapley,
+)
 from sim.core.context import NegotiationContext
-from sim.core.rubric import Rubric
-from sim.search import exact as search
-from sim.search.exact import ENUM_MAX_ITEMS, OBJECTIVES, optimise
 
 CAPTURE_MARGIN = 0.25
-FALLBACK_OBJECTIVE = "maximin"
+EXACT_MAX_GROUPS = 10
 
 
-def voice_rubric(rub: Rubric, keep: np.ndarray) -> Rubric:
-    """The rubric as if only the groups in `keep` (indices) existed; feasibility unchanged."""
-    keep = np.asarray(keep, dtype=np.int64)
-    units = np.isin(rub.unit_group, keep)
-    remap = {int(g): i for i, g in enumerate(keep)}
-    return dataclasses.replace(
-        rub, group_ids=tuple(rub.group_ids[g] for g in keep), weights=rub.weights[keep],
-        values=rub.values[keep], sizes=rub.sizes[keep], unit_values=rub.unit_values[units],
-        unit_group=np.array([remap[int(g)] for g in rub.unit_group[units]], dtype=np.int64),
-        criterion_values=rub.criterion_values[keep])
+@dataclass(frozen=True)
+class VoiceSetup:
+    """How to re-run the negotiation: seed, stakeholder specs, and each group's voice when it speaks."""
+
+    seed: int = 0
+    agents: str = "heuristic"
+    lineup: dict[str, str] = field(default_factory=dict)
+    voices: dict[str, str] = field(default_factory=dict)     # group id -> voice in the run (default truthful)
+
+    @classmethod
+    def from_summary(cls, summary: dict, group_ids) -> "VoiceSetup":
+        """The setup of a run folder's summary.json; LLM stakeholders are refused (one line, with the fix)."""
+        agents = summary.get("agents") or {}
+        lineup = {g: str(agents.get(g, "heuristic")) for g in group_ids}
+        llm = [g for g, spec in lineup.items() if spec.split(":")[0] == "llm"]
+        if llm:
+            raise AttributionError(f"summary.json: agents: group '{llm[0]}' is an LLM agent; the value of voice "
+                                   "re-runs the negotiation once per coalition; fix: explain a run of rule-based "
+                                   "stakeholders (--agents heuristic)")
+        return cls(int(summary.get("seed", 0)), "heuristic", lineup, dict(summary.get("voices") or {}))
 
 
-def undominated(U: np.ndarray, tol: float = 2e-9) -> np.ndarray:
-    """Sorted indices of the rows no other row beats by more than `tol` in every column.
+class VoiceRuns:
+    """The negotiated package for each coalition of speaking groups (memoised re-runs)."""
 
-    No coalition's objective (all are monotone in every voiced group's utility, with ties
-    within 1e-9) can pick a removed row, and column maxima are kept, so coalitions search
-    this much smaller set (idea and test from the parallel shapley2 implementation).
-    """
-    idx = np.argsort(-U.sum(axis=1), kind="stable")
-    rest, i = np.asarray(U)[idx], 0
-    while i < len(rest):
-        keep = ~(rest < rest[i] - tol).all(axis=1)
-        rest, idx = rest[keep], idx[keep]
-        i += 1
-    return np.sort(idx)
-
-
-def strategy_objective(strategy: str) -> tuple[str, list[str]]:
-    """The search objective a mediator strategy optimises (negotiated ranks by maximin)."""
-    if strategy in OBJECTIVES:
-        return strategy, []
-    note = f"mediator '{strategy}' has no exact objective; coalitions choose by {FALLBACK_OBJECTIVE}"
-    return FALLBACK_OBJECTIVE, [] if strategy == "negotiated" else [note]
-
-
-class VoicePackages:
-    """The package the strategy picks for each coalition of groups (memoised)."""
-
-    def __init__(self, ctx: NegotiationContext, objective: str) -> None:
-        self.ctx, self.objective = ctx, objective
+    def __init__(self, ctx: NegotiationContext, setup: VoiceSetup) -> None:
+        self.ctx, self.setup = ctx, setup
         self.memo: dict[bytes, np.ndarray] = {}
-        self._rows: tuple[np.ndarray, np.ndarray] | None = None
 
     def __call__(self, S: np.ndarray) -> np.ndarray:
-        """The packages picked for a batch of 0/1 coalition rows, one row each."""
+        """The packages reached for a batch of 0/1 coalition rows, one row each."""
         return np.array([self.one(row) for row in np.asarray(S) != 0], dtype=float)
 
     def one(self, row: np.ndarray) -> np.ndarray:
-        """The package picked when only the groups of `row` have a voice; the disagreement package for nobody."""
-        key = row.tobytes()
+        """The package reached when only the groups of `row` speak (the others are silent)."""
+        from sim.run.runner import RunConfig, run_negotiation
+
+        key = np.asarray(row, dtype=bool).tobytes()
         if key not in self.memo:
-            keep = np.flatnonzero(row)
-            if keep.size == 0:
-                self.memo[key] = np.asarray(self.ctx.disagreement_package, dtype=np.int8)
-            else:
-                d = self.ctx.disagreement_utilities[keep]
-                res = optimise(self._voice(keep), self.objective, disagreement=d)
-                self.memo[key] = np.asarray(res.package, dtype=np.int8)
+            gids = self.ctx.rubric.group_ids
+            voice = ",".join(f"{g}={self.setup.voices.get(g, 'truthful') if on else 'silent'}"
+                             for g, on in zip(gids, np.asarray(row, dtype=bool)))
+            config = RunConfig(seed=self.setup.seed, agents=self.setup.agents, lineup=self.setup.lineup,
+                               voice=voice)
+            self.memo[key] = np.asarray(run_negotiation(self.ctx, config).outcome.package, dtype=np.int8)
         return self.memo[key]
 
-    def _voice(self, keep: np.ndarray) -> Rubric:
-        """A voice rubric for the groups in `keep`.
 
-        When solved by enumeration it reuses the full rubric's table of
-        feasible packages (same feasible set, the voiced groups' utility columns) instead of
-        enumerating 2^K packages again for each coalition.
-        """
-        full = self.ctx.rubric
-        voice = voice_rubric(full, keep)
-        if full.n_items <= ENUM_MAX_ITEMS:
-            if self._rows is None:
-                X, U = search.feasible_table(full)
-                rows = undominated(U)
-                self._rows = (X[rows], U[rows])
-            X, U = self._rows
-            X.setflags(write=False)
-            cols = np.ascontiguousarray(U[:, keep])
-            cols.setflags(write=False)
-            search.share_table(voice, (X, cols))
-        return voice
+def silence_costs(ctx: NegotiationContext, runs: VoiceRuns) -> dict[str, float]:
+    """Each group's own utility when everyone speaks minus when it alone is silent."""
+    G = ctx.rubric.n_groups
+    everyone = runs.one(np.ones(G, dtype=bool))
+    out = {}
+    for g, gid in enumerate(ctx.rubric.group_ids):
+        row = np.ones(G, dtype=bool)
+        row[g] = False
+        out[gid] = float(ctx.rubric.values[g] @ everyone - ctx.rubric.values[g] @ runs.one(row))
+    return out
 
 
 def attribute_stakeholders(ctx: NegotiationContext, package: np.ndarray, metrics: list[str],
                            transcript: list[dict] | None = None,
                            settings: ShapleySettings = ShapleySettings(),
-                           margin: float = CAPTURE_MARGIN) -> Attribution:
-    """Shapley value of each group's voice on each metric, with the capture diagnostic."""
+                           margin: float = CAPTURE_MARGIN, setup: VoiceSetup = VoiceSetup()) -> Attribution:
+    """Shapley value of each group's voice on each metric, its cost of silence, and the capture diagnostic."""
     rub = ctx.rubric
-    objective, notes = strategy_objective(ctx.protocol.mediator)
-    voices = VoicePackages(ctx, objective)
+    runs = VoiceRuns(ctx, setup)
+    if settings.method == "auto" and rub.n_groups > EXACT_MAX_GROUPS:
+        settings = ShapleySettings("sampled", settings.n_samples, settings.seed)
     ref = reference_designs(ctx, package)
     results = {}
     for metric in metrics:
         score = metric_fn(ctx, metric, ref)
-        results[metric] = run_shapley(lambda S, score=score: score(voices(S)), list(rub.group_ids), settings)
-    notes += [f"v(S): metric over all groups of the {objective}-optimal feasible package for the "
-              f"utilities of the groups in S only; v(empty) is the disagreement package"]
-    details = {"objective": objective}
+        results[metric] = run_shapley(lambda S, score=score: score(runs(S)), list(rub.group_ids), settings)
+    notes = [f"v(S): metric over all groups of the package negotiated (seed {setup.seed}, "
+             f"{ctx.protocol.information} information) when only the groups in S speak; the others are "
+             f"silent but still vote; {len(runs.memo)} negotiations re-run"]
+    details = {"silence_cost": silence_costs(ctx, runs), "negotiations": len(runs.memo)}
     if transcript:
         influence = draft_influence(transcript, rub.group_ids)
         details["capture"] = capture_table(results[metrics[0]], influence, margin)
@@ -177,6 +164,14 @@ def capture_table(result, influence: dict[str, float], margin: float) -> list[di
                      "influence_share": influence.get(g, 0.0),
                      "capture": influence.get(g, 0.0) - share > margin})
     return rows
+
+
+def silence_text(costs: dict[str, float]) -> str:
+    """Each group's cost of going silent alone, as readable lines."""
+    width = max(len(g) for g in costs)
+    lines = ["own utility lost when the group alone goes silent (everyone else speaks):"]
+    lines += [f"  {g:<{width}}  {c:+.3f}" for g, c in costs.items()]
+    return "\n".join(lines)
 
 
 def capture_text(rows: list[dict], margin: float = CAPTURE_MARGIN) -> str:

@@ -62,13 +62,15 @@ def _attribute(run, by: str, metrics: list[str], settings):
     if by == "items":
         base, name = base_package(run)
         return attribute_items(run.ctx, run.package, base, metrics, settings, base_name=name), ""
-    from sim.analysis.stakeholders import attribute_stakeholders, capture_text
+    from sim.analysis.stakeholders import VoiceSetup, attribute_stakeholders, capture_text, silence_text
     from sim.core.records import read_transcript
 
     transcript = read_transcript(run.folder) if (run.folder / "transcript.jsonl").is_file() else None
-    attribution = attribute_stakeholders(run.ctx, run.package, metrics, transcript, settings)
+    setup = VoiceSetup.from_summary(run.summary, run.ctx.rubric.group_ids)
+    attribution = attribute_stakeholders(run.ctx, run.package, metrics, transcript, settings, setup=setup)
     capture = attribution.details.get("capture")
-    return attribution, capture_text(capture) if capture else ""
+    extra = [silence_text(attribution.details["silence_cost"])] + ([capture_text(capture)] if capture else [])
+    return attribution, "\n".join(extra)
 
 
 def register(app: typer.Typer) -> None:

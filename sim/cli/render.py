@@ -107,6 +107,10 @@ def print_run(summary: dict, rubric, out: Path, console: Console | None = None) 
     console.print(f"package ({len(summary['package'])} items, {summary['cost']:,.0f} of "
                   f"{summary['budget']:,.0f} {summary['currency']}): {', '.join(summary['package'])}")
     print_designs("negotiated package vs base designs", columns, rubric.group_ids, console)
+    if summary.get("benchmark"):
+        from sim.run.benchmark import price_line
+
+        console.print(price_line(summary["benchmark"]))
     print_llm_line(summary, console)
     console.print(f"pareto optimal: {_fmt(summary['metrics']['pareto_optimal'])}; "
                   f"run folder: {out}")

@@ -92,7 +92,10 @@ def _run_with_progress(plan, out, options: dict, quiet: bool):
 
 def report(folder: Path = typer.Argument(..., help="a sweep's --out folder"),
            csv: Optional[Path] = typer.Option(None, "--csv", help="CSV path (default FOLDER/report.csv)"),
-           seed: int = typer.Option(0, "--seed", min=0, help="bootstrap seed")) -> None:
+           seed: int = typer.Option(0, "--seed", min=0, help="bootstrap seed"),
+           metric: Optional[list[str]] = typer.Option(
+               None, "--metric", help="extra result columns to report, e.g. efficiency, fairness, "
+                                      "belief_error or u_GROUP (repeatable)")) -> None:
     """Mean and 95% bootstrap CI per axis combination, agreement rate, share beating the best base."""
     from rich.console import Console
     from rich.table import Table
@@ -104,14 +107,19 @@ def report(folder: Path = typer.Argument(..., help="a sweep's --out folder"),
         frame, axes = load_results(folder)
     except FileNotFoundError as err:
         fail(str(err))
-    table = aggregate(frame, axes, seed)
+    unknown = [m for m in metric or [] if m not in frame.columns]
+    if unknown:
+        fail(f"--metric: no result column '{unknown[0]}'; fix: use one of efficiency, fairness, belief_error "
+             f"or u_GROUP ({', '.join(c for c in frame.columns if c.startswith('u_'))})")
+    metrics = (*REPORT_METRICS, *(metric or []))
+    table = aggregate(frame, axes, seed, metrics)
     view = Table(title=f"{folder}: {len(frame)} runs, mean [95% bootstrap CI]")
-    for col in [*axes, "runs", "failures", "agreement", "beats base (worst)", *REPORT_METRICS]:
+    for col in [*axes, "runs", "failures", "agreement", "beats base (worst)", *metrics]:
         view.add_column(col, justify="right")
     for _, r in table.iterrows():
         cells = [str(r[a]) for a in axes] + [str(r["runs"]), str(r["failures"]),
                                                f"{r['agreement_rate']:.2f}", f"{r['beats_base_worst_group']:.2f}"]
-        cells += [f"{r[m + '_mean']:.3f} [{r[m + '_lo']:.3f}, {r[m + '_hi']:.3f}]" for m in REPORT_METRICS]
+        cells += [f"{r[m + '_mean']:.3f} [{r[m + '_lo']:.3f}, {r[m + '_hi']:.3f}]" for m in metrics]
         view.add_row(*cells)
     Console(width=200).print(view)
     target = csv or folder / "report.csv"

@@ -18,6 +18,7 @@ from sim.core.evaluate import DesignReport, evaluate_designs
 from sim.core.protocol import MEDIATOR, NegotiationEnv, Outcome
 from sim.core.scenario import Scenario
 from sim.core.voice import parse_voices
+from sim.run.benchmark import benchmark
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ class RunResult:
     agents: dict[str, str]
     seconds: float
     usage: dict[str, Any] = field(default_factory=dict)
+    benchmark: dict[str, Any] = field(default_factory=dict)
+    voices: dict[str, str] = field(default_factory=dict)
 
 
 def split_lineup(text: str, group_ids: list[str]) -> tuple[str, dict[str, str]]:
@@ -113,8 +116,10 @@ def run_negotiation(scenario: Scenario | NegotiationContext, config: RunConfig =
     ctx = context_for(scenario, config)
     seed = ctx.protocol.seed if config.seed is None else int(config.seed)
     agents = _make_agents(ctx, config)
-    env = NegotiationEnv(ctx, voices=parse_voices(config.voice, ctx.rubric.group_ids))
+    voices = parse_voices(config.voice, ctx.rubric.group_ids)
+    env = NegotiationEnv(ctx, voices=voices)
     outcome = play(env, agents, seed, progress)
+    bench = benchmark(ctx, outcome.package, env.state_.transcript, agents[MEDIATOR])
     designs = {"negotiated": outcome.package, **ctx.base_packages}
     kinds = {"negotiated": "negotiated"}
     reports = evaluate_designs(ctx, designs, kinds)
@@ -127,7 +132,8 @@ def run_negotiation(scenario: Scenario | NegotiationContext, config: RunConfig =
     lineup = {gid: config.agent_spec(gid) for gid in ctx.rubric.group_ids}
     lineup[MEDIATOR] = ctx.protocol.mediator
     return RunResult(ctx, config, seed, outcome, env.state_.transcript, reports, bool(pareto),
-                     lineup, time.perf_counter() - started, usage)
+                     lineup, time.perf_counter() - started, usage, bench,
+                     {gid: str(v) for gid, v in voices.items()})
 
 
 def context_for(scenario: Scenario | NegotiationContext, config: RunConfig) -> NegotiationContext:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agents.beliefs import Beliefs
+from agents.beliefs import Beliefs, BeliefSettings
 from agents.knowledge import BeliefKnowledge, public_pool
 from sim.core.context import make_context
 from sim.core.moves import Move
@@ -74,7 +74,7 @@ def test_a_survey_prior_is_what_the_mediator_believes_before_anyone_speaks():
     prior = Prior(weights={"accessibility": 8, "greenery": 1, "liveliness": 1}, sd={"accessibility": 0.02})
     groups = [s.groups[0].model_copy(update={"prior": prior}), *s.groups[1:]]
     public = make_context(s.model_copy(update={"groups": groups})).public
-    means = Beliefs(public, np.random.default_rng(0)).mean_weights()
+    means = Beliefs(public, np.random.default_rng(0), BeliefSettings(particles=4096)).mean_weights()
     assert means[0] == pytest.approx([0.8, 0.1, 0.1], abs=0.03)
     assert means[1] == pytest.approx([1 / 3] * 3, abs=0.05)       # no prior: uninformative
 

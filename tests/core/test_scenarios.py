@@ -55,17 +55,55 @@ def test_other_scenarios_are_of_a_different_kind():
     assert {c.id for c in park.criteria}.isdisjoint({"commerce", "wayfinding"})
 
 
-def test_default_negotiation_beats_best_base_design():
-    result = run_negotiation(make_context(load_scenario(DEFAULT)), RunConfig())
-    assert result.outcome.agreement
-    rub = result.ctx.rubric
-    x = result.outcome.package
-    assert rub.feasible(x)
-    best = max(result.ctx.base_packages, key=lambda n: rub.utilities(result.ctx.base_packages[n]).sum())
-    neg, base = result.designs["negotiated"].metrics, result.designs[best].metrics
-    assert neg.total >= base.total - 1e-9
-    assert neg.worst_group > base.worst_group
-    assert neg.gini < base.gini
+def test_default_negotiation_against_the_full_information_benchmark():
+    """Seed 7 under private and full information: efficiency and fairness against the exact optima
+    (max total 68.601, max worst group 5.929), not against a base design the mediator starts from."""
+    s = load_scenario(DEFAULT)
+    private = run_negotiation(s, RunConfig())
+    full = run_negotiation(s, RunConfig(information="full"))
+    for r in (private, full):
+        assert r.outcome.agreement and r.ctx.rubric.feasible(r.outcome.package)
+        assert r.benchmark["max_total"] == pytest.approx(68.6012987, abs=1e-6)
+        assert r.benchmark["max_worst_group"] == pytest.approx(5.9285714, abs=1e-6)
+    assert private.benchmark["efficiency"] == pytest.approx(0.967577, abs=1e-6)
+    assert private.benchmark["fairness"] == pytest.approx(0.944578, abs=1e-6)
+    assert full.benchmark["efficiency"] == pytest.approx(0.959134, abs=1e-6)
+    assert full.benchmark["fairness"] == pytest.approx(0.975904, abs=1e-6)
+
+
+def test_the_readme_headline_figures_are_what_the_default_run_gives():
+    """Every figure of the README's headline paragraph, recomputed and looked up verbatim."""
+    s = load_scenario(DEFAULT)
+    private, full = run_negotiation(s, RunConfig()), run_negotiation(s, RunConfig(information="full"))
+    neg, base = private.designs["negotiated"].metrics, private.designs["main_street"].metrics
+    b, fb, fm = private.benchmark, full.benchmark, full.designs["negotiated"].metrics
+    assert private.ctx.best_base == "main_street" and private.outcome.rounds == 9 and private.outcome.agreement
+    mean = lambda d: sum(d.values()) / len(d)  # noqa: E731
+    text = " ".join((ROOT / "README.md").read_text().split())
+    for figure in [
+        f"after {private.outcome.rounds} rounds on a package with total {neg.total:.2f} and worst group "
+        f"{neg.worst_group:.2f} ({neg.worst_group_id})", f"`main_street` ({base.total:.2f}, {base.worst_group:.2f})",
+        f"P20 {neg.p20:.2f} vs {base.p20:.2f} and Gini {neg.gini:.3f} vs {base.gini:.3f}",
+        f"(max total {b['max_total']:.2f}, max worst group {b['max_worst_group']:.2f})",
+        f"efficiency {100 * b['efficiency']:.1f}% and fairness {100 * b['fairness']:.1f}%",
+        f"from {mean(b['belief_error_prior']):.2f} (before anyone spoke) to {mean(b['belief_error']):.2f}",
+        f"total {fm.total:.2f}, worst group {fm.worst_group:.2f}: efficiency {100 * fb['efficiency']:.1f}%, "
+        f"fairness {100 * fb['fairness']:.1f}%",
+    ]:
+        assert figure in text, figure
+
+
+@pytest.mark.parametrize("name, points", [("montreal_streets", 5), ("park_renovation", 2),
+                                          ("tiny_example", 2)])
+def test_shipped_scenarios_have_a_dilemma_and_undominated_base_designs(name, points):
+    """The README states each frontier size; the default needs >= 3 points and two different optima."""
+    ctx = make_context(load_scenario(ROOT / "scenarios" / f"{name}.yaml"))
+    assert len(ctx.search.pareto_frontier()) == points
+    util, fair = ctx.search.optimise("utilitarian"), ctx.search.optimise("maximin")
+    assert not np.array_equal(util.package, fair.package)
+    if name != "tiny_example":          # tiny_example's designs are pinned by the full-information test
+        for design, x in ctx.base_packages.items():
+            assert ctx.rubric.feasible(x) and ctx.search.is_pareto_optimal(x), design
 
 
 def test_default_run_is_byte_identical_except_timing(tmp_path):

@@ -120,10 +120,10 @@ def test_proposal_lab_click_through(server, page, shots):
     go(page, "Proposal lab")
     page.get_by_role("button", name="Load base: city_standard").click()
     settle(page)
-    page.get_by_text("cost 1,590,000 of 1,600,000").first.wait_for()
+    page.get_by_text("cost 1,180,000 of 1,200,000").first.wait_for()
     page.get_by_text("35,000 · Permanent rainbow crosswalk").click()          # 35,000 more: over budget
     settle(page)
-    page.get_by_text("Infeasible: cost 1,625,000 exceeds the budget").first.wait_for()
+    page.get_by_text("Infeasible: cost 1,215,000 exceeds the budget").first.wait_for()
     page.get_by_text("35,000 · Permanent rainbow crosswalk").click()
     settle(page)
     page.get_by_role("button", name="Run a negotiation from this proposal").click()

@@ -136,6 +136,10 @@ axes:
     ("axes:\n  - {name: budget, path: items.bench.cost, values: [25]}\n", "axes.budget"),
     ("axes:\n  - {name: seed, values: [1]}\n", "axes.seed"),
     ("axes: !!python/object/apply:os.system [echo pwned]\n", "(file)"),
+    ("axes:\n  - {name: voice, values: [truthful, loud]}\n", "axes.voice"),
+    ("axes:\n  - {name: voice, values: ['truthful,nobody=silent']}\n", "axes.voice"),
+    ("axes:\n  - {name: elicitation, values: ['rank:1']}\n", "axes.elicitation"),
+    ("axes:\n  - {name: information, values: [half]}\n", "axes.information"),
 ])
 def test_bad_sweep_files_fail_in_one_line(tmp_path, body, field):
     sweep = write_sweep(tmp_path, TINY, body)
@@ -385,3 +389,23 @@ def test_dask_backend_without_dask_names_the_extra(small, tmp_path, monkeypatch)
     assert res.exit_code == 2
     assert "pip install 'negsim[dask]'" in res.output and "\n" not in res.output.strip()
     assert not out.exists()
+
+
+def test_information_voice_and_elicitation_axes_reach_the_rows(tmp_path):
+    body = ("seeds: 2\naxes:\n  - {name: information, values: [private, full]}\n"
+            "  - {name: voice, values: ['truthful', 'truthful,wheel=silent']}\n"
+            "  - {name: elicitation, values: ['none', 'rank:2']}\n")
+    sweep = write_sweep(tmp_path, TINY, body)
+    execute(build_plan(load_sweep(sweep), sweep), tmp_path / "out", workers=1)
+    frame = results(tmp_path / "out")
+    assert len(frame) == 16 and (frame["error"] == "").all()
+    from sim.core.scenario import load_scenario
+    from sim.run.runner import RunConfig, run_negotiation
+
+    row = frame[(frame["information"] == "private") & (frame["voice"] == "truthful,wheel=silent")
+                & (frame["elicitation"] == "rank:2")].iloc[0]
+    bare = run_negotiation(load_scenario(TINY), RunConfig(seed=int(row["seed"]), information="private",
+                                                          elicitation="rank:2", voice="truthful,wheel=silent"))
+    assert row["package"] == ";".join(bare.ctx.rubric.ids(bare.outcome.package))
+    assert row["efficiency"] == pytest.approx(bare.benchmark["efficiency"])
+    assert (frame.loc[frame["information"] == "full", "belief_error"] == 0).all()

@@ -39,7 +39,7 @@ def load_results(folder: Path):
     return pd.read_parquet(results), list(json.loads(meta.read_text()).get("axes", []))
 
 
-def aggregate(frame, axes: list[str], seed: int = 0):
+def aggregate(frame, axes: list[str], seed: int = 0, metrics: tuple[str, ...] = REPORT_METRICS):
     """One row per axis combination: runs, failures, agreement rate, mean and CI per metric."""
     import pandas as pd
 
@@ -55,7 +55,7 @@ def aggregate(frame, axes: list[str], seed: int = 0):
                     "agreement_rate": float(ok["agreement"].astype(bool).mean()) if len(ok) else np.nan,
                     "beats_base_worst_group": float(ok["beats_base_worst_group"].astype(bool).mean())
                     if len(ok) and "beats_base_worst_group" in ok else np.nan})
-        for m in REPORT_METRICS:
+        for m in metrics:
             values = ok[m].to_numpy(dtype=float) if m in ok else np.array([])
             mean, lo, hi = bootstrap_ci(values, rng)
             row.update({f"{m}_mean": mean, f"{m}_lo": lo, f"{m}_hi": hi})

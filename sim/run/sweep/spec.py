@@ -21,15 +21,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from sim.core.errors import NegsimError
 from sim.core.scenario import MAX_SCENARIO_BYTES, ScenarioError, parse_scenario
 
-RUN_AXES = ("mediator", "agents", "max_rounds")     # axes that change the run, not the scenario
+RUN_AXES = ("mediator", "agents", "max_rounds", "information", "elicitation", "voice")  # run settings
 # result columns an axis must not be named after (its values would be overwritten) ...
 RESULT_COLUMNS = frozenset({"run_id", "seed_index", "seed", "scenario", "agreement", "rounds", "cost",
                             "package", "total", "total_weighted", "worst_group", "worst_group_id",
                             "p20", "gini", "nash_welfare", "pareto_optimal", "best_base",
-                            "beats_base_worst_group", "error", "seconds"})
+                            "beats_base_worst_group", "error", "seconds", "efficiency", "fairness",
+                            "belief_error", "belief_error_prior"})
 RESULT_PREFIXES = ("u_", "llm_", "base_")
 # ... except the columns that record the very setting the axis varies
-SAME_AS_COLUMN = {"budget": "budget", "mediator": "mediator", "agents": "agents"}
+SAME_AS_COLUMN = {"budget": "budget", "mediator": "mediator", "agents": "agents", "information": "information",
+                  "elicitation": "elicitation", "voice": "voice"}
 DEFAULT_CHUNK = 25
 
 
@@ -96,6 +98,9 @@ class RunTask:
     mediator: str | None
     agents: str | None
     max_rounds: int | None
+    information: str | None = None
+    elicitation: str | None = None
+    voice: str | None = None
 
 
 @dataclass(frozen=True)
@@ -214,11 +219,32 @@ def build_plan(spec: SweepSpec, sweep_path: str | Path) -> Plan:
         if key not in checked:
             _check_variant(base, overrides, spec, sweep_path, str(scen_path))
             checked.add(key)
+        _check_run_settings(run, [g["id"] for g in base["groups"]], sweep_path)
         for i, seed in enumerate(seeds):
             tasks.append(RunTask(run_id, i, seed, pairs, overrides, run.get("mediator"),
-                                 run.get("agents"), run.get("max_rounds")))
+                                 run.get("agents"), run.get("max_rounds"), run.get("information"),
+                                 run.get("elicitation"), run.get("voice")))
             run_id += 1
     return Plan(spec, str(scen_path), base, tuple(tasks))
+
+
+def _check_run_settings(run: dict, group_ids: list[str], sweep_path: Path) -> None:
+    """One line naming the axis and the fix for an unknown information mode, elicitation or voice."""
+    from sim.core.scenario import parse_elicitation
+    from sim.core.voice import VoiceError, parse_voices
+
+    if run.get("information") not in (None, "private", "full"):
+        raise SweepError(str(sweep_path), "axes.information", f"unknown mode {run['information']!r}",
+                         "use private or full")
+    try:
+        if run.get("elicitation") is not None:
+            parse_elicitation(str(run["elicitation"]))
+        if run.get("voice") is not None:
+            parse_voices(str(run["voice"]), group_ids)
+    except (ValueError, VoiceError) as err:
+        axis = "elicitation" if "elicitation" in str(err) or "rank" in str(err) else "voice"
+        problem, _, fix = str(err).partition("; ")
+        raise SweepError(str(sweep_path), f"axes.{axis}", problem, fix.removeprefix("fix: ") or "correct it") from None
 
 
 def _check_variant(base: dict, overrides, spec: SweepSpec, sweep_path: Path, source: str) -> None:

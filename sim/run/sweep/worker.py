@@ -27,10 +27,15 @@ _CONTEXTS: LRU[Any] = LRU(MAX_CONTEXTS)     # thread-safe: Dask workers may run 
 def _context(scenario_key: str, base: dict, source: str, task: RunTask):
     from sim.core.context import make_context
 
-    key = json.dumps([scenario_key, task.overrides, task.mediator, task.max_rounds], default=str)
+    key = json.dumps([scenario_key, task.overrides, task.mediator, task.max_rounds, task.information,
+                      task.elicitation], default=str)
     def build() -> Any:
         scenario = scenario_variant(base, task.overrides, source)
-        return make_context(scenario, max_rounds=task.max_rounds, mediator=task.mediator)
+        from sim.run.registry import implied_elicitation
+
+        return make_context(scenario, max_rounds=task.max_rounds, mediator=task.mediator,
+                            information=task.information,
+                            elicitation=task.elicitation or implied_elicitation(task.mediator))
     return _CONTEXTS.get_or_build(key, build)
 
 
@@ -51,7 +56,8 @@ def result_row(task: RunTask, result) -> dict:
     neg = result.designs["negotiated"].metrics
     row = base_row(task)
     for key, value in (("mediator", ctx.protocol.mediator), ("agents", task.agents or "heuristic"),
-                       ("budget", float(rub.budget))):
+                       ("budget", float(rub.budget)), ("information", ctx.protocol.information),
+                       ("elicitation", ctx.protocol.elicitation), ("voice", task.voice or "truthful")):
         row.setdefault(key, value)                     # an axis of that name keeps its own values
     row.update({"scenario": ctx.scenario.name, "agreement": bool(result.outcome.agreement),
                 "rounds": int(result.outcome.rounds), "cost": float(rub.cost(result.outcome.package)),
@@ -60,6 +66,12 @@ def result_row(task: RunTask, result) -> dict:
         value = getattr(neg, m)
         row[m] = math.nan if value is None else float(value)
     row["worst_group_id"] = neg.worst_group_id
+    bench = result.benchmark or {}
+    for key in ("efficiency", "fairness"):
+        row[key] = math.nan if bench.get(key) is None else float(bench[key])
+    for key in ("belief_error", "belief_error_prior"):
+        errors = bench.get(key) or {}
+        row[key] = float(sum(errors.values()) / len(errors)) if errors else math.nan
     row["pareto_optimal"] = bool(result.pareto_optimal)
     best = ctx.best_base
     base = result.designs[best].metrics if best else None
@@ -129,7 +141,7 @@ def _run_task(scenario_key: str, base: dict, source: str, task: RunTask, llm: di
         client = llm_run_hook("client")(llm["spec"], task.seed, cache_file, replay)
     options = {"llm": client} if client is not None else {}
     config = RunConfig(seed=task.seed, agents=default, lineup=lineup, agent_options=options,
-                       mediator_options=options if uses_llm(mediator) else {})
+                       mediator_options=options if uses_llm(mediator) else {}, voice=task.voice or "truthful")
     row = result_row(task, run_negotiation(ctx, config))
     if client is not None:
         llm_run_hook("save")(client, cache_file)

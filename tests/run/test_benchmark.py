@@ -1,0 +1,62 @@
+"""The benchmark block: full-information optima, efficiency, fairness, belief error, statements."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from sim.cli.commands import app
+from sim.core.scenario import load_scenario
+from sim.run.benchmark import statements_per_group
+from sim.run.runner import RunConfig, run_negotiation
+from tests.conftest import ROOT
+
+TINY_EXAMPLE = ROOT / "scenarios/tiny_example.yaml"
+
+
+def test_benchmark_known_answers_on_tiny_example():
+    """By hand. Item values (wheel, families, merchants) with weights (.75,.25,0), (0,2/3,1/3), (0,0,1):
+    ramp (3,0,0), trees (.75,7/3,1), bench (.75,2/3,2), lighting (1,1,1), mural (0,2/3,2), lane (.5,7/3,3).
+    Best total within 100k: trees+bench+lighting+mural = 49/12+41/12+3+8/3 = 79/6. Best worst group: 3,
+    by ramp+trees+bench (4.5, 3, 3) or ramp+trees+mural (3.75, 3, 3); without the ramp wheel gets <= 2.5."""
+    s = load_scenario(TINY_EXAMPLE)
+    r = run_negotiation(s, RunConfig(seed=0, information="full"))
+    b = r.benchmark
+    assert b["max_total_package"] == ["trees", "bench", "lighting", "mural"]
+    assert b["max_total"] == pytest.approx(79 / 6) and b["max_worst_group"] == pytest.approx(3.0)
+    u = r.ctx.rubric.utilities(r.outcome.package)
+    assert b["efficiency"] == pytest.approx(u.sum() / b["max_total"])
+    assert b["fairness"] == pytest.approx(u.min() / b["max_worst_group"])
+    assert b["belief_error"] == {g: 0.0 for g in s.group_ids}      # the omniscient mediator knows
+
+
+def test_private_belief_error_is_reported_and_silence_says_nothing():
+    s = load_scenario(TINY_EXAMPLE)
+    r = run_negotiation(s, RunConfig(seed=0, voice="truthful,families=silent"))
+    b = r.benchmark
+    assert b["information"] == "private" and set(b["belief_error"]) == set(s.group_ids)
+    assert b["statements"]["families"] == 0 and b["statements"]["wheelchair_users"] >= 4
+    assert b["belief_error"]["families"] == pytest.approx(b["belief_error_prior"]["families"])
+    assert b["belief_error"]["wheelchair_users"] < b["belief_error_prior"]["wheelchair_users"]
+
+
+def test_statements_count_fields_and_amendments():
+    rows = [{"role": "stakeholder", "agent": "a", "kind": "position", "priorities": {"x": 1}, "package": ["i"]},
+            {"role": "stakeholder", "agent": "a", "kind": "object", "amendments": ["add:i", "drop:j"],
+             "reservation": 1.0},
+            {"role": "stakeholder", "agent": "b", "kind": "accept", "amendments": []},
+            {"role": "mediator", "agent": "mediator", "kind": "draft", "package": ["i"]}]
+    assert statements_per_group(rows, ["a", "b"]) == {"a": 5, "b": 0}
+
+
+def test_run_prints_the_price_of_private_information(tmp_path):
+    res = CliRunner().invoke(app, ["run", str(TINY_EXAMPLE), "--out", str(tmp_path / "r")])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.stdout.split())
+    assert "price of private information: efficiency" in text and "belief error" in text
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    b = summary["benchmark"]
+    assert summary["information"] == "private" and np.isclose(b["efficiency"], summary["metrics"]["total"] / b["max_total"])
