@@ -325,3 +325,25 @@ def test_a_model_error_is_a_recorded_fallback_not_a_crash(tiny, concurrent):
     # a provider error is not fed back to the model as its answer: one call per move, no repair prompt
     assert client.usage.fallbacks == 6 == client.usage.calls == client.usage.events["model_error"]
     assert client.usage.repair_prompts == 0
+
+
+def test_prompts_put_the_public_part_first_identical_across_groups(tiny):
+    """llama.cpp reuses the evaluated prefix: the system message is the same for every agent and the
+    user turn of every group of a round starts with the same public part; private numbers come after."""
+    from agents.llm.prompts import mediator_prompt, public_system, stakeholder_prompt
+
+    ctx = make_context(tiny, elicitation="rank:3")
+    x = ctx.rubric.package(["ramp", "bench", "light"])
+    cands = [x, ctx.rubric.package(["trees", "bench"])]
+    turns = [stakeholder_prompt(ctx, g, x, 2, [], cands) for g in range(ctx.rubric.n_groups)]
+    public = [t.split("\n---\n")[0] for t in turns]
+    assert len(set(public)) == 1 and "Round 2" in public[0] and "Candidate drafts to rank" in public[0]
+    for g, turn in enumerate(turns):
+        private = turn.split("\n---\n")[1]
+        assert f"'{ctx.rubric.group_ids[g]}'" in private and f"'{ctx.rubric.group_ids[g]}'" not in public[0]
+        assert "weight" not in public[0] and "utility" not in public[0]
+        assert "Accept if" not in turn and "reservation" in private      # no decision rule; it states its own
+    system = public_system(ctx)
+    assert all(gid in system for gid in ctx.rubric.group_ids) and "weight" not in system
+    med = mediator_prompt(ctx, 2, x, [], [(x, "keep")])
+    assert med.split("\n---\n")[0].startswith("Round 2")
