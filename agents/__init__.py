@@ -1,4 +1,4 @@
-"""Behaviour: rule-based stakeholders, mediator strategies, memory across budget cycles, 2x2 game players, the human seat.
+"""Behaviour: rule stakeholders, mediator strategies, Schulze aggregation, memory, 2x2 game players, the human seat.
 
 LLM agents live in `agents.llm`; the engine finds all of them by name
 through `sim.run.registry`.
@@ -17,6 +17,7 @@ _EXPORTS = {
     "MemoryStakeholder": "agents.memory",
     "RuleMediator": "agents.mediators",
     "ScriptedPlayer": "agents.game_players",
+    "schulze": "agents.schulze",
     "StakeholderPlayer": "agents.game_players",
     "STRATEGIES": "agents.mediators",
 }

@@ -133,6 +133,24 @@ class HeuristicStakeholder:
                 break
         return tuple(chosen)
 
+    def ranked_amendments(self, x: np.ndarray) -> list[tuple[float, Amendment]]:
+        """Every amendment this agent considers on draft x with its value (see `amendment_value`)."""
+        return [(p, a) for p, _, a in self._candidates(x)]
+
+    def amendment_value(self, x: np.ndarray, a: Amendment) -> float:
+        """How this agent values an amendment on draft x, as it ranks its own asks.
+
+        Infinite for a red-line fix, else its own utility gain per unit of cost of the item it adds (or drops).
+        """
+        rub, v = self.ctx.rubric, self.values
+        lines = self.ctx.scenario.groups[self.g].red_lines
+        if (a.op != "drop" and a.item in lines.must_have) or (a.op == "drop" and a.item in lines.never):
+            return float("inf")
+        k = rub.item_index[a.item]
+        gain = -v[k] if a.op == "drop" else v[k] - (v[rub.item_index[a.other]] if a.op == "swap" else 0.0)
+        scale = max(float(rub.costs.max()), 1.0)
+        return float(gain / max(rub.costs[k], 1e-9 * scale) * scale)
+
     def _candidates(self, x: np.ndarray) -> list[tuple[float, int, Amendment]]:
         """(priority, tie-break, amendment) for red-line fixes, adds, swaps and drops."""
         rub = self.ctx.rubric

@@ -1,7 +1,11 @@
-"""LLM figures on the embedded local model: seconds per LLM move, moves and calls per negotiation.
+"""LLM figures on the embedded local model: seconds per move, evaluated prompt tokens, consistency.
+
+Seconds per LLM move, prompt tokens evaluated per round, calls per negotiation, and the LLM
+stakeholders' value consistency against a truthful rule agent.
 
 Every stakeholder and the mediator are LLM agents. Usage:
 python benchmarks/bench_llm.py [SCENARIO] [--llm local] [--seeds 1] [--max-rounds N] [--server]
+python benchmarks/bench_llm.py --all-scenarios --max-rounds 2     # the consistency table of the README
 
 --server also runs the same model through llama-cpp-python's OpenAI-compatible server on
 127.0.0.1 (`openai-compatible:smollm2@URL`, started and stopped here) and prints both figures.
@@ -29,24 +33,46 @@ def one_run(path: Path, spec: str, seed: int, max_rounds: int | None) -> dict:
     started = time.perf_counter()
     result = run_negotiation(load_scenario(path), config)
     wall = time.perf_counter() - started
-    moves = [r for r in result.transcript if r["round"] >= 1 and r["role"] in ("stakeholder", "mediator")]
+    moves = [r for r in result.transcript if "llm" in (r.get("meta") or {})]      # positions included
     u = client.usage
     causes = [r["meta"]["fallback"] for r in moves if "fallback" in r.get("meta", {})]
     return {"causes": causes, "wall": wall, "llm_seconds": u.seconds, "calls": u.calls, "moves": len(moves),
             "rounds": result.outcome.rounds, "agreement": result.outcome.agreement,
             "fallbacks": u.fallbacks, "repairs": u.repair_prompts,
-            "tokens": u.prompt_tokens + u.completion_tokens, "agents": len(result.ctx.rubric.group_ids) + 1}
+            "tokens": u.prompt_tokens + u.completion_tokens, "agents": len(result.ctx.rubric.group_ids) + 1,
+            "prompt_tokens": u.prompt_tokens, "evaluated": u.prompt_tokens - u.cached_prompt_tokens,
+            "consistency": (result.usage.get("llm_consistency") or {}).get("overall") or {}}
+
+
+def consistency_table(spec: str, max_rounds: int | None) -> None:
+    """One run per shipped scenario: value consistency of the LLM stakeholders (a markdown table)."""
+    print("| scenario | decisions | accept agreement | amendment rank | ranking tau | fallbacks | s per move |")
+    print("|---|---|---|---|---|---|---|")
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        r = one_run(path, spec, 0, max_rounds)
+        c = r["consistency"]
+
+        def f(key):
+            v = c.get(key)
+            return "n/a" if v is None else f"{v:.2f} (n={c.get('n_' + key, 0)})"
+        print(f"| {path.stem} | {c.get('decisions', 0)} | {f('accept_agreement')} | {f('amendment_rank')} | "
+              f"{f('ranking_tau')} | {r['fallbacks']} of {r['moves']} | {r['llm_seconds'] / max(r['moves'], 1):.1f} |",
+              flush=True)
 
 
 def report(label: str, runs: list[dict]) -> None:
     print(f"== {label}")
     for r in runs:
         print(f"rounds {r['rounds']} agreement {r['agreement']} moves {r['moves']} calls {r['calls']} "
-              f"repairs {r['repairs']} fallbacks {r['fallbacks']} tokens {r['tokens']} wall {r['wall']:.1f}s")
+              f"repairs {r['repairs']} fallbacks {r['fallbacks']} tokens {r['tokens']} wall {r['wall']:.1f}s; "
+              f"consistency {r['consistency']}")
     calls, moves = sum(r["calls"] for r in runs), sum(r["moves"] for r in runs)
     rounds = sum(r["rounds"] for r in runs)
     print(f"seconds per LLM move: {sum(r['llm_seconds'] for r in runs) / max(moves, 1):.2f} "
           f"(per model call {sum(r['llm_seconds'] for r in runs) / max(calls, 1):.2f})")
+    print(f"prompt tokens per round: {sum(r['prompt_tokens'] for r in runs) / max(rounds, 1):.0f} sent, "
+          f"{sum(r['evaluated'] for r in runs) / max(rounds, 1):.0f} evaluated (the rest reused from "
+          f"llama.cpp's prefix cache)")
     print(f"moves per negotiation: {moves / len(runs):.1f}; rounds per negotiation: {rounds / len(runs):.1f}")
     print(f"model calls per round: {calls / max(rounds, 1):.2f} "
           f"(protocol minimum: one per LLM agent = {runs[0]['agents']}); "
@@ -62,7 +88,11 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=1)
     ap.add_argument("--max-rounds", type=int, default=None)
     ap.add_argument("--server", action="store_true", help="also run the embedded model through its local server")
+    ap.add_argument("--all-scenarios", action="store_true", help="the consistency table over shipped scenarios")
     args = ap.parse_args()
+    if args.all_scenarios:
+        consistency_table(args.llm, args.max_rounds)
+        return
     specs = [args.llm]
     with ExitStack() as stack:
         if args.server:    # the same model through llama-cpp-python's server; runs interleaved with in-process ones

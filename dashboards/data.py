@@ -179,3 +179,14 @@ def frontier_frame(ctx: NegotiationContext) -> pd.DataFrame:
     points = ctx.search.pareto_frontier()
     return pd.DataFrame({"total": [p.total for p in points], "worst_group": [p.worst_group for p in points],
                          "package": [", ".join(ctx.rubric.ids(p.package)) for p in points]})
+
+
+def consistency_frame(summary: dict) -> pd.DataFrame:
+    """The LLM stakeholders' value consistency per group and overall (empty when the run had none)."""
+    cons = (summary.get("llm") or {}).get("consistency") or {}
+    if not cons:
+        return pd.DataFrame()
+    rows = [{"group": gid, **scores} for gid, scores in cons.get("per_group", {}).items()]
+    rows.append({"group": "overall", **cons.get("overall", {})})
+    cols = ["group", "decisions", "accept_agreement", "amendment_rank", "ranking_tau"]
+    return pd.DataFrame(rows)[cols]

@@ -71,6 +71,7 @@ def negotiation_page(root: Path) -> None:
                f"{len(view.transcript)} transcript entries, {s.get('fallbacks', 0)} LLM fallbacks, "
                f"{flagged} moves against the group's own numbers")
     llm_usage(s)
+    llm_consistency(s)
     last = max((r.round for r in rows), default=0)
     chosen = st.slider("Round", 0, max(last, 1), min(1, last), key="round")
     fig = charts.rounds_chart(data.round_series(view))
@@ -157,3 +158,18 @@ def _do_rerun(root: Path, folder: Path, at: int, move: dict) -> None:
     parent, child = str(folder.relative_to(root)), str(out.relative_to(root))
     st.session_state["compare_runs"] = [parent, child]
     st.session_state["page"] = "Compare"
+
+
+def llm_consistency(summary: dict) -> None:
+    """How consistent the LLM stakeholders were with their own values (LLM runs only)."""
+    table = data.consistency_frame(summary)
+    if table.empty:
+        return
+    llm = summary.get("llm") or {}
+    events = ", ".join(f"{k} {v}" for k, v in (llm.get("events") or {}).items() if v) or "none"
+    with st.expander("LLM value consistency", expanded=True):
+        st.caption("Each LLM decision against a truthful rule agent in the same state: accept agreement (1 = the "
+                   "same accept/object), amendment rank (1 = its best ask), ranking tau (1 = candidates ranked by "
+                   f"true utility). Fallbacks {llm.get('fallbacks', 0)} of {llm.get('calls', 0)} calls; "
+                   f"recorded events: {events}.")
+        st.dataframe(table, width="stretch", hide_index=True)

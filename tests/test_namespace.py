@@ -59,11 +59,16 @@ PUBLIC = {
     ],
     "agents": [
         'AwaitingHuman', 'BeliefSettings', 'Beliefs', 'CURVES', 'HeuristicStakeholder', 'HumanStakeholder',
-        'LedgerMediator', 'MemoryStakeholder', 'RuleMediator', 'STRATEGIES', 'ScriptedPlayer', 'StakeholderPlayer'
+        'LedgerMediator', 'MemoryStakeholder', 'RuleMediator', 'STRATEGIES', 'ScriptedPlayer', 'StakeholderPlayer',
+        'schulze'
     ],
     "agents.llm": [
-        'LLMClient', 'LLMMediator', 'LLMSettings', 'LLMSetupError', 'LLMStakeholder', 'ReplayMiss', 'make_chat_model',
-        'make_client', 'replay_client'
+        'DeliberativeMediator', 'LLMClient', 'LLMMediator', 'LLMSettings', 'LLMSetupError', 'LLMStakeholder',
+        'ReplayMiss', 'make_chat_model', 'make_client', 'replay_client'
+    ],
+    "agents.llm": [
+        'DeliberativeMediator', 'LLMClient', 'LLMMediator', 'LLMSettings', 'LLMSetupError', 'LLMStakeholder',
+        'ReplayMiss', 'make_chat_model', 'make_client', 'replay_client'
     ],
     "dashboards": [
         'RunView', 'list_runs', 'list_sweeps', 'load_run_view'

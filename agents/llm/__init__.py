@@ -6,6 +6,7 @@ This is the only package that imports langchain.
 from sim.core.lazy import lazy_exports
 
 _EXPORTS = {
+    "DeliberativeMediator": "agents.llm.deliberative",
     "LLMClient": "agents.llm.client",
     "LLMMediator": "agents.llm.mediator",
     "LLMSettings": "agents.llm.models",

@@ -35,6 +35,7 @@ class Usage:
     model: str
     calls: int = 0
     prompt_tokens: int = 0
+    cached_prompt_tokens: int = 0      # prompt tokens the provider reused from its cache (llama.cpp: the prefix)
     completion_tokens: int = 0
     cache_hits: int = 0
     fallbacks: int = 0
@@ -42,10 +43,12 @@ class Usage:
     seconds: float = 0.0
     structured_output: str | None = None     # the response_format style actually sent
     notes: list[str] = field(default_factory=list)
+    events: dict[str, int] = field(default_factory=dict)   # recorded replacements and drops, by kind
 
     def as_dict(self) -> dict[str, Any]:
         """The counters for summary.json, seconds rounded to milliseconds."""
-        return {**self.__dict__, "seconds": round(self.seconds, 3), "notes": list(self.notes)}
+        return {**self.__dict__, "events": dict(sorted(self.events.items())), "seconds": round(self.seconds, 3),
+                "notes": list(self.notes)}
 
 
 @dataclass
@@ -65,6 +68,7 @@ class LLMClient:
 
     def __post_init__(self) -> None:
         self.usage = Usage(self.model_name, structured_output=self.structured)
+        self.records: list[dict] = []  # one consistency record per own LLM stakeholder decision
         self.peers: list = []          # LLM stakeholders of the run, for per-round batching
         self._round: tuple | None = None
         self._prefetched: dict[str, str] = {}
@@ -126,25 +130,50 @@ class LLMClient:
         try:
             if len(batch) == 1:
                 try:
-                    return [self.model.invoke(batch[0], **options)]
+                    return [self.runnable(schema).invoke(batch[0], **options)]
                 except Exception as e:   # network, timeout, rate limit, provider error: answered by a fallback
                     return [e]
-            return self.model.batch(batch, return_exceptions=True, **options)
+            return self.runnable(schema).batch(batch, return_exceptions=True, **options)
         finally:
             self.usage.seconds += time.perf_counter() - started
 
+    def runnable(self, schema: type[BaseModel] | None):
+        """The model, or its langchain structured-output runnable for `schema` when the provider has one.
+
+        `params["structured_method"]` names langchain's method (`function_calling` for Anthropic tool
+        use, `json_schema` for Ollama's format); the runnable returns {"raw", "parsed", "parsing_error"}.
+        """
+        method = self.params.get("structured_method")
+        if schema is None or not method:
+            return self.model
+        return self.model.with_structured_output(schema, method=method, include_raw=True)
+
     def _account(self, msg) -> str:
-        """Count one call and its tokens; the reply text (or the recorded model error, secrets redacted)."""
+        """Count one call and its tokens; the reply text (or the recorded model error, secrets redacted).
+
+        A structured reply is stored as the parsed object's JSON; when the provider's parsing failed,
+        the raw text is stored and parsed as free text (the fallback path).
+        """
         self.usage.calls += 1
         if isinstance(msg, Exception):
             first = str(msg).splitlines()[0][:200] if str(msg) else ""
             return redact(f"{MODEL_ERROR}{type(msg).__name__}: {first}")
-        meta = getattr(msg, "usage_metadata", None) or {}
-        self.usage.prompt_tokens += int(meta.get("input_tokens", 0))
-        self.usage.completion_tokens += int(meta.get("output_tokens", 0))
+        if isinstance(msg, dict) and "raw" in msg:
+            parsed, msg = msg.get("parsed"), msg["raw"]
+            self._count_tokens(msg)
+            if isinstance(parsed, BaseModel):
+                return parsed.model_dump_json()
+            return msg.content if isinstance(msg.content, str) else json.dumps(msg.content)
+        self._count_tokens(msg)
         return msg.content if isinstance(msg.content, str) else json.dumps(msg.content)
 
-    def prefetch_round(self, round_: int, draft, state) -> None:
+    def _count_tokens(self, msg) -> None:
+        meta = getattr(msg, "usage_metadata", None) or {}
+        self.usage.prompt_tokens += int(meta.get("input_tokens", 0))
+        self.usage.cached_prompt_tokens += int((meta.get("input_token_details") or {}).get("cache_read", 0) or 0)
+        self.usage.completion_tokens += int(meta.get("output_tokens", 0))
+
+    def prefetch_round(self, round_: int, draft, state, schema: type[BaseModel] | None = None) -> None:
         """Request every peer's first prompt of this round at once.
 
         model.batch runs them concurrently; results are counted as calls and served to the peers in turn.
@@ -160,17 +189,17 @@ class LLMClient:
                 todo[k] = messages
         if not todo:
             return
-        schema = getattr(self.peers[0], "schema", None)
+        schema = schema or getattr(self.peers[0], "schema", None)
         for k, msg in zip(todo, self._call(list(todo.values()), schema)):
             self._prefetched[k] = self._account(msg)
 
-    def save(self, folder: Path) -> Path:
-        """Write the cache as JSON lines (one header line, then key/response pairs)."""
+    def save(self, folder: Path, name: str = CACHE_FILE) -> Path:
+        """Write the cache as JSON lines (one header line, then key/response pairs) to folder/name."""
         from sim.core.records import atomic_write
 
         lines = [json.dumps({"model": self.model_name, "seed": self.seed, "params": self.params})]
         lines += [json.dumps({"key": k, "response": v}) for k, v in sorted(self.cache.items())]
-        path = Path(folder) / CACHE_FILE
+        path = Path(folder) / name
         atomic_write(path, "\n".join(lines) + "\n")
         return path
 
@@ -216,8 +245,9 @@ def ask_with_repair(client: "LLMClient", messages: list, schema: type[T],
     """Ask, check the reply, and repair once; (None, why) if both answers fail.
 
     The engine checks the parsed reply with `accept` (-> (result, why)); on a
-    malformed or rejected answer the model is asked once more with the reason.
-    A provider error (after the provider library's own retries) is final: no repair prompt.
+    malformed or rejected answer the model is asked once more with the reason. A provider
+    error (after the provider library's own retries) is not an answer: it is counted as a
+    `model_error` event and goes straight to the caller's fallback, with no repair prompt.
     """
     from agents.llm.prompts import REPAIR
 
@@ -227,7 +257,8 @@ def ask_with_repair(client: "LLMClient", messages: list, schema: type[T],
             client.usage.repair_prompts += 1
             messages = messages + [("ai", text), ("human", REPAIR.format(why=why))]
         text = client.complete(messages, schema)
-        if text.startswith(MODEL_ERROR):     # the provider library already retried: no repair prompt
+        if text.startswith(MODEL_ERROR):   # the library already retried; never fed back to the model
+            client.usage.events["model_error"] = client.usage.events.get("model_error", 0) + 1
             return None, text
         reply, why = parse(text, schema)
         if reply is not None:

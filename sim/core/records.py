@@ -76,12 +76,27 @@ def build_summary(result) -> dict:
         "information": ctx.protocol.information, "elicitation": ctx.protocol.elicitation,
         "voices": getattr(result, "voices", {}) or {},
         "benchmark": getattr(result, "benchmark", {}) or {},
-        "llm": usage.get("llm") if usage else None,
+        "llm": llm_block(usage, result.transcript),
         "fallbacks": int(usage.get("fallbacks", 0)) if usage else 0,
         "versions": versions(),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "seconds": result.seconds,
     })
+
+
+def llm_block(usage: dict, transcript: list[dict]) -> dict | None:
+    """summary.json `llm`: usage counters, recorded events by kind and the measured value consistency.
+
+    The engine's red-line overrides are counted from the transcript.
+    """
+    if not usage or not isinstance(usage.get("llm"), dict):
+        return None
+    llm = dict(usage["llm"])
+    events = dict(llm.get("events") or {})
+    events["red_line_override"] = sum(1 for row in transcript if row.get("override"))
+    llm["events"] = dict(sorted(events.items()))
+    llm["consistency"] = usage.get("llm_consistency")
+    return llm
 
 
 def outcome_rows(result) -> list[dict]:

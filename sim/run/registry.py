@@ -15,9 +15,10 @@ from sim.core.errors import NegsimError
 from sim.core.interfaces import Mediator, Stakeholder
 
 __all__ = [
-    "CURVES", "STRATEGIES", "UnknownAgent", "entry_point", "game_player_names", "make_game_player",
+    "CURVES", "STRATEGIES", "UnknownAgent", "entry_point", "game_player_names", "implied_elicitation",
+    "llm_run_hook", "make_game_player",
     "make_mediator", "make_stakeholder", "mediator_names", "register_mediator",
-    "register_stakeholder", "stakeholder_names",
+    "register_stakeholder", "stakeholder_names", "uses_llm",
 ]
 
 # Names the engine knows without importing behaviour (a test checks they match the agent modules).
@@ -34,6 +35,10 @@ _MEDIATORS: dict[str, str] = {
     **{s: "agents.mediators:make_rule_mediator" for s in STRATEGIES},
     "ledger": "agents.memory:make_ledger_mediator",       # ledger:STRATEGY, on cumulative utilities
     "llm": "agents.llm.factory:make_llm_mediator",
+}
+_LLM_RUNS = {            # the LLM layer's sweep hooks, resolved only when a sweep runs an LLM lineup
+    "client": "agents.llm.factory:run_client",
+    "save": "agents.llm.factory:save_run_cache",
 }
 _GAME_PLAYERS = {
     "scripted": "agents.game_players:make_player",
@@ -86,6 +91,29 @@ def make_mediator(spec: str, **options: Any) -> Mediator:
     """Build the mediator named by `spec` (a strategy name, ``ledger:STRATEGY`` or ``llm``)."""
     name, option = _split(spec)
     return _lookup(_MEDIATORS, name, "mediator")(name, option, **options)
+
+
+def uses_llm(spec: str | None) -> bool:
+    """Whether an agents or mediator spec puts an LLM agent in the run ('llm', 'llm:...', 'heuristic,g=llm')."""
+    parts = [p.split("=", 1)[-1].strip() for p in str(spec or "").split(",")]
+    return any(p.split(":")[0] == "llm" for p in parts)
+
+
+def llm_run_hook(name: str) -> Any:
+    """The LLM layer's sweep hook `client` (spec, seed, cache_file, replay_file) or `save` (client, cache_file)."""
+    return entry_point(_LLM_RUNS[name])
+
+
+def implied_elicitation(mediator: str | None) -> str | None:
+    """The elicitation a mediator needs when the run sets none: `llm:deliberative[:N]` -> rank:N+1.
+
+    The deliberative mediator's N proposals are ranked together with the round's draft.
+    """
+    parts = (mediator or "").split(":")
+    if parts[:2] != ["llm", "deliberative"]:
+        return None
+    n = parts[2] if len(parts) > 2 else "3"
+    return f"rank:{int(n) + 1}" if n.isdigit() else None
 
 
 def stakeholder_names() -> list[str]:

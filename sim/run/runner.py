@@ -156,8 +156,12 @@ def context_for(scenario: Scenario | NegotiationContext, config: RunConfig) -> N
 
     A given context is used as it is when the config overrides nothing it does not already hold.
     """
+    from sim.run.registry import implied_elicitation
+
+    mediator = config.mediator or (scenario.protocol.mediator if hasattr(scenario, "protocol") else None)
+    elicitation = config.elicitation or implied_elicitation(mediator)
     settings = {"max_rounds": config.max_rounds, "mediator": config.mediator,
-                "information": config.information, "elicitation": config.elicitation}
+                "information": config.information, "elicitation": elicitation}
     if isinstance(scenario, NegotiationContext):
         wanted = {k: v for k, v in settings.items() if v is not None and k != "max_rounds"}
         if all(getattr(scenario.protocol, k) == v for k, v in wanted.items()):

@@ -26,16 +26,41 @@ from sim.cli.commands import app  # noqa: E402
 from sim.core.context import make_context  # noqa: E402
 from sim.core.moves import Amendment  # noqa: E402
 from sim.core.protocol import PublicState  # noqa: E402
+from sim.core.records import build_summary  # noqa: E402
 from sim.run.runner import RunConfig, run_negotiation  # noqa: E402
 
 OBJECT1 = '{"decision": "object", "choice": 1, "reason": "we need more"}'
 OBJECT0 = '{"decision": "object", "reason": "not enough for us"}'
 ACCEPT = '{"decision": "accept", "reason": "fine by us"}'
 PICK1 = '{"choice": 1, "reason": "the rule proposal"}'
+POSITION = '{"priorities": {"a": 5, "b": 3, "c": 1}, "must_have": [], "never": [], "reason": "our values"}'
+
+
+def is_position(messages) -> bool:
+    """Whether a prompt asks for the round-0 opening position."""
+    return "Round 0: opening statements" in str(messages[-1].content)
+
+
+class Scripted(GenericFakeChatModel):
+    """Answers opening-position prompts with POSITION, every other prompt from the script in order."""
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+        if is_position(messages):
+            return ChatResult(generations=[ChatGeneration(message=AIMessage(content=POSITION))])
+        return super()._generate(messages, stop, run_manager, **kwargs)
+
+
+class ScriptedList(FakeListChatModel):
+    """FakeListChatModel whose opening-position prompts get POSITION (outside the list)."""
+
+    def _call(self, messages, stop=None, run_manager=None, **kwargs):
+        if is_position(messages):
+            return POSITION
+        return super()._call(messages, stop, run_manager, **kwargs)
 
 
 def scripted(*texts: str) -> GenericFakeChatModel:
-    return GenericFakeChatModel(messages=iter([AIMessage(content=t) for t in texts]))
+    return Scripted(messages=iter([AIMessage(content=t) for t in texts]))
 
 
 def run(tiny, model, *, mediator="llm", agents="llm", lineup=None, rounds=3, seed=1, concurrent=False,
@@ -65,16 +90,22 @@ def test_scripted_negotiation_follows_the_replies(tiny):
     r2 = {r["agent"]: r for r in t if r["round"] == 2 and r["role"] == "stakeholder"}
     assert "ramp" not in drafts[1]["package"] and r2["wheel"]["kind"] == "object"
     assert "red line broken: missing must-have ramp" in r2["wheel"]["reason"]
-    assert result.outcome.agreement and result.outcome.rounds == 3
-    assert t[-1]["package"] == drafts[2]["package"] == ["ramp", "trees", "bench"]
-    assert client.usage.calls == 12 and client.usage.fallbacks == 0 and client.usage.repair_prompts == 0
+    # the override is recorded with its cause (kept out of the mediator's view under private information)
+    assert r2["wheel"]["override"] == {"event": "red_line_override", "cause": "red line broken: missing must-have ramp"}
+    # wheel's model said "accept" and asked for nothing, so the mediator keeps the draft: no agreement
+    assert drafts[2]["package"] == drafts[1]["package"] and not result.outcome.agreement
+    assert build_summary(result)["llm"]["events"]["red_line_override"] == 2
+    assert client.usage.calls == 15 and client.usage.fallbacks == 0 and client.usage.repair_prompts == 0
     assert not any("fallback" in r.get("meta", {}) for r in t)
+    positions = {r["agent"]: r for r in t if r["kind"] == "position"}
+    assert positions["green"]["priorities"] == pytest.approx({"a": 5 / 9, "b": 3 / 9, "c": 1 / 9}, abs=1e-9)
+    assert positions["green"]["reason"] == "our values"
 
 
 def test_malformed_json_gets_one_repair_then_a_recorded_fallback(tiny):
     result, client = run(tiny, FakeListChatModel(responses=["I think we should fund trees."]),
                          mediator="negotiated", rounds=2)
-    replies = [r for r in result.transcript if r["role"] == "stakeholder" and r["round"] >= 1]
+    replies = [r for r in result.transcript if r["role"] == "stakeholder"]
     assert replies and all(r["meta"]["fallback"] == "the reply contained no JSON object" for r in replies)
     assert all(r["reason"].startswith("[fallback: ") for r in replies)
     assert client.usage.calls == 2 * len(replies)            # one prompt + one repair prompt each
@@ -85,7 +116,7 @@ def test_malformed_json_gets_one_repair_then_a_recorded_fallback(tiny):
 def test_a_repaired_reply_is_used_without_fallback(tiny):
     model = scripted('{"decision": "maybe"}', ACCEPT, ACCEPT, ACCEPT)
     result, client = run(tiny, model, mediator="negotiated", rounds=1)
-    assert client.usage.repair_prompts == 1 and client.usage.fallbacks == 0
+    assert client.usage.calls == 4 + 3 and client.usage.repair_prompts == 1 and client.usage.fallbacks == 0
     assert [r["kind"] for r in result.transcript if r["round"] == 1 and r["role"] == "stakeholder"] \
         == ["accept", "accept", "accept"]
 
@@ -139,11 +170,11 @@ def test_infeasible_mediator_draft_gets_a_repair_then_the_rule_draft(tiny):
 
 
 def test_mixed_lineup_only_llm_groups_call_the_model(tiny):
-    result, client = run(tiny, FakeListChatModel(responses=[ACCEPT]), mediator="negotiated",
+    result, client = run(tiny, ScriptedList(responses=[ACCEPT]), mediator="negotiated",
                          lineup={"wheel": "heuristic"}, rounds=1)
     rows = {r["agent"]: r for r in result.transcript if r["round"] == 1 and r["role"] == "stakeholder"}
     assert "meta" not in rows["wheel"] and rows["green"]["meta"] == {"llm": "fake"}
-    assert client.usage.calls == 2 and result.agents["wheel"] == "heuristic"
+    assert client.usage.calls == 2 + 2 and result.agents["wheel"] == "heuristic"
 
 
 class ByGroup(GenericFakeChatModel):
@@ -151,8 +182,9 @@ class ByGroup(GenericFakeChatModel):
     GenericFakeChatModel keeps langchain's thread-pool batch, so prefetching really runs concurrently."""
 
     def _generate(self, messages, stop=None, run_manager=None, **kwargs):
-        text = messages[0].content
-        reply = PICK1 if "mediator" in text else ACCEPT if "'wheel'" in text else OBJECT0
+        text = messages[-1].content
+        reply = POSITION if is_position(messages) else PICK1 if "You are the mediator" in text \
+            else ACCEPT if "'wheel'" in text else OBJECT0
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=reply))])
 
 
@@ -160,7 +192,7 @@ def test_concurrent_round_batching_changes_nothing_but_the_schedule(tiny):
     seq, c1 = run(tiny, ByGroup(messages=iter([])), rounds=3)
     con, c2 = run(tiny, ByGroup(messages=iter([])), rounds=3, concurrent=True)
     assert json.dumps(seq.transcript) == json.dumps(con.transcript)
-    assert c1.usage.calls == c2.usage.calls == 12 and c2.usage.cache_hits == 0
+    assert c1.usage.calls == c2.usage.calls == 15 and c2.usage.cache_hits == 0
     assert c1.cache == c2.cache
 
 
@@ -178,7 +210,7 @@ def test_parse_round_trips_replies_wrapped_in_prose(decision, choice, reason, pr
 def fake_models(monkeypatch):
     """make_chat_model returns a fake that always objects / picks candidate 1 (no agreement)."""
     def fake(spec, **kw):
-        return FakeListChatModel(responses=[OBJECT0, PICK1] if spec == "fake:both" else [OBJECT0])
+        return ScriptedList(responses=[OBJECT0, PICK1] if spec == "fake:both" else [OBJECT0])
     monkeypatch.setattr(models, "make_chat_model", fake)
 
 
@@ -254,9 +286,11 @@ class FakeLlama:
 
     def __init__(self):
         self.requests = []
+        self._input_ids, self.n_tokens = [], 0
 
     def create_chat_completion(self, **kw):
         self.requests.append(kw)
+        self._input_ids, self.n_tokens = list(range(129)), 129
         return {"choices": [{"message": {"content": ACCEPT}}],
                 "usage": {"prompt_tokens": 120, "completion_tokens": 9, "total_tokens": 129}}
 
@@ -288,7 +322,30 @@ class Failing(GenericFakeChatModel):
 @pytest.mark.parametrize("concurrent", [False, True])
 def test_a_model_error_is_a_recorded_fallback_not_a_crash(tiny, concurrent):
     result, client = run(tiny, Failing(messages=iter([])), mediator="negotiated", rounds=1, concurrent=concurrent)
-    replies = [r for r in result.transcript if r["round"] == 1 and r["role"] == "stakeholder"]
+    replies = [r for r in result.transcript if r["role"] == "stakeholder"]     # 3 positions, 3 replies
     assert all(r["meta"]["fallback"] == "model error: ConnectionError: connection refused" for r in replies)
-    # the provider library already retried: one call per move, no repair prompt, never counted twice
-    assert client.usage.fallbacks == 3 and client.usage.calls == 3 and client.usage.repair_prompts == 0
+    # a provider error is not fed back to the model as its answer: one call per move, no repair prompt
+    assert client.usage.fallbacks == 6 == client.usage.calls == client.usage.events["model_error"]
+    assert client.usage.repair_prompts == 0
+
+
+def test_prompts_put_the_public_part_first_identical_across_groups(tiny):
+    """llama.cpp reuses the evaluated prefix: the system message is the same for every agent and the
+    user turn of every group of a round starts with the same public part; private numbers come after."""
+    from agents.llm.prompts import mediator_prompt, public_system, stakeholder_prompt
+
+    ctx = make_context(tiny, elicitation="rank:3")
+    x = ctx.rubric.package(["ramp", "bench", "light"])
+    cands = [x, ctx.rubric.package(["trees", "bench"])]
+    turns = [stakeholder_prompt(ctx, g, x, 2, [], cands) for g in range(ctx.rubric.n_groups)]
+    public = [t.split("\n---\n")[0] for t in turns]
+    assert len(set(public)) == 1 and "Round 2" in public[0] and "Candidate drafts to rank" in public[0]
+    for g, turn in enumerate(turns):
+        private = turn.split("\n---\n")[1]
+        assert f"'{ctx.rubric.group_ids[g]}'" in private and f"'{ctx.rubric.group_ids[g]}'" not in public[0]
+        assert "weight" not in public[0] and "utility" not in public[0]
+        assert "Accept if" not in turn and "reservation" in private      # no decision rule; it states its own
+    system = public_system(ctx)
+    assert all(gid in system for gid in ctx.rubric.group_ids) and "weight" not in system
+    med = mediator_prompt(ctx, 2, x, [], [(x, "keep")])
+    assert med.split("\n---\n")[0].startswith("Round 2")

@@ -83,6 +83,31 @@ def test_negotiation_page_round_slider_shows_that_round(runs, monkeypatch):
     assert "Round 1" in texts(at) and "opening from the best base design" in texts(at)
 
 
+def test_negotiation_page_shows_llm_value_consistency(tmp_path, monkeypatch):
+    pytest.importorskip("langchain_core")
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    from agents.llm.factory import make_client
+
+    answer = '{"decision": "accept", "reason": "ok"}'
+    position = '{"priorities": {"a": 1, "b": 1, "c": 1}, "must_have": [], "never": [], "reason": "p"}'
+
+    class Model(FakeListChatModel):
+        def _call(self, messages, stop=None, run_manager=None, **kwargs):
+            return position if "Round 0: opening" in str(messages[-1].content) else answer
+    client = make_client("fake", seed=0, model=Model(responses=["x"]))
+    result = run_negotiation(load_scenario(TINY), RunConfig(seed=0, max_rounds=2, agents="llm",
+                                                            agent_options={"llm": client}))
+    summary = write_run(result, tmp_path / "llm-run", str(TINY))
+    at = goto(open_app(tmp_path, monkeypatch, run="llm-run"), "Negotiation")
+    table = at.dataframe[0].value
+    overall = summary["llm"]["consistency"]["overall"]
+    assert sorted(table["group"]) == ["fun", "green", "overall", "wheel"]
+    row = table.set_index("group").loc["overall"]
+    assert row["accept_agreement"] == pytest.approx(overall["accept_agreement"])
+    assert "truthful rule agent" in texts(at)
+
+
 def test_outcomes_page_shows_metrics_of_every_design(runs, monkeypatch):
     at = goto(open_app(runs, monkeypatch, run="montreal"), "Outcomes")
     summary = json.loads((runs / "montreal" / "summary.json").read_text())

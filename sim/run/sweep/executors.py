@@ -39,6 +39,9 @@ class SweepOutcome:
     results: Path
 
 
+LLM_DIR = "llm"          # each LLM run's record/replay cache, one file per run id
+
+
 def _parts_dir(out: Path) -> Path:
     return out / "parts"
 
@@ -136,10 +139,13 @@ def _local(payloads: list, workers: int) -> Iterator[tuple[int, list[dict]]]:
 
 def execute(plan: Plan, out: Path, *, sweep_path: str = "", workers: int = 1, backend: str = "local",
             scheduler: str | None = None, retry_failed: bool = False,
-            on_chunk: Callable[[int, int, int], None] | None = None) -> SweepOutcome:
+            on_chunk: Callable[[int, int, int], None] | None = None,
+            llm: str | None = None, replay: Path | None = None) -> SweepOutcome:
     """Run the unfinished part of a plan into DIR; on_chunk(done, total, failures) reports progress.
 
     retry_failed: also run again the runs whose stored row holds an error (transient failures).
+    llm: the chat model spec of LLM lineups; each run's cache goes to DIR/llm/run-ID.jsonl, and
+    with `replay` (an earlier sweep folder) every run answers from that folder's caches only.
     """
     if backend not in BACKENDS:
         raise SweepError("--backend", "backend", f"unknown backend '{backend}'", "use local or dask")
@@ -153,7 +159,12 @@ def execute(plan: Plan, out: Path, *, sweep_path: str = "", workers: int = 1, ba
         done = finished_ids(out, retry_failed)
         todo = {t.run_id for t in plan.tasks} - done
         key = plan.scenario_key
-        payloads = [(cid, key, plan.scenario_data, plan.source, tasks) for cid, tasks in chunks(plan, todo)]
+        extra = ({"spec": llm, "cache_dir": str(Path(out).resolve() / LLM_DIR),
+                  "replay_dir": str(Path(replay).resolve() / LLM_DIR) if replay else None},) \
+            if (llm or replay) else ()
+        if extra:
+            (Path(out) / LLM_DIR).mkdir(parents=True, exist_ok=True)
+        payloads = [(cid, key, plan.scenario_data, plan.source, tasks, *extra) for cid, tasks in chunks(plan, todo)]
         stream = dask.run(payloads) if dask is not None else _local(payloads, workers)
         failures = _store(stream, out, len(done), len(plan.tasks), on_chunk)
     finally:

@@ -31,8 +31,11 @@ def _context(scenario_key: str, base: dict, source: str, task: RunTask):
                       task.elicitation], default=str)
     def build() -> Any:
         scenario = scenario_variant(base, task.overrides, source)
+        from sim.run.registry import implied_elicitation
+
         return make_context(scenario, max_rounds=task.max_rounds, mediator=task.mediator,
-                            information=task.information, elicitation=task.elicitation)
+                            information=task.information,
+                            elicitation=task.elicitation or implied_elicitation(task.mediator))
     return _CONTEXTS.get_or_build(key, build)
 
 
@@ -84,6 +87,10 @@ def result_row(task: RunTask, result) -> dict:
     for key in ("calls", "prompt_tokens", "completion_tokens"):
         row[f"llm_{key}"] = int(llm.get(key, 0) or 0)
     row["llm_fallbacks"] = int(usage.get("fallbacks", llm.get("fallbacks", 0)) or 0)  # as summary.json
+    overall = (usage.get("llm_consistency") or {}).get("overall") or {}
+    for key in ("accept_agreement", "amendment_rank", "ranking_tau"):
+        value = overall.get(key)
+        row[f"llm_{key}"] = math.nan if value is None else float(value)
     row["error"] = ""
     return row
 
@@ -97,21 +104,45 @@ def error_row(task: RunTask, err: BaseException) -> dict:
     return row
 
 
-def run_chunk(payload: tuple[int, str, dict, str, tuple[RunTask, ...]]) -> tuple[int, list[dict]]:
-    """Run every task of a chunk; a failing run becomes a row with its error."""
-    from sim.run.runner import RunConfig, run_negotiation, split_lineup
+def run_chunk(payload: tuple) -> tuple[int, list[dict]]:
+    """Run every task of a chunk; a failing run becomes a row with its error.
 
-    chunk_id, scenario_key, base, source, tasks = payload
+    The payload is (chunk id, scenario key, scenario data, source, tasks[, llm]) where `llm`, for
+    sweeps with LLM lineups, is {"spec", "cache_dir", "replay_dir"}: each run gets a client on the
+    worker's one chat model, with its cache in cache_dir/run-ID.jsonl (replayed from replay_dir).
+    """
+    chunk_id, scenario_key, base, source, tasks = payload[:5]
+    llm = payload[5] if len(payload) > 5 else None
     rows = []
     for task in tasks:
         started = time.perf_counter()
         try:
-            ctx = _context(scenario_key, base, source, task)
-            default, lineup = split_lineup(task.agents or "heuristic", ctx.rubric.group_ids)
-            config = RunConfig(seed=task.seed, agents=default, lineup=lineup, voice=task.voice or "truthful")
-            row = result_row(task, run_negotiation(ctx, config))
+            row = _run_task(scenario_key, base, source, task, llm)
         except Exception as err:                       # recorded, the sweep goes on
             row = error_row(task, err)
         row["seconds"] = time.perf_counter() - started
         rows.append(row)
     return chunk_id, rows
+
+
+def _run_task(scenario_key: str, base: dict, source: str, task: RunTask, llm: dict | None) -> dict:
+    from sim.run.registry import llm_run_hook, uses_llm
+    from sim.run.runner import RunConfig, run_negotiation, split_lineup
+
+    ctx = _context(scenario_key, base, source, task)
+    default, lineup = split_lineup(task.agents or "heuristic", ctx.rubric.group_ids)
+    mediator = task.mediator or ctx.protocol.mediator
+    client, cache_file = None, None
+    if uses_llm(task.agents) or uses_llm(mediator):
+        if not llm:
+            raise ValueError("an LLM lineup needs a model; fix: run the sweep with --llm")
+        cache_file = f"{llm['cache_dir']}/run-{task.run_id}.jsonl"
+        replay = f"{llm['replay_dir']}/run-{task.run_id}.jsonl" if llm.get("replay_dir") else None
+        client = llm_run_hook("client")(llm["spec"], task.seed, cache_file, replay)
+    options = {"llm": client} if client is not None else {}
+    config = RunConfig(seed=task.seed, agents=default, lineup=lineup, agent_options=options,
+                       mediator_options=options if uses_llm(mediator) else {}, voice=task.voice or "truthful")
+    row = result_row(task, run_negotiation(ctx, config))
+    if client is not None:
+        llm_run_hook("save")(client, cache_file)
+    return row
