@@ -66,10 +66,6 @@ PUBLIC = {
         'DeliberativeMediator', 'LLMClient', 'LLMMediator', 'LLMSettings', 'LLMSetupError', 'LLMStakeholder',
         'ReplayMiss', 'make_chat_model', 'make_client', 'replay_client'
     ],
-    "agents.llm": [
-        'DeliberativeMediator', 'LLMClient', 'LLMMediator', 'LLMSettings', 'LLMSetupError', 'LLMStakeholder',
-        'ReplayMiss', 'make_chat_model', 'make_client', 'replay_client'
-    ],
     "dashboards": [
         'RunView', 'list_runs', 'list_sweeps', 'load_run_view'
     ],

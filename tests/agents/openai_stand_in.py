@@ -42,12 +42,26 @@ class Seen:
     body: dict
 
 
+def _is_position(body: dict) -> bool:
+    """A round-0 position request (its schema is StakeholderPosition), whatever form the schema takes."""
+    return "StakeholderPosition" in json.dumps(body.get("response_format") or {})
+
+
+def _criteria(body: dict) -> dict[str, int]:
+    """A valid stated importance (5) for every criterion the position schema asks for."""
+    fmt = body.get("response_format") or {}
+    schema = (fmt.get("json_schema") or {}).get("schema") or fmt.get("schema") or {}
+    props = ((schema.get("$defs") or {}).get("StatedPriorities") or {}).get("properties") or {}
+    return {c: 5 for c in props}
+
+
 class StandIn:
     """The server: `with StandIn([Reply(429), Reply(500), Reply()]) as s: ... s.url, s.seen`."""
 
     def __init__(self, script: list[Reply]):
         self.script = list(script)
-        self.seen: list[Seen] = []
+        self.seen: list[Seen] = []          # every request but the round-0 positions
+        self.positions: list[dict] = []     # bodies of the position requests (answered with a default)
         self.lock = threading.Lock()
         stand_in = self
 
@@ -58,8 +72,13 @@ class StandIn:
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
                 with stand_in.lock:
-                    stand_in.seen.append(Seen(time.monotonic(), {k.lower(): v for k, v in self.headers.items()}, body))
-                    reply = stand_in.script[min(len(stand_in.seen), len(stand_in.script)) - 1]
+                    if _is_position(body):      # round-0 positions are answered outside the script
+                        stand_in.positions.append(body)
+                        reply = Reply(body=completion(json.dumps({"priorities": _criteria(body), "reason": "our position"})))
+                    else:
+                        stand_in.seen.append(Seen(time.monotonic(), {k.lower(): v for k, v in self.headers.items()},
+                                                  body))
+                        reply = stand_in.script[min(len(stand_in.seen), len(stand_in.script)) - 1]
                 time.sleep(reply.delay)
                 data = (json.dumps(reply.body) if isinstance(reply.body, dict) else reply.body).encode()
                 try:

@@ -306,7 +306,7 @@ def test_llama_wrapper_constrains_to_the_json_schema_and_reports_tokens(tiny):
     req = chat._llama.requests[0]
     assert text == ACCEPT and req["messages"] == [{"role": "system", "content": "s"}, {"role": "user", "content": "h"}]
     assert req["grammar"] == "GRAMMAR" and schemas == [StakeholderReply.model_json_schema()]
-    assert req["max_tokens"] == token_cap(StakeholderReply) == 205      # the cap derived from the schema
+    assert req["max_tokens"] == token_cap(StakeholderReply) == 284   # cap from the schema
     assert (client.usage.calls, client.usage.prompt_tokens, client.usage.completion_tokens) == (1, 120, 9)
     client.complete([("system", "s"), ("human", "h")], StakeholderReply)     # same messages: cache hit
     assert client.usage.calls == 1 and client.usage.cache_hits == 1 and len(chat._llama.requests) == 1

@@ -61,8 +61,9 @@ def test_every_request_carries_the_output_cap_and_the_json_schema(tiny):
         assert body["max_tokens"] == token_cap(schema) and "max_completion_tokens" not in body
         assert body["response_format"] == {"type": "json_schema", "json_schema": {
             "name": schema.__name__, "schema": schema.model_json_schema(), "strict": False}}
-    assert (token_cap(StakeholderReply), token_cap(MediatorDraft)) == (205, 453)
-    assert client.usage.prompt_tokens == 4 * 50 and client.usage.completion_tokens == 4 * 9
+    assert (token_cap(StakeholderReply), token_cap(MediatorDraft)) == (284, 453)
+    n = 4 + len(s.positions)                                   # moves and the round-0 positions
+    assert client.usage.prompt_tokens == n * 50 and client.usage.completion_tokens == n * 9
 
 
 def test_llm_max_tokens_overrides_the_cap(tiny):
@@ -80,12 +81,12 @@ def test_hosted_openai_gets_a_strict_schema_and_max_completion_tokens(monkeypatc
         assert client.model.root_client.base_url.host == "127.0.0.1"     # the loopback stand-in, not OpenAI
         assert client.complete([("system", "s"), ("human", "h")], StakeholderReply) == ACCEPT
     body = s.seen[0].body
-    assert body["max_completion_tokens"] == 205 and "max_tokens" not in body
+    assert body["max_completion_tokens"] == 284 and "max_tokens" not in body
     fmt = body["response_format"]["json_schema"]
     assert fmt["strict"] is True and fmt["name"] == "StakeholderReply"
     schema = fmt["schema"]
     # OpenAI strict mode: every property required, no extra properties, no defaults or length keywords
-    assert schema["required"] == ["decision", "choice", "amendment", "reason"]
+    assert schema["required"] == ["decision", "choice", "amendment", "reservation", "ranking", "reason"]
     assert schema["additionalProperties"] is False
     text = json.dumps(schema)
     assert all(f'"{k}"' not in text for k in ("default", "maxLength", "title"))
@@ -111,7 +112,7 @@ def test_retries_are_bounded_and_the_failure_is_a_recorded_fallback(tiny):
     assert all(c.startswith("model error: ") and "500" in c for c in causes), causes
     assert all(m["reason"].startswith("[fallback: model error: ") for m in moves)
     u = client.usage
-    assert (u.calls, u.fallbacks, u.repair_prompts) == (3, 3, 0) and result.usage["fallbacks"] == 3
+    assert (u.calls - len(s.positions), u.fallbacks, u.repair_prompts) == (3, 3, 0) and result.usage["fallbacks"] == 3
 
 
 def test_a_server_slower_than_the_timeout_is_a_recorded_fallback(tiny):
@@ -120,7 +121,7 @@ def test_a_server_slower_than_the_timeout_is_a_recorded_fallback(tiny):
         result, client, moves = negotiate(tiny, s.url, timeout=0.5)
     assert len(moves) == 3 and len(s.seen) == 3
     assert all("timed out" in m["meta"]["fallback"].lower() for m in moves), [m["meta"] for m in moves]
-    assert client.usage.calls == 3 == client.usage.fallbacks
+    assert (client.usage.calls - len(s.positions)) == 3 == client.usage.fallbacks
     # the client gave up on each request before the server answered it
     assert client.usage.seconds < 3 * delay
 
@@ -134,7 +135,7 @@ def test_a_200_whose_body_is_not_json_is_a_recorded_fallback(tiny, reply):
         result, client, moves = negotiate(tiny, s.url)
     assert len(moves) == 3 and len(s.seen) == 3                  # not retried, no repair prompt
     assert all(m["meta"]["fallback"].startswith("model error: ") for m in moves), [m["meta"] for m in moves]
-    assert (client.usage.calls, client.usage.fallbacks, client.usage.repair_prompts) == (3, 3, 0)
+    assert ((client.usage.calls - len(s.positions)), client.usage.fallbacks, client.usage.repair_prompts) == (3, 3, 0)
     assert result.outcome.rounds == 1
 
 
@@ -142,7 +143,7 @@ def test_prose_instead_of_json_gets_one_repair_then_a_fallback(tiny):
     with StandIn([Reply(body=completion("We would like more trees, please."))]) as s:
         result, client, moves = negotiate(tiny, s.url)
     assert all(m["meta"]["fallback"] == "the reply contained no JSON object" for m in moves)
-    assert (client.usage.calls, client.usage.repair_prompts, client.usage.fallbacks) == (6, 3, 3) == \
+    assert ((client.usage.calls - len(s.positions)), client.usage.repair_prompts, client.usage.fallbacks) == (6, 3, 3) == \
         (len(s.seen), 3, 3)
 
 
@@ -154,7 +155,7 @@ def test_a_server_refusing_the_json_schema_form_gets_the_schema_as_json_object(t
     kinds = [x.body["response_format"]["type"] for x in s.seen]
     assert kinds == ["json_schema", "json_object", "json_object", "json_object"]
     assert s.seen[1].body["response_format"]["schema"] == StakeholderReply.model_json_schema()
-    assert client.usage.calls == 3 and client.usage.fallbacks == 0
+    assert (client.usage.calls - len(s.positions)) == 3 and client.usage.fallbacks == 0
     assert client.usage.as_dict()["structured_output"] == "json_object_schema"
     assert "refused response_format json_schema" in client.usage.notes[0]
 
@@ -188,7 +189,7 @@ def test_cli_flags_reach_every_request(tmp_path):
     assert res.exit_code == 0, res.output
     assert len(s.seen) == 3 and all(x.body["max_tokens"] == 64 for x in s.seen)     # no retry, the cap given
     summary = json.loads((tmp_path / "r" / "summary.json").read_text())
-    assert summary["llm"]["calls"] == 3 == summary["llm"]["fallbacks"]
+    assert summary["llm"]["calls"] - len(s.positions) == 3 == summary["llm"]["fallbacks"]
     for bad in (["--llm-timeout", "0"], ["--llm-max-tokens", "3"], ["--llm-retries", "-1"]):
         res = CliRunner().invoke(app, ["run", str(TINY), "--agents", "llm", "--llm", "local", *bad,
                                        "--out", str(tmp_path / "x")])

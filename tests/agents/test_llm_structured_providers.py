@@ -27,7 +27,7 @@ def test_anthropic_gets_the_schema_as_a_forced_tool(monkeypatch):
     pytest.importorskip("langchain_anthropic")
     monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key-not-used")
     client = make_client("anthropic:claude-3-5-haiku-latest")
-    assert client.params["structured"] == "function_calling"
+    assert client.params["structured_method"] == "function_calling"
     raw = bound(client, StakeholderReply)
     tool = raw.kwargs["tools"][0]
     assert tool["name"] == "StakeholderReply" and raw.kwargs["tool_choice"]["name"] == "StakeholderReply"
@@ -37,7 +37,7 @@ def test_anthropic_gets_the_schema_as_a_forced_tool(monkeypatch):
 def test_ollama_gets_the_json_schema_as_its_format():
     pytest.importorskip("langchain_ollama")
     client = make_client("ollama:llama3.2")
-    assert client.params["structured"] == "json_schema"
+    assert client.params["structured_method"] == "json_schema"
     fmt = bound(client, MediatorDraft).kwargs["format"]
     assert fmt["title"] == "MediatorDraft" and set(fmt["properties"]) == {"choice", "items", "reason"}
 
@@ -47,7 +47,7 @@ def test_local_and_unstructured_providers_keep_their_paths():
 
     assert structured_method("local") is None and structured_method("gguf:/x.gguf") is None
     fake = make_client("fake:x", model=GenericFakeChatModel(messages=iter([])))
-    assert "structured" not in fake.params and fake.runnable(StakeholderReply) is fake.model
+    assert "structured_method" not in fake.params and fake.runnable(StakeholderReply) is fake.model
 
 
 ANSWERS: dict = {}
