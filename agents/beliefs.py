@@ -1,19 +1,28 @@
-"""A mediator's beliefs about each group's weights, learned only from what the group says.
+"""A mediator's beliefs about each group's values, learned only from what the group says.
 
-Per group, a weighted sample of weight vectors (particles) drawn from a Dirichlet prior (the
-scenario's public `prior`, else uniform on the simplex). Stated priorities move the prior
-itself (Dirichlet parameters + TRUST x stated weights) and the particles are redrawn; every
-revealed comparison reweights them by its likelihood, a logistic in the utility difference:
+Weights: per group, a weighted sample of weight vectors (particles) drawn from a Dirichlet
+prior (the scenario's public `prior`, else uniform on the simplex). Stated priorities move the
+prior itself (Dirichlet parameters + TRUST x stated weights) and the particles are redrawn;
+every revealed comparison reweights them by its likelihood, a logistic in the utility difference:
 
 - an objection's amendment: the group prefers the draft with the change to the draft;
 - a stated reservation r: the draft is worth at least r (accept) or less than r (object);
 - a ranking of candidate drafts: each ranked above the next;
 - a stated ideal package: preferred to every base design.
 
-Believed utilities are those of the posterior mean weights on the public effects (a group's
-private `group_effects` cannot be learned this way; the belief error reports what is left).
-When the effective sample size falls below REJUVENATE x particles, particles are resampled,
-jittered around themselves and reweighted by every comparison so far.
+Private effects (opt-in, `BeliefSettings.private_effects`): a group's value of item k is
+E_k . w_g + d_gk. Per group d is Gaussian N(mu_g, S_g), 0 with no variance until the group
+singles item k out in a statement (its never-list or must-haves, an amendment asking to drop or
+add it); from then on d_gk has prior sd s_g, the root mean square of the group's public item
+values under its prior mean weights (a private effect is a priori as large as a typical public
+one). A silent group singles nothing out, so its private effects stay 0. Each comparison (linear
+in (w, d)) then reweights the particles with d integrated out (MacKay's probit approximation)
+and updates N(mu, S) by assumed-density filtering (the probit moment match, as in TrueSkill),
+sharing the surprise with the weights in proportion to their variance before it. Believed item
+values are E . (mean weights) + mu; stated reservations, on the group's true scale, then bound
+the same utilities the group decides on. Off (the default) the belief is exactly weights only.
+When the effective sample size falls below REJUVENATE x particles, the weight particles are
+resampled, jittered around themselves and reweighted by every comparison so far.
 """
 
 from __future__ import annotations
@@ -21,8 +30,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import log_ndtr
 
 from sim.core.views import PublicContext
+
+PROBIT = float(np.sqrt(np.pi / 8.0))   # logistic(x) ~ Phi(PROBIT * x)
 
 
 @dataclass(frozen=True)
@@ -34,18 +46,27 @@ class BeliefSettings:
     tau: float = 0.1              # logistic noise of a comparison, in utility units
     rejuvenate: float = 0.1       # resample when ESS < this share of the particles
     jitter: float = 200.0         # concentration of the Dirichlet jitter around a resampled particle
+    private_effects: bool = False  # also learn private item effects for the items a group names (opt-in)
 
 
 class Beliefs:
-    """Particles (G, N, C) over each group's normalised weights, with log-weights (G, N)."""
+    """Particles (G, N, C) over each group's normalised weights with log-weights (G, N); Gaussian (G, K) private effects."""
 
     def __init__(self, public: PublicContext, rng: np.random.Generator,
                  settings: BeliefSettings = BeliefSettings()) -> None:
-        self.E = np.asarray(public.rubric.effects, dtype=float)        # (K, C)
+        public_effects = np.asarray(public.rubric.effects, dtype=float)  # (K, C)
+        K = len(public_effects)
+        P = K if settings.private_effects else 0                       # private-effect columns
+        self.E = np.hstack([public_effects, np.eye(K)[:, :P]])         # (K, C + P): v = E . (w, d)
         self.rng, self.s = rng, settings
         self.alpha = np.array(public.prior_alpha, dtype=float)         # (G, C)
         G, C = self.alpha.shape
-        self.rows: list[list[np.ndarray]] = [[] for _ in range(G)]      # blocks of comparisons a . w > b
+        self.C = C
+        prior_values = (self.alpha / self.alpha.sum(axis=1, keepdims=True)) @ public_effects.T
+        self.sd = np.sqrt((prior_values ** 2).mean(axis=1))            # (G,) prior sd of a named private effect
+        self.named = np.zeros((G, K), dtype=bool)
+        self.mu, self.S = np.zeros((G, P)), np.zeros((G, P, P))
+        self.rows: list[list[np.ndarray]] = [[] for _ in range(G)]      # blocks of comparisons a . (w, d) > b
         self.bounds: list[list[np.ndarray]] = [[] for _ in range(G)]
         self.W = np.empty((G, settings.particles, C))
         self.logw = np.zeros((G, settings.particles))
@@ -79,6 +100,16 @@ class Beliefs:
         draws = self._dirichlet(np.repeat(self.alpha[gs], N, axis=0)).reshape(len(gs), N, C)
         for i, g in enumerate(gs):
             self.W[g], self.logw[g] = draws[i], self._loglik(g, draws[i])
+
+    def named_items(self, named: dict[int, list[int]]) -> None:
+        """Groups named items (column indices) in statements: give each new one a private effect with prior sd s_g."""
+        if not self.s.private_effects:
+            return
+        for g, cols in named.items():
+            cols = np.unique(np.asarray(cols, dtype=np.intp))
+            new = cols[~self.named[g, cols]]
+            self.named[g, new] = True
+            self.S[g, new, new] = self.sd[g] ** 2
 
     def prefers(self, g: int, better: np.ndarray, worse: np.ndarray) -> None:
         """Group g revealed that each row of `better` is worth more to it than the same row of `worse`."""
@@ -114,7 +145,19 @@ class Beliefs:
         mask = np.zeros((len(gs), m), dtype=bool)
         for i, (rows, b) in enumerate(kept.values()):
             A[i, :len(b)], B[i, :len(b)], mask[i, :len(b)] = rows, b, True
-        z = (np.einsum("gnc,gmc->gnm", self.W if every else self.W[gs], A) - B[:, None, :]) / self.s.tau
+        C = self.C
+        Aw, Ad = A[:, :, :C], A[:, :, C:]
+        mu, S = self.mu[gs], self.S[gs]
+        W = self.W if every else self.W[gs]
+        named = bool(self.named[gs].any())
+        if named:     # the weights' share of each comparison before it counts (prior predictive of A_w . w)
+            q = np.exp(self.logw[gs] - self.logw[gs].max(axis=1, keepdims=True))
+            q /= q.sum(axis=1, keepdims=True)
+            Pw = np.einsum("gnc,gmc->gnm", W, Aw)
+            mean_w = np.einsum("gn,gnm->gm", q, Pw)
+            var_w = np.einsum("gn,gnm->gm", q, (Pw - mean_w[:, None, :]) ** 2)
+        z = self._margins(W, Aw, Ad, B, mu, S) if named else \
+            (np.einsum("gnc,gmc->gnm", W, Aw) - B[:, None, :]) / self.s.tau
         gain = np.where(mask[:, None, :], _log_sigmoid(z), 0.0).sum(axis=2)
         if every:
             self.logw += gain
@@ -123,6 +166,8 @@ class Beliefs:
             self.logw[gs] += gain
             logw = self.logw[gs]
         z = np.exp(logw - logw.max(axis=1, keepdims=True))
+        if named:
+            self.mu[gs], self.S[gs] = _filter(mu, S, (mean_w - B, var_w), Ad, mask, self.s.tau)
         ess = z.sum(axis=1) ** 2 / (z ** 2).sum(axis=1)
         for g in np.asarray(gs)[ess < self.s.rejuvenate * self.s.particles]:
             self._rejuvenate(int(g))
@@ -131,7 +176,20 @@ class Beliefs:
         if not self.rows[g]:
             return np.zeros(len(W))
         A, b = np.concatenate(self.rows[g]), np.concatenate(self.bounds[g])
-        return _log_sigmoid((W @ A.T - b) / self.s.tau).sum(axis=1)
+        if not self.named[g].any():
+            return _log_sigmoid((W @ A[:, :self.C].T - b) / self.s.tau).sum(axis=1)
+        C = self.C
+        z = self._margins(W[None], A[None, :, :C], A[None, :, C:], b[None], self.mu[g][None], self.S[g][None])[0]
+        return _log_sigmoid(z).sum(axis=1)
+
+    def _margins(self, W, Aw, Ad, B, mu, S) -> np.ndarray:
+        """(G', N, m) scaled margins of comparisons for weight particles, private effects integrated out."""
+        tau = self.s.tau
+        z = (np.einsum("gnc,gmc->gnm", W, Aw) + (np.einsum("gmk,gk->gm", Ad, mu) - B)[:, None, :]) / tau
+        var = np.einsum("gmk,gkl,gml->gm", Ad, S, Ad)
+        if var.any():
+            z = z / np.sqrt(1.0 + var * (np.pi / 8.0) / tau ** 2)[:, None, :]
+        return z
 
     def _rejuvenate(self, g: int) -> None:
         p = self.probabilities(g)
@@ -157,9 +215,14 @@ class Beliefs:
         p = z / z.sum(axis=1, keepdims=True)
         return np.einsum("gn,gnc->gc", p, self.W)
 
+    def mean_params(self) -> np.ndarray:
+        """(G, C + P) posterior mean weights, then mean private item effects (P = K with private effects, else 0)."""
+        w = self.mean_weights()
+        return np.hstack([w, self.mu]) if self.mu.shape[1] else w
+
     def values(self) -> np.ndarray:
-        """(G, K) believed item values: posterior mean weights on the public effects."""
-        return self.mean_weights() @ self.E.T
+        """(G, K) believed item values: posterior mean weights on the public effects plus private effects."""
+        return self.mean_params() @ self.E.T
 
 
 def preference_rows(E: np.ndarray, better: np.ndarray, worse: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -172,6 +235,32 @@ def level_rows(E: np.ndarray, x: np.ndarray, level: float, below: bool = False) 
     """Comparison row and bound for u(x) >= level (or < level when `below`)."""
     row = np.asarray(x, dtype=float) @ E
     return (-row if below else row)[None], np.array([-level if below else level])
+
+
+def _filter(mu: np.ndarray, S: np.ndarray, weight_part: tuple[np.ndarray, np.ndarray], Ad: np.ndarray,
+            mask: np.ndarray, tau: float) -> tuple[np.ndarray, np.ndarray]:
+    """Assumed-density (probit moment-matching) update of N(mu, S) by comparisons Ad . d + A_w . w - b > 0, row by row.
+
+    mu (G, K), S (G, K, K), Ad (G, m, K), mask (G, m); weight_part: the mean and variance (G, m) of
+    A_w . w - b under the weight particles before the comparisons, so a surprise is shared between
+    weights and private effects in proportion to their uncertainty (no double counting).
+    """
+    mu, S = mu.copy(), S.copy()
+    c, var_w = weight_part
+    lam = PROBIT / tau
+    for j in range(Ad.shape[1]):
+        r = Ad[:, j]
+        Sr = np.einsum("gkl,gl->gk", S, r)
+        q = (r * Sr).sum(axis=1)
+        live = mask[:, j] & (q > 0)
+        if not live.any():
+            continue
+        s = np.sqrt(1.0 + lam ** 2 * (q + var_w[:, j]))
+        t = lam * ((r * mu).sum(axis=1) + c[:, j]) / s
+        v = np.where(live, np.exp(-0.5 * t ** 2 - 0.5 * np.log(2 * np.pi) - log_ndtr(t)), 0.0)
+        mu += Sr * (lam * v / s)[:, None]
+        S -= np.einsum("gk,gl->gkl", Sr, Sr) * (lam ** 2 * v * (v + t) / s ** 2)[:, None, None]
+    return mu, S
 
 
 def _log_sigmoid(z: np.ndarray) -> np.ndarray:

@@ -69,8 +69,8 @@ class BeliefKnowledge(FullKnowledge):
     def refresh(self) -> None:
         """Recompute the believed numbers after the beliefs changed."""
         rub, pool = self.rubric, self.pool()
-        self.mean_weights = self.beliefs.mean_weights()
-        self.values = self.mean_weights @ self.beliefs.E.T
+        self.params = self.beliefs.mean_params()
+        self.values = self.params @ self.beliefs.E.T
         feasible = owned(self.ctx, "feasible_base_designs", lambda: {
             n: x for n, x in self.base_packages.items() if rub.feasible(x)} or self.base_packages)
         totals = {n: float((self.values @ x).sum()) for n, x in feasible.items()}

@@ -2,7 +2,8 @@
 
 Each function reads one statement as it was heard (after the group's voice) and adds the
 comparisons it reveals to the mediator's beliefs (`agents.beliefs`); stated red lines are
-kept as stated, for predicted support.
+kept as stated, for predicted support. The items a group names (never-list, must-haves, ideal
+package, amendments) open a private effect for it in the belief before the comparisons count.
 """
 
 from __future__ import annotations
@@ -23,10 +24,13 @@ def hear_positions(know: BeliefKnowledge, stated: dict[str, Move]) -> None:
     base design (one reweighting); stated red lines are kept for predicted support.
     """
     rub, beliefs = know.rubric, know.beliefs
-    priorities, revealed = {}, {}
+    priorities, revealed, named = {}, {}, {}
     for gid, said in stated.items():
         g = rub.group_index[gid]
         know.stated[g] = said
+        items = [*(said.never or ()), *(said.must_have or ())]
+        if items:
+            named[g] = [rub.item_index[i] for i in items]
         if said.priorities:
             p = dict(said.priorities)
             priorities[g] = np.array([float(p.get(c, 0.0)) for c in rub.criterion_ids])
@@ -35,12 +39,13 @@ def hear_positions(know: BeliefKnowledge, stated: dict[str, Move]) -> None:
             if rows is not None:
                 revealed[g] = rows
     beliefs.stated_many(priorities)
+    beliefs.named_items(named)
     beliefs.add_many(revealed)
 
 
 def _ideal_rows(know: BeliefKnowledge, package: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray] | None:
     """A stated ideal package preferred to every other base design, as comparison rows (memoised)."""
-    table = memo(know.ctx, "ideal_rows")
+    table = memo(know.ctx, f"ideal_rows/{know.beliefs.E.shape[1]}")
     if package not in table:
         ideal = know.rubric.package(list(package))
         others = [x for x in know.base_packages.values() if not np.array_equal(x, ideal)]
@@ -61,12 +66,16 @@ def amended(rub, x: np.ndarray, a: Amendment) -> np.ndarray:
 def hear_replies(know: BeliefKnowledge, replies: dict[str, Reply], draft: np.ndarray,
                  candidates: list[np.ndarray]) -> None:
     """Every group's reply to one draft, as one vectorised belief update."""
-    revealed = {}
+    revealed, named = {}, {}
     for gid, reply in replies.items():
         g = know.rubric.group_index[gid]
+        if reply.amendments:
+            named[g] = [know.rubric.item_index[i] for a in reply.amendments
+                        for i in (a.item, a.other) if i is not None]
         rows = reply_rows(know, reply, draft, candidates)
         if rows is not None:
             revealed[g] = rows
+    know.beliefs.named_items(named)
     know.beliefs.add_many(revealed)
 
 
@@ -77,7 +86,7 @@ def reply_rows(know: BeliefKnowledge, reply: Reply, draft: np.ndarray,
     The amendment and ranking rows depend only on the draft and the candidates: memoised per public context.
     """
     draft = np.asarray(draft)
-    table, key = memo(know.ctx, "reply_rows"), (draft.dtype.str, draft.tobytes())
+    table, key = memo(know.ctx, f"reply_rows/{know.beliefs.E.shape[1]}"), (draft.dtype.str, draft.tobytes())
     parts = []
     if reply.amendments:
         k = key + (reply.amendments,)

@@ -84,7 +84,7 @@ class RuleMediator:
         self.heard = 0
         if isinstance(ctx, PublicContext):
             self.know: FullKnowledge = BeliefKnowledge(ctx, Beliefs(ctx, rng, self.beliefs))
-            self.history = [self.know.beliefs.mean_weights()]
+            self.history = [self.know.beliefs.mean_params()]
             self.start, self.floor_total = None, -np.inf
             return
         self.know = FullKnowledge(ctx)
@@ -182,7 +182,7 @@ class RuleMediator:
             hear_replies(know, state.last_replies, state.draft, state.candidates)
         self.heard = state.round
         know.refresh()
-        self.history.append(know.mean_weights)
+        self.history.append(know.params)
         if self.start is not None:
             self.floor_total = self._floor()
 
