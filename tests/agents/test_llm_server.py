@@ -48,7 +48,13 @@ def _cli(*args):
 
 def _moves(folder):
     rows = [json.loads(line) for line in (folder / "transcript.jsonl").read_text().splitlines()]
-    return [r for r in rows if r["round"] >= 1 and r["role"] in ("stakeholder", "mediator")]
+    return [r for r in rows if _model_move(r)]
+
+
+def _model_move(r: dict) -> bool:
+    """A move the model was asked for: every draft and reply, and the LLM groups' round-0 positions."""
+    return (r["round"] >= 1 and r["role"] in ("stakeholder", "mediator")) or \
+        (r["kind"] == "position" and "llm" in (r.get("meta") or {}))
 
 
 def test_a_negotiation_through_the_server_records_and_replays(server, tmp_path):
@@ -102,7 +108,7 @@ def test_a_server_killed_mid_run_gives_recorded_fallbacks_and_no_double_count(ti
     finally:
         srv.stop()
     assert srv.proc.poll() is not None and killer.answers >= 2
-    moves = [r for r in result.transcript if r["round"] >= 1 and r["role"] in ("stakeholder", "mediator")]
+    moves = [r for r in result.transcript if _model_move(r)]
     failed = [m for m in moves if m["meta"].get("fallback", "").startswith("model error: ")]
     print(f"killed after {killer.answers} answers; {len(failed)} of {len(moves)} moves failed: "
           f"{sorted({m['meta']['fallback'] for m in failed})}")
