@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim.core.errors import NegsimError
+from sim.core.files import read_bounded
 
 MAX_SCENARIO_BYTES = 5_000_000
 
@@ -365,13 +366,9 @@ def loads_scenario(text: str | bytes, source: str = "<scenario>") -> Scenario:
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file."""
-    path = Path(path)
-    if not path.is_file():
-        raise ScenarioError(str(path), "(file)", "no such file", "check the path")
-    if path.stat().st_size > MAX_SCENARIO_BYTES:
-        raise ScenarioError(str(path), "(file)", f"file is larger than {MAX_SCENARIO_BYTES} bytes",
-                            "split the scenario or trim its text fields")
-    return loads_scenario(path.read_bytes(), str(path))
+    raw = read_bounded(path, MAX_SCENARIO_BYTES, ScenarioError, too_big=(
+        f"file is larger than {MAX_SCENARIO_BYTES} bytes", "split the scenario or trim its text fields"))
+    return loads_scenario(raw, str(path))
 
 
 def scenario_to_yaml(scenario: Scenario) -> str:

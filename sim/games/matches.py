@@ -124,14 +124,12 @@ def load_game(path: str | Path) -> Game:
     """Read a game file (YAML, safe_load, size-limited)."""
     import yaml
 
-    path = Path(path)
-    if not path.is_file():
-        raise ScenarioError(str(path), "(file)", "no such file", "check the path, or use pd or bos")
-    if path.stat().st_size > MAX_GAME_BYTES:
-        raise ScenarioError(str(path), "(file)", f"file is larger than {MAX_GAME_BYTES} bytes",
-                            "a 2x2 game file needs only a few lines")
+    from sim.core.files import read_bounded
+
+    raw = read_bounded(path, MAX_GAME_BYTES, ScenarioError, missing_fix="check the path, or use pd or bos",
+                       too_big=(f"file is larger than {MAX_GAME_BYTES} bytes", "a 2x2 game file needs only a few lines"))
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(raw.decode("utf-8"))
     except yaml.YAMLError as err:
         problem = str(getattr(err, "problem", None) or err).replace("\n", " ")
         raise ScenarioError(str(path), "(file)", f"not valid YAML ({problem})", "fix the YAML syntax") from None

@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sim.core.files import read_bounded
 from sim.survey.checks import typed_responses
 from sim.survey.format import COLUMNS, MAX_SURVEY_BYTES, MAX_SURVEY_ROWS, Survey, SurveyError
 
@@ -131,11 +132,7 @@ def loads_survey(raw: bytes, source: str = "<survey>", kind: str = "csv") -> Sur
 
 def load_survey(path: str | Path) -> Survey:
     """Read and validate a survey file (.csv or .parquet)."""
-    path = Path(path)
-    if not path.is_file():
-        raise SurveyError(str(path), "(file)", "no such file", "check the path")
-    if path.stat().st_size > MAX_SURVEY_BYTES:
-        raise SurveyError(str(path), "(file)", f"file is larger than {MAX_SURVEY_BYTES:,} bytes",
-                          "split the survey into several files or drop unused columns")
-    kind = "parquet" if path.suffix.lower() in (".parquet", ".pq") else "csv"
-    return loads_survey(path.read_bytes(), str(path), kind)
+    raw = read_bounded(path, MAX_SURVEY_BYTES, SurveyError, too_big=(
+        f"file is larger than {MAX_SURVEY_BYTES:,} bytes", "split the survey into several files or drop unused columns"))
+    kind = "parquet" if Path(path).suffix.lower() in (".parquet", ".pq") else "csv"
+    return loads_survey(raw, str(path), kind)

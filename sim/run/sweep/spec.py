@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim.core.errors import NegsimError
+from sim.core.files import read_bounded
 from sim.core.scenario import MAX_SCENARIO_BYTES, ScenarioError, parse_scenario
 
 RUN_AXES = ("mediator", "agents", "max_rounds", "information", "elicitation", "voice")  # run settings
@@ -140,13 +141,11 @@ def _pydantic_error(source: str, err: ValidationError) -> SweepError:
 
 def load_sweep(path: str | Path) -> SweepSpec:
     """Read a sweep file safely (yaml.safe_load, size limit) and validate it."""
-    path, source = Path(path), str(path)
-    if not path.is_file():
-        raise SweepError(source, "(file)", "no such file", "check the path")
-    if path.stat().st_size > MAX_SCENARIO_BYTES:
-        raise SweepError(source, "(file)", "file too large", "keep sweep files under 5 MB")
+    source = str(path)
+    raw = read_bounded(path, MAX_SCENARIO_BYTES, SweepError, source=source,
+                       too_big=("file too large", "keep sweep files under 5 MB"))
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(raw.decode("utf-8"))
     except yaml.YAMLError as err:
         raise SweepError(source, "(file)", f"not valid YAML ({str(err).splitlines()[0]})",
                          "fix the YAML syntax") from None
