@@ -1,6 +1,6 @@
 """Plotly figures for the dashboard (pure functions of data frames, testable without Streamlit).
 
-Design colours come from `sim.cli.svg.design_colors`, shared with the printable report.
+Design colours come from `sim.report.svg.design_colors`, shared with the printable report.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from sim.cli.svg import design_colors
+from sim.report.svg import design_colors
 from sim.core.metrics import gini, lorenz_curve
 
 HEIGHT = 420

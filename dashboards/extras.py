@@ -17,7 +17,7 @@ ATTRIBUTIONS = (("items", ["total", "worst_group"]), ("stakeholders", ["worst_gr
 def compute_attributions(folder: Path, step) -> list[str]:
     """Items, stakeholders and criteria attributions of a run folder, written as attribution_<by>.csv."""
     from sim.analysis.attribution import ShapleySettings, attribution_csv, load_run_data
-    from sim.cli.explain import attribute_run
+    from sim.analysis.run_attribution import attribute_run
     from sim.core.records import atomic_write
 
     run = load_run_data(folder)

@@ -63,7 +63,7 @@ def lab_page(root: Path) -> None:
     ticked = _checkboxes(scenario)
     x = data.package_of(ctx, ticked)
     _budget_bar(ctx, x, scenario.currency)
-    from sim.cli.render import evaluation_dict
+    from sim.report.evaluation import evaluation_dict
     from sim.core.evaluate import evaluate_package
 
     report = evaluation_dict(evaluate_package(ctx, x), ctx)

@@ -81,7 +81,7 @@ def outcomes_page(root: Path) -> None:
 
 def downloads(view: data.RunView) -> None:
     """Download buttons: summary.json, outcomes.csv and the one-file HTML report."""
-    from sim.cli.report_html import report_html
+    from sim.report.html import report_html
 
     c1, c2, c3 = st.columns(3)
     c1.download_button("Download the report (HTML, printable)", report_html(view.folder),

@@ -17,7 +17,7 @@ PACKAGES = ("sim", "agents", "dashboards")
 # Lower rank never imports higher rank. Same rank may import each other (no cycles, below).
 RANKS = {
     "sim.core": 0, "sim.search": 0,
-    "sim.run": 1, "sim.analysis": 1, "sim.games": 1, "sim.pb": 1, "sim.survey": 1, "sim.testing": 1,
+    "sim.run": 1, "sim.analysis": 1, "sim.report": 1, "sim.games": 1, "sim.pb": 1, "sim.survey": 1, "sim.testing": 1,
     "sim.shapley": 1,        # deprecated alias of sim.analysis.shapley
     "agents": 2,
     "sim.cli": 3,
@@ -36,27 +36,64 @@ CONFINED = {
 }
 
 
-def module_name(path: Path) -> str:
-    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+# String imports ("pkg.mod" or "pkg.mod:attr" constants, as importlib and the registry resolve them)
+# count as imports. Only the registry may name a higher room that way: it is the one door to agents.
+STRING_ARROWS_ALLOWED = {"sim.run.registry": ("agents",)}
+
+
+def module_name(path: Path, root: Path = ROOT) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
 
 
-def modules() -> dict[str, Path]:
-    return {module_name(p): p for pkg in PACKAGES for p in sorted((ROOT / pkg).rglob("*.py"))}
+def modules(root: Path = ROOT, packages=PACKAGES) -> dict[str, Path]:
+    return {module_name(p, root): p for pkg in packages for p in sorted((root / pkg).rglob("*.py"))}
 
 
-def imports(path: Path, known: set[str]) -> set[str]:
-    """Project modules imported anywhere in the file (`from a import b` counts a.b when it is a module)."""
+def _absolute(node: ast.ImportFrom, module: str, is_package: bool) -> str:
+    """`from ..x import y` in `module` -> the absolute module it names (`x` below the right parent)."""
+    if node.level == 0:
+        return node.module or ""
+    base = module.split(".") if is_package else module.split(".")[:-1]
+    base = base[:len(base) - (node.level - 1)]
+    return ".".join(base + ([node.module] if node.module else []))
+
+
+def string_imports(tree: ast.AST, known: set[str]) -> set[str]:
+    """Project modules named by a string constant: "pkg.mod" or "pkg.mod:attr" (importlib, registry targets)."""
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            target = node.value.partition(":")[0]
+            if "." in target and target in known:
+                out.add(target)
+    return out
+
+
+def imports(path: Path, known: set[str], module: str | None = None,
+            strings: bool = False) -> set[str]:
+    """Project modules imported anywhere in the file (`from a import b` counts a.b when it is a module).
+
+    Relative imports are resolved against `module`; with `strings`, string imports count too.
+    """
+    module = module or module_name(path)
+    tree = ast.parse(path.read_text(), str(path))
     out: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             out.update(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            subs = {f"{node.module}.{a.name}" for a in node.names} & known
-            out.update(subs or {node.module})
-    return out
+        elif isinstance(node, ast.ImportFrom):
+            base = _absolute(node, module, path.name == "__init__.py")
+            subs = {f"{base}.{a.name}".lstrip(".") for a in node.names} & known
+            out.update(subs or ({base} if base else set()))
+    return out | (string_imports(tree, known) if strings else set())
+
+
+def graph(root: Path = ROOT, packages=PACKAGES, strings: bool = False) -> dict[str, set[str]]:
+    mods = modules(root, packages)
+    return {m: imports(p, set(mods), m, strings) for m, p in mods.items()}
 
 
 def rank(module: str) -> int | None:
@@ -68,7 +105,20 @@ def rank(module: str) -> int | None:
     return None if best is None else best[1]
 
 
-GRAPH = {m: imports(p, set(modules())) for m, p in modules().items()}
+GRAPH = graph()
+STRING_GRAPH = graph(strings=True)
+
+
+def upward(code_graph: dict[str, set[str]], string_graph: dict[str, set[str]] | None = None) -> list[str]:
+    """Every arrow from a lower room to a higher one; string arrows only where not allowed."""
+    wrong = [f"{a} -> {b}" for a, targets in code_graph.items() for b in sorted(targets)
+             if rank(a) is not None and rank(b) is not None and rank(b) > rank(a)]
+    for a, targets in (string_graph or {}).items():
+        allowed = STRING_ARROWS_ALLOWED.get(a, ())
+        wrong += [f"{a} -> '{b}'" for b in sorted(targets - code_graph.get(a, set()))
+                  if rank(a) is not None and rank(b) is not None and rank(b) > rank(a)
+                  and not b.startswith(allowed)]
+    return wrong
 
 
 def test_every_module_has_a_room():
@@ -76,9 +126,16 @@ def test_every_module_has_a_room():
 
 
 def test_imports_point_one_way():
-    wrong = [f"{a} -> {b}" for a, targets in GRAPH.items() for b in sorted(targets)
-             if rank(a) is not None and rank(b) is not None and rank(b) > rank(a)]
+    wrong = upward(GRAPH, STRING_GRAPH)
     assert wrong == [], "upward imports:\n" + "\n".join(wrong)
+
+
+def test_the_faces_call_the_library_not_each_other():
+    """The dashboard imports nothing from the CLI; the CLI finds agents only through the registry."""
+    bad = [f"{a} -> {b}" for a, ts in GRAPH.items() for b in sorted(ts)
+           if (a.startswith("dashboards") and b.startswith("sim.cli"))
+           or (a.startswith("sim.cli") and b.split(".")[0] == "agents")]
+    assert bad == []
 
 
 def test_no_import_cycles():
@@ -133,8 +190,40 @@ def test_no_module_imports_private_names():
     assert bad == []
 
 
-def test_the_checker_sees_a_wrong_arrow():
-    """The rules are not vacuous: a made-up upward import is caught."""
+def test_the_checker_knows_the_real_tree():
     assert rank("sim.core.protocol") < rank("agents.heuristic") < rank("sim.cli.commands") < rank("dashboards.app")
     assert "sim.core.context" in GRAPH["agents.heuristic"]
     assert "sim.search.exact" in GRAPH["sim.core.context"]
+    assert "agents.heuristic" in STRING_GRAPH["sim.run.registry"]      # a registry target, allowed
+
+
+PLANTED = {
+    "absolute": "from agents.heuristic import make_heuristic\n",
+    "relative": "from ...agents.heuristic import make_heuristic\n",
+    "relative_module": "from ... import agents\nfrom ...agents import heuristic\n",
+    "string": "import importlib\nimportlib.import_module('agents.heuristic')\n",
+    "entry_point": "TARGET = 'agents.heuristic:make_heuristic'\n",
+}
+
+
+def _plant(tmp_path: Path, source: str) -> tuple[dict, dict]:
+    """A copy of the rooms' shape under tmp_path/top with `source` planted in top/sim/core/metrics.py."""
+    for mod in ("sim/__init__.py", "sim/core/__init__.py", "agents/__init__.py", "agents/heuristic.py"):
+        (tmp_path / "top" / mod).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "top" / mod).write_text("make_heuristic = None\n")
+    (tmp_path / "top" / "__init__.py").write_text("")
+    (tmp_path / "top" / "sim" / "core" / "metrics.py").write_text(source)
+    return graph(tmp_path / "top", ("sim", "agents")), graph(tmp_path / "top", ("sim", "agents"), strings=True)
+
+
+@pytest.mark.parametrize("kind", sorted(PLANTED))
+def test_the_checker_sees_a_planted_wrong_arrow(tmp_path, kind):
+    """Each kind of upward import planted in sim/core/metrics.py of a scratch tree is reported."""
+    code, strings = _plant(tmp_path, PLANTED[kind])
+    assert upward(code, strings) != []
+    assert all(w.startswith("sim.core.metrics -> ") for w in upward(code, strings))
+
+
+def test_the_checker_passes_a_clean_tree(tmp_path):
+    code, strings = _plant(tmp_path, "from sim.core import x\nNAME = 'sim.core:x'\n")
+    assert upward(code, strings) == []

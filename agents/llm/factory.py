@@ -13,6 +13,7 @@ from typing import Any
 
 from agents.llm.client import LLMClient, load_cache
 from agents.llm.mediator import LLMMediator
+from agents.llm.policy import check_mediator_option
 from agents.llm.stakeholder import LLMStakeholder
 
 
@@ -26,23 +27,6 @@ def _client(options: dict[str, Any]) -> LLMClient:
 def make_llm_stakeholder(group_id: str, option: str | None, **options: Any) -> LLMStakeholder:
     """Registry factory for the `llm` stakeholder (the run's client comes in the `llm` option)."""
     return LLMStakeholder(group_id, _client(options))
-
-
-def check_mediator_option(option: str | None) -> str:
-    """Why `llm:OPTION` names no LLM mediator ('' when it does): a strategy or deliberative[:N]."""
-    from agents.llm.deliberative import parse_n
-    from sim.run.registry import STRATEGIES
-
-    if option is None or option in STRATEGIES:
-        return ""
-    try:
-        parse_n(option)
-    except ValueError as err:
-        if "unknown LLM mediator variant" in str(err):
-            return (f"unknown LLM mediator variant '{option}'; fix: use llm, llm:STRATEGY "
-                    f"({', '.join(STRATEGIES)}) or llm:deliberative[:N]")
-        return str(err)
-    return ""
 
 
 def make_llm_mediator(name: str, option: str | None, **options: Any):

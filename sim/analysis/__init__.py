@@ -9,6 +9,7 @@ _EXPORTS = {
     "readable_transcript": "sim.analysis.transcript",
     "attribute_criteria": "sim.analysis.attribution",
     "attribute_items": "sim.analysis.attribution",
+    "attribute_run": "sim.analysis.run_attribution",
     "attribute_stakeholders": "sim.analysis.stakeholders",
     "Attribution": "sim.analysis.attribution",
     "AttributionError": "sim.analysis.attribution",

@@ -26,12 +26,12 @@ def _game_or_fail(name: str, payoffs: str | None):
 
 
 def _players_or_fail(specs: list[str], llm: str | None) -> list:
-    from sim.run.registry import game_player_names, make_game_player
+    from sim.run.registry import game_player_names, llm_run_hook, make_game_player
 
     model = None
     if any(s.split(":")[0] == "llm" for s in specs):
         try:
-            from agents.llm.models import make_chat_model
+            make_chat_model = llm_run_hook("chat_model")
         except ImportError:
             fail("--players: llm players need the LLM layer; fix: pip install 'negsim[llm]'")
         try:
@@ -97,12 +97,11 @@ def tournament(game_name: str = typer.Argument(..., metavar="pd|bos|pd_classic|F
                seed: int = typer.Option(0, "--seed", min=0),
                out: Optional[Path] = typer.Option(None, "--out", help="folder for matches.csv, ranking.csv")) -> None:
     """Round-robin tournament among scripted strategies; prints the ranking."""
-    from agents.game_players import RULES
     from sim.games.matches import MatchConfig, round_robin
-    from sim.run.registry import make_game_player
+    from sim.run.registry import make_game_player, scripted_strategies
 
     g = _game_or_fail(game_name, payoffs)
-    names = [s.strip() for s in strategies.split(",") if s.strip()] or sorted(RULES)
+    names = [s.strip() for s in strategies.split(",") if s.strip()] or scripted_strategies()
     if any(n.startswith("llm") for n in names):
         fail("--strategies: llm players are not allowed in tournaments; fix: play them with `negsim game`")
     _players_or_fail(names, None)       # validates every name up front

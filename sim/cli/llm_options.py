@@ -45,16 +45,18 @@ def setup_llm(scenario, default: str, lineup: dict[str, str], mediator: str, see
         if flags["llm"] or flags["replay"] or flags["dry_run"]:
             fail("--llm/--replay/--dry-run: no LLM agent in the run; fix: add --agents llm or --mediator llm")
         return LLMSetup()
+    from sim.core.errors import NegsimError
+    from sim.run.registry import llm_run_hook
+
     try:
-        import agents.llm.factory as llm
+        llm = llm_run_hook("layer")
     except ImportError:
         fail("langchain-core is not installed; fix: pip install 'negsim[llm]'")
     if flags["dry_run"]:
         _dry_run(scenario, groups, llm_mediator, flags, llm)
         return None
-    from agents.llm.models import LLMSettings, LLMSetupError
-
     try:
+        LLMSettings = llm_run_hook("settings")
         run_seed = scenario.protocol.seed if seed is None else seed
         if flags["replay"]:
             client = llm.replay_client(Path(flags["replay"]), run_seed)
@@ -62,7 +64,7 @@ def setup_llm(scenario, default: str, lineup: dict[str, str], mediator: str, see
             settings = LLMSettings(max_tokens=flags.get("max_tokens"), timeout=flags.get("timeout", DEFAULT_TIMEOUT),
                                    max_retries=flags.get("retries", DEFAULT_RETRIES))
             client = llm.make_client(flags["llm"] or "local", seed=run_seed, settings=settings)
-    except (LLMSetupError, FileNotFoundError) as e:
+    except (NegsimError, FileNotFoundError) as e:     # LLMSetupError: a missing extra or key
         fail(str(e))
     return LLMSetup(client, {"llm": client}, {"llm": client} if llm_mediator else {})
 
@@ -82,11 +84,11 @@ def run_with_llm(run_fn, setup: LLMSetup):
     """Call run_fn(); a replay miss becomes a one-line error."""
     if setup.client is None:
         return run_fn()
-    from agents.llm.client import ReplayMiss
+    from sim.core.errors import NegsimError
 
     try:
         return run_fn()
-    except ReplayMiss as e:
+    except NegsimError as e:           # ReplayMiss: a model call the replayed run did not record
         fail(f"--replay: {e}")
 
 

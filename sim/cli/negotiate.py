@@ -46,16 +46,12 @@ def _default_out(name: str, seed: int, mediator: str) -> Path:
 
 def check_agents(mediator: str, default: str, lineup: dict[str, str]) -> None:
     """Exit 2 with one line when the mediator or a stakeholder spec names no registered agent."""
-    from sim.run.registry import mediator_names, stakeholder_names
+    from sim.run.registry import check_mediator, mediator_names, stakeholder_names
 
     if mediator.split(":")[0] not in mediator_names():
         fail(f"--mediator: unknown mediator '{mediator}'; fix: use one of {', '.join(mediator_names())}")
-    if mediator.split(":")[0] == "llm":
-        from agents.llm.factory import check_mediator_option
-
-        option = mediator.partition(":")[2] or None
-        if why := check_mediator_option(option):
-            fail(f"--mediator: {why}")
+    if why := check_mediator(mediator):
+        fail(f"--mediator: {why}")
     for spec in [default, *lineup.values()]:
         if spec.split(":")[0] not in stakeholder_names():
             fail(f"--agents: unknown agent '{spec}'; fix: use one of {', '.join(stakeholder_names())}")
@@ -156,7 +152,8 @@ def evaluate(scenario: Path = typer.Argument(..., help="scenario YAML file"),
              f"(e.g. {', '.join(s.item_ids[:3])})")
     ctx = make_context(s)
     report = evaluate_package(ctx, ctx.rubric.package(ids))
-    from sim.cli.render import evaluation_dict, print_evaluation
+    from sim.cli.render import print_evaluation
+    from sim.report.evaluation import evaluation_dict
 
     if as_json:
         typer.echo(json.dumps(evaluation_dict(report, ctx), indent=2))

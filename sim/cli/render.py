@@ -8,7 +8,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from sim.core.records import jsonable
+from sim.report.evaluation import evaluation_dict
 
 METRIC_ROWS = (("total", "higher"), ("worst_group", "higher"), ("p20", "higher"), ("gini", "lower"))
 
@@ -144,25 +144,6 @@ def print_llm_line(summary: dict, console: Console) -> None:
                 f"accept agreement {_two(cons['accept_agreement'])}, "
                 f"amendment rank {_two(cons['amendment_rank'])}, ranking tau {_two(cons['ranking_tau'])};")
     console.print(f"{head} fallbacks {llm.get('fallbacks', 0)} of {llm.get('calls', 0)} calls; events: {events}")
-
-
-def evaluation_dict(report, ctx) -> dict:
-    """JSON shape of `negsim evaluate` (same metric keys and per_group as summary.json)."""
-    gids = ctx.rubric.group_ids
-    p = report.proposal
-    metrics = {k: v for k, v in p.metrics.as_dict().items() if k != "notes"}
-    metrics["pareto_optimal"] = report.pareto_optimal
-    return jsonable({
-        "scenario": ctx.scenario.name, "package": list(p.package), "cost": p.cost,
-        "budget": ctx.rubric.budget, "feasible": not p.infeasible,
-        "infeasible": list(p.infeasible), "metrics": metrics, "notes": list(p.metrics.notes),
-        "per_group": p.per_group(gids), "red_lines_broken": p.red_lines,
-        "dominated_by": None if report.dominated_by is None else {
-            "package": list(report.dominated_by),
-            "per_group": dict(zip(gids, report.dominated_by_utilities))},
-        "best_single_change": report.best_single_change,
-        "designs": {n: r.as_dict(gids) for n, r in report.designs.items()},
-    })
 
 
 def print_evaluation(report, ctx, console: Console | None = None) -> None:

@@ -58,9 +58,9 @@ def _check_llm(plan, sweep_file: Path, llm: str | None, replay: Path | None) -> 
     if (llm or replay) and not llm_runs:
         fail("--llm/--replay: no LLM lineup in the sweep; fix: add an agents or mediator axis value with llm")
     for spec in sorted({t.mediator or mediator for t in llm_runs if uses_llm(t.mediator or mediator)}):
-        from agents.llm.factory import check_mediator_option
+        from sim.run.registry import check_mediator
 
-        if why := check_mediator_option(spec.partition(":")[2] or None):
+        if why := check_mediator(spec):
             fail(f"{sweep_file}: axes: mediator: {why}")
     if replay is not None and not (Path(replay) / "llm").is_dir():
         fail(f"--replay: {replay} holds no llm/ caches; fix: give the --out folder of a sweep with LLM lineups")

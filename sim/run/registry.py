@@ -15,10 +15,10 @@ from sim.core.errors import NegsimError
 from sim.core.interfaces import Mediator, Stakeholder
 
 __all__ = [
-    "CURVES", "STRATEGIES", "UnknownAgent", "entry_point", "game_player_names", "implied_elicitation",
+    "CURVES", "STRATEGIES", "UnknownAgent", "check_mediator", "entry_point", "game_player_names", "implied_elicitation",
     "llm_run_hook", "make_game_player",
     "make_mediator", "make_stakeholder", "mediator_names", "register_mediator",
-    "register_stakeholder", "stakeholder_names", "uses_llm",
+    "register_stakeholder", "scripted_strategies", "stakeholder_names", "uses_llm",
 ]
 
 # Names the engine knows without importing behaviour (a test checks they match the agent modules).
@@ -36,13 +36,21 @@ _MEDIATORS: dict[str, str] = {
     "ledger": "agents.memory:make_ledger_mediator",       # ledger:STRATEGY, on cumulative utilities
     "llm": "agents.llm.factory:make_llm_mediator",
 }
+_MEDIATOR_POLICIES: dict[str, dict[str, str]] = {   # per mediator kind, decided by the agents
+    "elicitation": {"llm": "agents.llm.policy:implied_elicitation"},
+    "check": {"llm": "agents.llm.policy:check_mediator_option"},
+}
 _LLM_RUNS = {            # the LLM layer's sweep hooks, resolved only when a sweep runs an LLM lineup
     "client": "agents.llm.factory:run_client",
     "save": "agents.llm.factory:save_run_cache",
+    "layer": "agents.llm.factory",                  # the module: make_client, replay_client, estimate
+    "chat_model": "agents.llm.models:make_chat_model",
+    "settings": "agents.llm.models:LLMSettings",
 }
 _GAME_PLAYERS = {
     "scripted": "agents.game_players:make_player",
     "names": "agents.game_players:player_names",
+    "rules": "agents.game_players:RULES",
     "llm": "agents.llm.game_player:make_game_player",
 }
 
@@ -100,20 +108,25 @@ def uses_llm(spec: str | None) -> bool:
 
 
 def llm_run_hook(name: str) -> Any:
-    """The LLM layer's sweep hook `client` (spec, seed, cache_file, replay_file) or `save` (client, cache_file)."""
-    return entry_point(_LLM_RUNS[name])
+    """The LLM layer's hook: `client` (spec, seed, cache_file, replay_file), `save` (client, cache_file),
+    `layer` (the factory module), `chat_model` (spec) or `settings` (the LLMSettings type)."""
+    target = _LLM_RUNS[name]
+    return entry_point(target) if ":" in target else importlib.import_module(target)
 
 
 def implied_elicitation(mediator: str | None) -> str | None:
-    """The elicitation a mediator needs when the run sets none: `llm:deliberative[:N]` -> rank:N+1.
+    """The elicitation the named mediator asks for when the run sets none (its kind's policy, or None)."""
+    target = _MEDIATOR_POLICIES["elicitation"].get(_split(mediator or "")[0])
+    return entry_point(target)(mediator) if target else None
 
-    The deliberative mediator's N proposals are ranked together with the round's draft.
-    """
-    parts = (mediator or "").split(":")
-    if parts[:2] != ["llm", "deliberative"]:
-        return None
-    n = parts[2] if len(parts) > 2 else "3"
-    return f"rank:{int(n) + 1}" if n.isdigit() else None
+
+def check_mediator(spec: str) -> str:
+    """Why `spec` names no mediator ('' when it does): the kind is registered and accepts the option."""
+    name, option = _split(spec)
+    if name not in _MEDIATORS:
+        return f"unknown mediator '{spec}'; known: {', '.join(sorted(_MEDIATORS))}"
+    target = _MEDIATOR_POLICIES["check"].get(name)
+    return entry_point(target)(option) if target else ""
 
 
 def stakeholder_names() -> list[str]:
@@ -131,6 +144,11 @@ def make_game_player(spec: str, **options: Any) -> Any:
     if _split(spec)[0] == "llm":
         return entry_point(_GAME_PLAYERS["llm"])(spec, **options)
     return entry_point(_GAME_PLAYERS["scripted"])(spec)
+
+
+def scripted_strategies() -> list[str]:
+    """The scripted 2x2 strategies (a tournament's default entrants)."""
+    return sorted(entry_point(_GAME_PLAYERS["rules"]))
 
 
 def game_player_names() -> list[str]:

@@ -15,7 +15,7 @@ from typer.testing import CliRunner  # noqa: E402
 
 from dashboards import data  # noqa: E402
 from sim.cli.commands import app as cli  # noqa: E402
-from sim.cli.render import evaluation_dict  # noqa: E402
+from sim.report.evaluation import evaluation_dict  # noqa: E402
 from sim.core.context import make_context  # noqa: E402
 from sim.core.evaluate import evaluate_package  # noqa: E402
 from sim.core.records import write_run  # noqa: E402
