@@ -5,7 +5,7 @@ stakeholders' value consistency against a truthful rule agent.
 
 Every stakeholder and the mediator are LLM agents. Usage:
 python benchmarks/bench_llm.py [SCENARIO] [--llm local] [--seeds 1] [--max-rounds N] [--server]
-python benchmarks/bench_llm.py --all-scenarios --max-rounds 2     # the consistency table of the README
+python benchmarks/bench_llm.py --all-scenarios --max-rounds 2     # the consistency table of docs/llm.md
 
 --server also runs the same model through llama-cpp-python's OpenAI-compatible server on
 127.0.0.1 (`openai-compatible:smollm2@URL`, started and stopped here) and prints both figures.

@@ -1,4 +1,4 @@
-"""Outcome metrics, one definition each (DESIGN.md section 2): pure functions over arrays."""
+"""Outcome metrics, one definition each (docs/design.md, "Metrics"): pure functions over arrays."""
 
 from __future__ import annotations
 

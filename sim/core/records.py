@@ -52,7 +52,7 @@ def jsonable(value: Any) -> Any:
 
 
 def build_summary(result) -> dict:
-    """summary.json content for a RunResult (DESIGN.md section 7)."""
+    """summary.json content for a RunResult (docs/design.md, "Runs on disk")."""
     ctx, rub = result.ctx, result.ctx.rubric
     neg = result.designs["negotiated"]
     metrics = {k: v for k, v in neg.metrics.as_dict().items() if k != "notes"}
@@ -151,7 +151,7 @@ def rows_to_csv(rows: list[dict]) -> str:
 def write_run(result, out: Path, scenario_path: str | None = None, extra: dict | None = None) -> dict:
     """Write the run files into `out` (created only now) and return the summary.
 
-    Besides the three files of DESIGN.md section 7, the exact scenario negotiated is copied
+    Besides the three files of docs/design.md ("Runs on disk"), the exact scenario negotiated is copied
     to scenario.yaml so that later tools (explain, dashboard) need nothing else. `extra`
     adds keys to summary.json (a human seat, a counterfactual's parent, a lab opening).
     """

@@ -2,7 +2,7 @@
 
 The only module that imports `pabutools` (extra `[pb]`), always inside functions.
 
-Import model (documented in README, "Real participatory-budgeting data"):
+Import model (documented in docs/pabulib.md):
 - projects -> items (cost, category, vote totals in the note);
 - voter segments (sim.pb.segments) -> groups, `size` = voters in the segment;
 - one criterion, `support`: a group's value for a project is its voters' mean points for it,
@@ -319,7 +319,7 @@ def _item(e: Election, k: int, values: np.ndarray, overall: float, gids: list[st
 
 
 def build_scenario(e: Election, segments: Segments, baselines: dict[str, Baseline]) -> Scenario:
-    """The scenario of DESIGN.md section 9: projects -> items, segments -> groups, rules -> bases."""
+    """The scenario of docs/pabulib.md: projects -> items, segments -> groups, rules -> bases."""
     sizes = segments.sizes()
     gids = list(sizes)
     member = np.array([s or "" for s in segments.voter_segment])

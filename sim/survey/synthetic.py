@@ -1,6 +1,6 @@
 """A SYNTHETIC survey shaped like the Montreal study, with planted group effects (seeded).
 
-Not survey data: every answer is drawn from the distributions below, so tests and the README
+Not survey data: every answer is drawn from the distributions below, so tests and docs/survey.md
 can check that the analysis finds what was planted and nothing else. Shape of the study:
 four groups (wheelchair users, seniors, LGBTQIA2+ residents, newcomers); importance of the
 12 criteria; the 20 sites (the base scenario's items) rated on four dimensions; 7 street

@@ -1,4 +1,4 @@
-"""Known answers and invariants of the metrics of DESIGN.md section 2."""
+"""Known answers and invariants of the metrics of docs/design.md ("Metrics")."""
 
 from __future__ import annotations
 

@@ -2,11 +2,11 @@
 
 Two claims of issue 12 do NOT hold for the rule agents on the default scenario as built; they are
 kept as strict xfails so that they fail loudly the day they start to hold (and get promoted).
-The seeds are those of scenarios/sweeps/voice.yaml (the README table); on seeds 0-29 the ranking
+The seeds are those of scenarios/sweeps/voice.yaml (the table of docs/private-information.md); on seeds 0-29 the ranking
 effect has the other sign (+0.01), i.e. it is within the noise either way:
 - silence costs the worst-off group (car_commuters) under private information;
 - ranking (elicitation rank:3) raises the mean worst-group utility.
-The scenario was not tuned to make them pass. Why (README, "Why silence is free here"): the belief
+The scenario was not tuned to make them pass. Why (docs/private-information.md, "Why silence is free here"): the belief
 learns criterion weights on public effects while car_commuters' utility comes largely from private
 group_effects, so the mediator overestimates it (+1.07 truthful, +2.72 silent) and never sees it as
 the worst off; runs end by agreement on the concession clock.
@@ -31,7 +31,7 @@ from sim.run.sweep.spec import load_sweep, spawn_run_seeds
 from tests.conftest import ROOT
 
 DEFAULT = ROOT / "scenarios/montreal_streets.yaml"
-# the 30 run seeds of scenarios/sweeps/voice.yaml, so the tests and the README table agree
+# the 30 run seeds of scenarios/sweeps/voice.yaml, so the tests and the table of docs/private-information.md agree
 SEEDS = spawn_run_seeds(load_sweep(ROOT / "scenarios/sweeps/voice.yaml"))
 WORST_OFF = "car_commuters"          # lowest mean utility when everyone speaks truthfully under private
 SHIPPED = ("montreal_streets", "park_renovation", "pb_neighbourhood", "tiny_example")
@@ -57,7 +57,7 @@ def test_the_worst_off_group_is_the_one_the_sweep_silences():
 
 
 WEIGHTS_ONLY = pytest.param(None, id="weights_only", marks=pytest.mark.xfail(
-    strict=True, reason="measured: silence does not cost car_commuters under the weights-only belief (see README)"))
+    strict=True, reason="measured: silence does not cost car_commuters under the weights-only belief (see docs/private-information.md)"))
 
 
 @pytest.mark.parametrize("mediator", [WEIGHTS_ONLY, pytest.param(PRIVATE_EFFECTS, id="private_effects")])
@@ -77,7 +77,7 @@ def test_silence_costs_the_worst_off_group_under_private_more_than_under_full(me
     assert full_change < cost, f"under full silence changes it by {full_change:.3f}, under private by {cost:.3f}"
 
 
-@pytest.mark.xfail(strict=True, reason="measured: rank:3 does not raise the mean worst group here (see README)")
+@pytest.mark.xfail(strict=True, reason="measured: rank:3 does not raise the mean worst group here (see docs/private-information.md)")
 @pytest.mark.parametrize("mediator", [None, PRIVATE_EFFECTS], ids=["weights_only", "private_effects"])
 def test_ranking_raises_the_mean_worst_group_on_the_default_scenario(mediator):
     s = load_scenario(DEFAULT)
