@@ -18,7 +18,7 @@ from sim.core.cache import owned
 from sim.core.context import NegotiationContext
 from sim.core.moves import Move
 from sim.core.repair import repair
-from sim.core.views import PublicContext
+from sim.core.views import PublicContext, acceptance_passes
 from sim.search.exact import ENUM_MAX_ITEMS, OBJECTIVES, enumerate_feasible
 
 DIRECTIONS = 96           # random weight directions spanning the public pool (plus vertices and priors)
@@ -48,7 +48,7 @@ class FullKnowledge:
     def passes(self, accepts: np.ndarray) -> np.ndarray:
         """(n,) whether predicted accepts (n, G) satisfy the acceptance rule and vetoes."""
         veto = owned(self.ctx, "veto_mask", lambda: np.array([g.veto for g in self.ctx.scenario.groups], dtype=bool))
-        return _passes(self.ctx.protocol, veto, accepts)
+        return acceptance_passes(self.ctx.protocol, veto, accepts)
 
     def utilities(self, X: np.ndarray) -> np.ndarray:
         """(n, G) utilities of packages as this mediator knows them."""
@@ -96,21 +96,7 @@ class BeliefKnowledge(FullKnowledge):
     def passes(self, accepts: np.ndarray) -> np.ndarray:
         """(n,) whether predicted accepts satisfy the public acceptance rule and vetoes."""
         veto = owned(self.ctx, "veto_mask", lambda: np.array([g.veto for g in self.ctx.groups], dtype=bool))
-        return _passes(self.ctx.protocol, veto, accepts)
-
-
-def _passes(protocol, veto: np.ndarray, accepts: np.ndarray) -> np.ndarray:
-    """Vectorised `rule_holds` over rows of predicted accepts (a test checks they agree); `veto`: (G,) mask."""
-    accepts = np.asarray(accepts, dtype=bool)
-    n, G = accepts.sum(axis=1), accepts.shape[1]
-    rule = protocol.acceptance
-    if rule == "unanimous":
-        ok = n == G
-    elif rule == "majority":
-        ok = 2 * n > G
-    else:
-        ok = n >= rule.quorum
-    return ok & accepts[:, veto].all(axis=1)
+        return acceptance_passes(self.ctx.protocol, veto, accepts)
 
 
 def line_index(rub, lines: list) -> list[tuple[int, np.ndarray | None, np.ndarray | None, float | None]]:

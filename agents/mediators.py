@@ -29,34 +29,13 @@ from sim.core.moves import Amendment, Move
 from sim.core.protocol import PublicState, Reply
 from sim.core.repair import repair
 from sim.core.views import PublicContext
+from sim.search import objectives
 
-__all__ = ["STRATEGIES", "RuleMediator", "make_rule_mediator", "mediation_pool", "objective_key",
+__all__ = ["STRATEGIES", "RuleMediator", "make_rule_mediator", "mediation_pool",
            "objective_matrix", "red_lines_ok"]
 
 STRATEGIES = ("utilitarian", "maximin", "leximin", "nash", "kalai", "negotiated")
 TOL = 1e-9
-
-
-def objective_key(strategy: str, u: np.ndarray, d: np.ndarray, ideal: np.ndarray) -> tuple:
-    """Sortable key (higher is better) of group utilities u under a strategy."""
-    total, low = float(u.sum()), float(u.min())
-    if strategy == "utilitarian":
-        return (round(total, 9), round(low, 9))
-    if strategy in ("maximin", "negotiated"):
-        return (round(low, 9), round(total, 9))
-    if strategy == "leximin":
-        return tuple(np.round(np.sort(u), 9))
-    gains = u - d
-    if strategy == "nash":
-        if np.all(gains > 0):
-            return (1, round(float(np.log(gains).sum()), 9), round(total, 9))
-        return (0, round(float(np.minimum(gains, 0).sum()), 9), round(total, 9))
-    if strategy == "kalai":
-        span = ideal - d
-        live = span > TOL
-        norm = float((gains[live] / span[live]).min()) if live.any() else 0.0
-        return (round(norm, 9), round(total, 9))
-    raise ValueError(f"unknown mediator strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
 
 
 @dataclass
@@ -324,29 +303,10 @@ class RuleMediator:
 
 
 def objective_matrix(strategy: str, U: np.ndarray, d: np.ndarray, ideal: np.ndarray) -> np.ndarray:
-    """Vectorised objective_key: (n, G) utilities -> (n, m) columns, most important first."""
-    total, low = U.sum(axis=1), U.min(axis=1)
-    if strategy == "utilitarian":
-        cols = [total, low]
-    elif strategy in ("maximin", "negotiated"):
-        cols = [low, total]
-    elif strategy == "leximin":
-        cols = list(np.sort(U, axis=1).T)
-    elif strategy == "nash":
-        gains = U - d
-        pos = (gains > 0).all(axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            logs = np.where(pos, np.log(np.where(gains > 0, gains, 1.0)).sum(axis=1),
-                            np.minimum(gains, 0).sum(axis=1))
-        cols = [pos.astype(float), logs, total]
-    elif strategy == "kalai":
-        span = ideal - d
-        live = span > TOL
-        norm = ((U - d)[:, live] / span[live]).min(axis=1) if live.any() else np.zeros(len(U))
-        cols = [norm, total]
-    else:
-        raise ValueError(f"unknown mediator strategy {strategy!r}")
-    return np.round(np.column_stack(cols), 9)
+    """The strategy's objective columns (sim.search.objectives.keys) as an (n, m) matrix, rounded for ties."""
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown mediator strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
+    return np.round(np.column_stack(objectives.keys(strategy, U, d, ideal)), 9)
 
 
 def make_rule_mediator(name: str, option: str | None, **options: Any) -> RuleMediator:

@@ -24,7 +24,7 @@ from agents.llm.client import LLMClient, ask_with_repair
 from agents.llm.consistency import aggregate, amendment_rank, ranking_tau
 from agents.llm.prompts import Candidate, StakeholderReply, position_prompt, position_schema, public_system, stakeholder_prompt
 from sim.core.context import NegotiationContext
-from sim.core.moves import Amendment, Move
+from sim.core.moves import Amendment, Move, amendment_problem, draft_lookup
 from sim.core.protocol import PublicState
 
 MAX_CANDIDATES = 6
@@ -33,16 +33,9 @@ MAX_CANDIDATES = 6
 def check_amendment(ctx: NegotiationContext, x: np.ndarray, a: Amendment) -> str:
     """Why an amendment is illegal on draft x ('' when legal): unknown ids, no-ops, over budget."""
     rub = ctx.rubric
-    for item in (a.item, a.other):
-        if item is not None and item not in rub.item_index:
-            return f"unknown item '{item}'"
+    if why := amendment_problem(a, rub.item_index, draft_lookup(x, rub.item_index)):
+        return why
     k = rub.item_index[a.item]
-    if a.op in ("add", "swap") and x[k]:
-        return f"'{a.item}' is already in the draft"
-    if a.op == "drop" and not x[k]:
-        return f"'{a.item}' is not in the draft"
-    if a.op == "swap" and not x[rub.item_index[a.other]]:
-        return f"'{a.other}' is not in the draft"
     y = x.copy()
     y[k] = 0 if a.op == "drop" else 1
     if a.op == "swap":

@@ -22,6 +22,7 @@ import numpy as np
 from sim.analysis.shapley import ShapleyResult, shapley_values
 from sim.core.context import NegotiationContext, make_context
 from sim.core.errors import NegsimError
+from sim.core.metrics import gini_rows, p20_rows, satisfaction
 
 BY = ("items", "stakeholders", "criteria")
 METRICS = ("total", "worst_group", "p20", "gini")
@@ -97,26 +98,6 @@ def load_run_data(run_dir: Path) -> RunData:
     return RunData(folder, ctx, summary, ctx.rubric.package(summary.get("package", [])))
 
 
-# -- metrics over batches of packages ------------------------------------------------------
-def _gini_rows(U: np.ndarray) -> np.ndarray:
-    """Gini per row of group utilities; 0 where the mean is <= 0 (undefined there)."""
-    G = U.shape[1]
-    mean = U.mean(axis=1)
-    diff = np.abs(U[:, :, None] - U[:, None, :]).sum(axis=(1, 2))
-    return np.where(mean > 0, diff / (2.0 * G * G * np.where(mean > 0, mean, 1.0)), 0.0)
-
-
-def _p20_rows(ctx: NegotiationContext, X: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    """p20 with unit satisfaction normalised over the run's designs (as in its summary)."""
-    rub = ctx.rubric
-    ref = rub.unit_utilities(reference)
-    lo, span = ref.min(axis=0), ref.max(axis=0) - ref.min(axis=0)
-    flat = span <= 1e-12
-    S = (rub.unit_utilities(X) - lo) / np.where(flat, 1.0, span)
-    S[:, flat] = 1.0
-    return np.percentile(S, 20, axis=1, method="linear")
-
-
 def metric_fn(ctx: NegotiationContext, metric: str,
               reference: np.ndarray | None = None) -> Callable[[np.ndarray], np.ndarray]:
     """A batched metric over packages (n, K) -> (n,): total, worst_group, p20, gini, group:ID.
@@ -135,9 +116,11 @@ def metric_fn(ctx: NegotiationContext, metric: str,
                                f"{', '.join(METRICS)} or group:ID")
     if metric == "p20":
         ref = np.atleast_2d(reference if reference is not None else np.zeros(rub.n_items))
-        return lambda X: _p20_rows(ctx, np.atleast_2d(X), ref)
+        ref_units = rub.unit_utilities(ref)
+        return lambda X: p20_rows(satisfaction(rub.unit_utilities(np.atleast_2d(X)), ref_units))
+    # Shapley needs a number for every coalition: an undefined Gini (mean <= 0) counts as 0 here
     reduce = {"total": lambda U: U.sum(axis=1), "worst_group": lambda U: U.min(axis=1),
-              "gini": _gini_rows}[metric]
+              "gini": lambda U: gini_rows(U, undefined=0.0)}[metric]
     return lambda X: reduce(rub.utilities(np.atleast_2d(X)))
 
 

@@ -26,25 +26,39 @@ def worst_group(u: np.ndarray) -> tuple[float, int]:
     return float(u[g]), g
 
 
+def gini_rows(U: np.ndarray, undefined: float = math.nan) -> np.ndarray:
+    """Gini per row of group utilities (n, G) -> (n,); `undefined` where the row's mean is <= 0.
+
+    The one formula: sum|u_i-u_j| / (2 G^2 mean). It is not defined at mean <= 0: the run's
+    summary reports None there (with a note); an attribution, which needs a number for every
+    coalition, passes `undefined=0.0` explicitly.
+    """
+    U = np.atleast_2d(np.asarray(U, dtype=float))
+    G = U.shape[1]
+    mean = U.mean(axis=1)
+    diff = np.abs(U[:, :, None] - U[:, None, :]).sum(axis=(1, 2))
+    defined = mean > 0
+    return np.where(defined, diff / (2.0 * G * G * np.where(defined, mean, 1.0)), undefined)
+
+
 def gini(u: np.ndarray) -> float | None:
-    """Gini coefficient sum|u_i-u_j| / (2 n^2 mean); None when mean <= 0 (undefined)."""
+    """Gini coefficient of one design's group utilities; None when mean <= 0 (undefined)."""
     u = np.asarray(u, dtype=float)
-    n = u.size
-    mean = u.mean() if n else 0.0
-    if n == 0 or mean <= 0:
+    if u.size == 0:
         return None
-    diff = np.abs(u[:, None] - u[None, :]).sum()
-    return float(diff / (2.0 * n * n * mean))
+    g = float(gini_rows(u[None, :])[0])
+    return None if math.isnan(g) else g
 
 
-def satisfaction(unit_utils: np.ndarray) -> np.ndarray:
-    """Min-max satisfaction per unit over the evaluated designs: (D, U) -> (D, U) in [0, 1].
+def satisfaction(unit_utils: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
+    """Min-max satisfaction per unit: (D, U) -> (D, U), in [0, 1] over the designs evaluated together.
 
-    lo/hi are taken per unit over the rows (the designs evaluated together); a unit
-    whose hi equals its lo counts as fully satisfied.
+    lo/hi are taken per unit over the rows of `reference` (default: `unit_utils` itself, the
+    designs evaluated together); a unit whose hi equals its lo counts as fully satisfied.
     """
     unit_utils = np.atleast_2d(np.asarray(unit_utils, dtype=float))
-    lo, hi = unit_utils.min(axis=0), unit_utils.max(axis=0)
+    ref = unit_utils if reference is None else np.atleast_2d(np.asarray(reference, dtype=float))
+    lo, hi = ref.min(axis=0), ref.max(axis=0)
     span = hi - lo
     flat = span <= 1e-12
     s = (unit_utils - lo) / np.where(flat, 1.0, span)
@@ -55,6 +69,11 @@ def satisfaction(unit_utils: np.ndarray) -> np.ndarray:
 def p20(s: np.ndarray) -> float:
     """20th percentile (numpy 'linear') of the satisfactions of one design's units."""
     return float(np.percentile(np.asarray(s, dtype=float), 20, method="linear"))
+
+
+def p20_rows(S: np.ndarray) -> np.ndarray:
+    """p20 of each row of satisfactions (D, U) -> (D,)."""
+    return np.percentile(np.asarray(S, dtype=float), 20, axis=1, method="linear")
 
 
 def nash_welfare(u: np.ndarray, d: np.ndarray) -> float:

@@ -14,7 +14,7 @@ which carries a public reason and metadata (LLM usage, fallback causes).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Callable, Container, Literal
 
 import numpy as np
 
@@ -67,6 +67,31 @@ class Move:
     min_utility: float | None = None
     ranking: tuple[int, ...] = ()
     candidates: tuple[tuple[str, ...], ...] = ()
+
+
+def amendment_problem(a: Amendment, known: Container[str], in_draft: Callable[[str], bool] | None) -> str:
+    """Why an amendment does not apply ('' when it does), the one legality rule of the engine.
+
+    Every item named must exist; on a draft (when `in_draft` is given) an add or swap brings in
+    an item outside it, a drop or swap takes out an item in it.
+    """
+    for item in (a.item, a.other):
+        if item is not None and item not in known:
+            return f"unknown item '{item}'"
+    if in_draft is None:
+        return ""
+    if a.op in ("add", "swap") and in_draft(a.item):
+        return f"'{a.item}' is already in the draft"
+    if a.op == "drop" and not in_draft(a.item):
+        return f"'{a.item}' is not in the draft"
+    if a.op == "swap" and not in_draft(a.other):
+        return f"'{a.other}' is not in the draft"
+    return ""
+
+
+def draft_lookup(draft: np.ndarray, item_index: dict[str, int]) -> Callable[[str], bool]:
+    """`in_draft` for a 0/1 package vector."""
+    return lambda item: bool(draft[item_index[item]])
 
 
 def encode_reply(move: Move, item_index: dict[str, int]) -> np.ndarray:

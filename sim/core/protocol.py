@@ -23,7 +23,7 @@ from pettingzoo.utils import AgentSelector
 
 from sim.core.cache import owned
 from sim.core.context import NegotiationContext, make_context
-from sim.core.moves import MAX_AMENDMENTS, Amendment, Move, decode_reply, encode_draft
+from sim.core.moves import MAX_AMENDMENTS, Amendment, Move, amendment_problem, decode_reply, draft_lookup, encode_draft
 from sim.core.repair import repair
 from sim.core.scenario import Scenario
 from sim.core.views import PublicContext
@@ -245,15 +245,9 @@ class NegotiationEnv(AECEnv):
         """
         draft, rub = self.state_.draft, self.ctx.rubric
         legal, bad = [], []
+        in_draft = draft_lookup(draft, rub.item_index)
         for a in said.amendments[:MAX_AMENDMENTS]:
-            ok = a.item in rub.item_index and (a.other is None or a.other in rub.item_index)
-            if ok and a.op in ("add", "swap"):
-                ok = not draft[rub.item_index[a.item]]
-            if ok and a.op == "drop":
-                ok = bool(draft[rub.item_index[a.item]])
-            if ok and a.op == "swap":
-                ok = bool(draft[rub.item_index[a.other]])
-            (legal if ok else bad).append(a)
+            (bad if amendment_problem(a, rub.item_index, in_draft) else legal).append(a)
         reason, note = said.reason, ""
         if bad:
             reason += f" [engine ignored illegal amendments: {', '.join(map(str, bad))}]"

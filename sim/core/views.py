@@ -92,17 +92,28 @@ class PublicContext:
         return rule_holds(self.protocol, [(g.id, g.veto) for g in self.groups], accepts)
 
 
-def rule_holds(protocol: Protocol, groups: list[tuple[str, bool]], accepts: set[str]) -> bool:
-    """The acceptance rule on (group id, veto) pairs: vetoes, then unanimous / majority / quorum."""
-    if any(veto and gid not in accepts for gid, veto in groups):
-        return False
+def acceptance_passes(protocol: Protocol, veto: np.ndarray, accepts: np.ndarray) -> np.ndarray:
+    """The acceptance rule, the one definition: rows of accepts (n, G) -> (n,) whether each passes.
+
+    Every veto group must accept; then unanimous (all), majority (more than half) or quorum (at least k).
+    """
+    accepts = np.atleast_2d(np.asarray(accepts, dtype=bool))
+    n, G = accepts.sum(axis=1), accepts.shape[1]
     rule = protocol.acceptance
     if rule == "unanimous":
-        return len(accepts) == len(groups)
-    if rule == "majority":
-        return 2 * len(accepts) > len(groups)
-    assert isinstance(rule, Quorum)
-    return len(accepts) >= rule.quorum
+        ok = n == G
+    elif rule == "majority":
+        ok = 2 * n > G
+    else:
+        assert isinstance(rule, Quorum)
+        ok = n >= rule.quorum
+    return ok & accepts[:, np.asarray(veto, dtype=bool)].all(axis=1)
+
+
+def rule_holds(protocol: Protocol, groups: list[tuple[str, bool]], accepts: set[str]) -> bool:
+    """The acceptance rule on (group id, veto) pairs and the set of accepting ids."""
+    row = np.array([[gid in accepts for gid, _ in groups]], dtype=bool)
+    return bool(acceptance_passes(protocol, np.array([v for _, v in groups], dtype=bool), row)[0])
 
 
 def public_view(scenario: Scenario, rubric: PublicRubric, protocol: Protocol) -> PublicContext:

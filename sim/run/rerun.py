@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.core.errors import NegsimError
-from sim.core.moves import MAX_AMENDMENTS, Move, move_from_row
+from sim.core.moves import MAX_AMENDMENTS, Move, amendment_problem, move_from_row
 from sim.core.protocol import MEDIATOR
 from sim.core.records import jsonable, read_run_scenario, read_summary, read_transcript
 from sim.core.scenario import Scenario
@@ -106,12 +106,11 @@ def _check_amendments(parent: Parent, at: int, move: Move) -> None:
     draft = set(draft_before(parent.transcript, at))
     if len(move.amendments) > MAX_AMENDMENTS:
         raise RerunError(f"{parent.folder}: --move: amendments: at most {MAX_AMENDMENTS}; fix: ask fewer changes")
+    known = {i.id for i in parent.scenario.items}
     for a in move.amendments:
-        bad = (a.op in ("add", "swap") and a.item in draft) or (a.op == "drop" and a.item not in draft) \
-            or (a.op == "swap" and a.other not in draft)
-        if bad:
+        if why := amendment_problem(a, known, draft.__contains__):
             raise RerunError(f"{parent.folder}: --move: amendments: '{a}' does not apply to the draft on the table "
-                             f"at row {at}; fix: add items outside the draft, drop or swap out items in it")
+                             f"at row {at} ({why}); fix: add items outside the draft, drop or swap out items in it")
 
 
 class _Edited:

@@ -181,7 +181,7 @@ def _milp_nash(rubric: Rubric, d: np.ndarray, ideal: np.ndarray) -> tuple[np.nda
     log_tangent_cuts(model, z, np.geomspace(floor, hi, NASH_BREAKPOINTS), d)
 
     def nash(x: np.ndarray) -> float:
-        return float(keys("nash", rubric.utilities(x)[None], d, ideal)[0][0])
+        return float(keys("nash", rubric.utilities(x)[None], d, ideal)[1][0])
     best, bound = x0, np.inf
     for _ in range(NASH_REFINE_ROUNDS):
         x, bound = model.solve((np.zeros(rubric.n_items), {zg: 1.0 for zg in z}))

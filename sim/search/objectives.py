@@ -15,23 +15,35 @@ TIE_TOL = 1e-9                 # key values closer than this are ties
 POSITIVE_GAIN = 1e-9           # a Nash gain counts as positive above this
 
 
+OBJECTIVES = ("utilitarian", "maximin", "leximin", "nash", "kalai")
+
+
 def keys(objective: str, U: np.ndarray, d: np.ndarray, ideal: np.ndarray | None) -> list[np.ndarray]:
-    """Lexicographic key columns (higher is better) of each row of utilities U (n, G)."""
+    """Lexicographic key columns (higher is better) of each row of utilities U (n, G): the one definition.
+
+    Used by the exact search and by every rule mediator (``negotiated`` ranks as maximin).
+    Nash: packages where every group gains (above POSITIVE_GAIN) come first, by the sum of log
+    gains; the others after them, by the sum of their losses (the one fallback); then total.
+    """
     total, worst = U.sum(axis=1), U.min(axis=1)
     if objective == "utilitarian":
         return [total, worst]
-    if objective == "maximin":
+    if objective in ("maximin", "negotiated"):
         return [worst, total]
     if objective == "leximin":
         return list(np.sort(U, axis=1).T)
     if objective == "nash":
         gains = U - d
         positive = gains > POSITIVE_GAIN
+        everyone = positive.all(axis=1)
         logs = np.log(np.where(positive, gains, 1.0)).sum(axis=1)
-        return [np.where(positive.all(axis=1), logs, -np.inf), total]
-    span = ideal - d
-    active = span > TIE_TOL
-    return [((U - d)[:, active] / span[active]).min(axis=1), total]
+        return [everyone.astype(float), np.where(everyone, logs, np.minimum(gains, 0).sum(axis=1)), total]
+    if objective == "kalai":
+        span = ideal - d
+        active = span > TIE_TOL
+        norm = ((U - d)[:, active] / span[active]).min(axis=1) if active.any() else np.zeros(len(U))
+        return [norm, total]
+    raise ValueError(f"unknown objective {objective!r}; use one of {', '.join(OBJECTIVES)}")
 
 
 def lex_argmax(columns: list[np.ndarray]) -> int:

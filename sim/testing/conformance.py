@@ -19,7 +19,7 @@ import numpy as np
 from sim.core.context import NegotiationContext, make_context
 from sim.core.errors import NegsimError
 from sim.core.interfaces import Mediator, Stakeholder
-from sim.core.moves import MAX_AMENDMENTS, Move
+from sim.core.moves import MAX_AMENDMENTS, Move, amendment_problem, draft_lookup
 from sim.core.protocol import MEDIATOR, NegotiationEnv
 from sim.core.scenario import Scenario
 from sim.run.registry import make_mediator, make_stakeholder
@@ -98,13 +98,9 @@ def _check_reply(ctx: NegotiationContext, seat: str, rnd: int, move: Any, draft:
         _fail(seat, "legal moves", f"round {rnd}: an accept carries amendments")
     index = ctx.rubric.item_index
     for a in move.amendments:
-        if a.item not in index or (a.other is not None and a.other not in index):
+        if amendment_problem(a, index, None):
             _fail(seat, "legal moves", f"round {rnd}: amendment {a} names an unknown item")
-        if draft is None:
-            continue
-        present = bool(draft[index[a.item]])
-        if (a.op in ("add", "swap") and present) or (a.op == "drop" and not present) or \
-                (a.op == "swap" and not draft[index[a.other]]):
+        if draft is not None and amendment_problem(a, index, draft_lookup(draft, index)):
             _fail(seat, "legal moves", f"round {rnd}: amendment {a} does not apply to the draft")
 
 

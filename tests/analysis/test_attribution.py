@@ -222,3 +222,18 @@ def test_cli_and_run_do_not_import_shap(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "cold ok" in done.stdout
+
+
+def test_attribution_metrics_are_the_summary_metrics(tiny_ctx):
+    """gini and p20 of an attribution come from sim.core.metrics: equal where defined, gini 0 where not."""
+    from sim.analysis.attribution import metric_fn, reference_designs
+    from sim.core import metrics
+
+    rub = tiny_ctx.rubric
+    X = np.vstack([np.zeros(rub.n_items, dtype=np.int8), *tiny_ctx.base_packages.values()])
+    U = rub.utilities(X)
+    assert metric_fn(tiny_ctx, "gini")(X)[0] == 0.0 and metrics.gini(U[0]) is None
+    assert metric_fn(tiny_ctx, "gini")(X)[1:].tolist() == [metrics.gini(u) for u in U[1:]]
+    ref = reference_designs(tiny_ctx, X[1])
+    S = metrics.satisfaction(rub.unit_utilities(X), rub.unit_utilities(ref))
+    assert metric_fn(tiny_ctx, "p20", ref)(X).tolist() == [metrics.p20(s) for s in S]

@@ -76,3 +76,21 @@ def test_metrics_invariant_to_group_order(values, rnd):
 def test_gini_scale_invariant(values, factor):
     u = np.array(values)
     assert metrics.gini(u * factor) == pytest.approx(metrics.gini(u), abs=1e-9)
+
+
+def test_gini_rows_is_the_one_formula_with_an_explicit_undefined_value():
+    """Batched and scalar Gini agree; at mean <= 0 the scalar is None and the batch holds `undefined`."""
+    U = np.array([[1, 2, 3, 4, 5], [0, 0, 0, 0, 1], [0, 0, 0, 0, 0], [-1, 0, 0, 0, 0], [2, 2, 2, 2, 2]], float)
+    rows = metrics.gini_rows(U)
+    assert rows[:2] == pytest.approx([4 / 15, 0.8]) and rows[4] == 0.0
+    assert np.isnan(rows[2]) and np.isnan(rows[3])
+    assert list(metrics.gini_rows(U, undefined=0.0)[2:4]) == [0.0, 0.0]
+    for u, g in zip(U, rows):
+        assert metrics.gini(u) == (None if np.isnan(g) else g)
+
+
+def test_satisfaction_against_a_reference_and_p20_rows():
+    ref = np.array([[0.0, 10.0], [4.0, 10.0]])
+    S = metrics.satisfaction(np.array([[2.0, 3.0], [8.0, 10.0]]), reference=ref)
+    assert S.tolist() == [[0.5, 1.0], [2.0, 1.0]]            # unit 2 is flat in the reference
+    assert metrics.p20_rows(S).tolist() == [metrics.p20(S[0]), metrics.p20(S[1])]
