@@ -154,7 +154,8 @@ def _designs(ctx: NegotiationContext, package: np.ndarray) -> tuple[dict[str, De
 def context_for(scenario: Scenario | NegotiationContext, config: RunConfig) -> NegotiationContext:
     """The context a run negotiates in: `scenario` with the config's protocol overrides.
 
-    A given context is used as it is when the config overrides nothing it does not already hold.
+    A given context is used as it is when the config overrides nothing it does not already hold;
+    otherwise a context with the config's settings is built on its rubric (every field honoured).
     """
     from sim.run.registry import implied_elicitation
 
@@ -163,7 +164,7 @@ def context_for(scenario: Scenario | NegotiationContext, config: RunConfig) -> N
     settings = {"max_rounds": config.max_rounds, "mediator": config.mediator,
                 "information": config.information, "elicitation": elicitation}
     if isinstance(scenario, NegotiationContext):
-        wanted = {k: v for k, v in settings.items() if v is not None and k != "max_rounds"}
+        wanted = {k: v for k, v in settings.items() if v is not None}
         if all(getattr(scenario.protocol, k) == v for k, v in wanted.items()):
             return scenario
         return make_context(scenario.scenario, rubric=scenario.rubric, **settings)

@@ -83,7 +83,10 @@ def _result(rubric: Rubric, x: np.ndarray, objective: str, used: str, d: np.ndar
             ideal: np.ndarray | None, method: str, details: dict) -> SearchResult:
     """Verify feasibility, recompute utilities exactly and score the package."""
     x, u = _checked(rubric, x)
-    score = tuple(float(k[0]) for k in keys(used, u[None], d, ideal))
+    columns = keys(used, u[None], d, ideal)
+    if used == "nash":          # a Nash result always has every gain positive (else it falls back): drop that flag
+        columns = columns[1:]
+    score = tuple(float(k[0]) for k in columns)
     return SearchResult(x, u, objective, score, method, details)
 
 
