@@ -10,8 +10,8 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from sim.report.svg import design_colors
 from sim.core.metrics import gini, lorenz_curve
+from sim.report.svg import design_colors
 
 HEIGHT = 420
 

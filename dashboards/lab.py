@@ -63,8 +63,8 @@ def lab_page(root: Path) -> None:
     ticked = _checkboxes(scenario)
     x = data.package_of(ctx, ticked)
     _budget_bar(ctx, x, scenario.currency)
-    from sim.report.evaluation import evaluation_dict
     from sim.core.evaluate import evaluate_package
+    from sim.report.evaluation import evaluation_dict
 
     report = evaluation_dict(evaluate_package(ctx, x), ctx)
     st.session_state["lab_report"] = report          # what the page shows, for tests

@@ -12,14 +12,21 @@ import sys
 import pytest
 
 PUBLIC = {
+    "sim": [
+        'AgentSpec', 'NegsimError', 'RunConfig', 'RunResult', 'Scenario', '__version__', 'evaluate', 'load',
+        'optimise', 'run', 'run_many', 'shapley_values'
+    ],
+    "sim.report": [
+        'Series', 'design_colors', 'evaluation_dict', 'report_html', 'svg_chart'
+    ],
     "sim.core": [
-        'Amendment', 'BelievedUtilities', 'DesignMetrics', 'DesignReport', 'GroupView', 'LRU', 'MAX_AMENDMENTS',
+        'Amendment', 'BelievedUtilities', 'DesignMetrics', 'DesignReport', 'GroupView', 'MAX_AMENDMENTS',
         'MEDIATOR', 'Mediator', 'Move', 'NegotiationContext', 'NegotiationEnv', 'NegsimError', 'Outcome',
         'PeriodMemory', 'ProposalReport', 'PublicContext', 'PublicRubric', 'PublicState', 'Reply', 'Rubric',
-        'Scenario', 'ScenarioError', 'Stakeholder', 'Voice', 'VoiceError', 'atomic_write', 'atomic_write_bytes',
+        'Scenario', 'ScenarioError', 'Stakeholder', 'Voice', 'VoiceError', 'atomic_write',
         'build_rubric', 'design_metrics', 'env', 'evaluate_designs', 'evaluate_package', 'gini', 'json_schema',
-        'jsonable', 'load_scenario', 'loads_scenario', 'lorenz_curve', 'make_context', 'memo', 'move_from_row',
-        'nash_welfare', 'owned', 'p20', 'parse_scenario', 'parse_voices', 'read_outcomes', 'read_run_scenario',
+        'load_scenario', 'loads_scenario', 'lorenz_curve', 'make_context', 'move_from_row',
+        'nash_welfare', 'p20', 'parse_scenario', 'parse_voices', 'read_outcomes', 'read_run_scenario',
         'read_summary', 'read_transcript', 'rows_to_csv', 'scenario_to_yaml', 'total', 'worst_group', 'write_run'
     ],
     "sim.search": [
@@ -39,7 +46,7 @@ PUBLIC = {
     ],
     "sim.analysis": [
         'Attribution', 'AttributionError', 'DecisionSummary', 'METRIC_HELP', 'ShapleyResult', 'ShapleySettings',
-        'attribute_criteria', 'attribute_items', 'attribute_stakeholders', 'decision_summary', 'load_run_data',
+        'attribute_criteria', 'attribute_items', 'attribute_run', 'attribute_stakeholders', 'decision_summary', 'load_run_data',
         'readable_transcript', 'shapley_values'
     ],
     "sim.games": [

@@ -25,7 +25,8 @@ MUTANTS = {
     "drop the most valuable per cost": ("key = (int(k) in protect, loss / freed, int(k))",
                                         "key = (int(k) in protect, -loss / freed, int(k))"),
     "keep the worse of an excluded pair": ("(i in protect, worth[i], -i)", "(i in protect, -worth[i], -i)"),
-    "ignore protect": ("    rub = ctx.rubric\n    y = np.array(x", "    protect = frozenset()\n    rub = ctx.rubric\n    y = np.array(x"),
+    "ignore protect": ("    rub = ctx.rubric\n    y = np.array(x",
+                       "    protect = frozenset()\n    rub = ctx.rubric\n    y = np.array(x"),
     "budget check off by the tolerance (cost > budget - EPS)": ("while rub.cost(y) > rub.budget + EPS:",
                                                                  "while rub.cost(y) > rub.budget - EPS:"),
     "one drop only (while -> if)": ("while rub.cost(y) > rub.budget + EPS:", "if rub.cost(y) > rub.budget + EPS:"),
@@ -35,6 +36,7 @@ MUTANTS = {
 
 
 def run_tests(tree: Path) -> int:
+    """Exit code of the repair tests run in `tree`."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
     res = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *TESTS],
                          cwd=tree, env=env, capture_output=True, text=True)
@@ -42,6 +44,7 @@ def run_tests(tree: Path) -> int:
 
 
 def main() -> int:
+    """Run every mutant; 0 when each is caught."""
     source = (ROOT / TARGET).read_text()
     survived = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -26,6 +26,7 @@ from sim.analysis.attribution import (
     run_shapley,
 )
 from sim.core.context import NegotiationContext
+from sim.run.registry import AgentSpec
 
 CAPTURE_MARGIN = 0.25
 EXACT_MAX_GROUPS = 10
@@ -45,7 +46,7 @@ class VoiceSetup:
         """The setup of a run folder's summary.json; LLM stakeholders are refused (one line, with the fix)."""
         agents = summary.get("agents") or {}
         lineup = {g: str(agents.get(g, "heuristic")) for g in group_ids}
-        llm = [g for g, spec in lineup.items() if spec.split(":")[0] == "llm"]
+        llm = [g for g, spec in lineup.items() if AgentSpec.parse(spec).name == "llm"]
         if llm:
             raise AttributionError(f"summary.json: agents: group '{llm[0]}' is an LLM agent; the value of voice "
                                    "re-runs the negotiation once per coalition; fix: explain a run of rule-based "

@@ -14,6 +14,22 @@ from sim.core.scenario import json_schema
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="negsim: mediated multi-agent negotiation over costed proposals under a budget.")
 
+
+
+def _version(value: bool) -> None:
+    if value:
+        import sim
+
+        typer.echo(f"negsim {sim.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="print the version and exit")) -> None:
+    """negsim: mediated multi-agent negotiation over costed proposals under a budget."""
+
+
 # Feature modules that add sub-commands; each defines `register(app: typer.Typer) -> None`.
 # Keep one module per line (several features add themselves here).
 COMMAND_MODULES = [

@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 
 from sim.cli.common import fail, load_or_fail
+from sim.run.registry import AgentSpec
 
 HELP_PLAYERS = ("two players, comma-separated: always_cooperate, always_defect, tit_for_tat, "
                 "grim_trigger, alternate, random[:P], win_stay_lose_shift, suspicious_tit_for_tat, "
@@ -29,7 +30,7 @@ def _players_or_fail(specs: list[str], llm: str | None) -> list:
     from sim.run.registry import game_player_names, llm_run_hook, make_game_player
 
     model = None
-    if any(s.split(":")[0] == "llm" for s in specs):
+    if any(AgentSpec.parse(s).name == "llm" for s in specs):
         try:
             make_chat_model = llm_run_hook("chat_model")
         except ImportError:
@@ -132,7 +133,7 @@ def repeated(scenario: Path = typer.Argument(..., help="scenario YAML file"),
     from sim.run.registry import mediator_names
 
     s = load_or_fail(scenario)
-    if (mediator or s.protocol.mediator).split(":")[0] not in mediator_names():
+    if AgentSpec.parse(mediator or s.protocol.mediator).name not in mediator_names():
         fail(f"--mediator: unknown mediator '{mediator}'; fix: use one of {', '.join(mediator_names())}")
     if funded not in (None, "leave", "stay"):
         fail(f"--funded: unknown mode '{funded}'; fix: use leave or stay")

@@ -12,6 +12,7 @@ from typing import Any, Optional
 import typer
 
 from sim.cli.common import fail
+from sim.run.registry import AgentSpec
 
 HELP_LLM = ("chat model for llm agents: local | openai:MODEL | anthropic:MODEL | ollama:MODEL | "
             "openai-compatible:MODEL@URL | gguf:PATH")
@@ -33,7 +34,7 @@ class LLMSetup:
 
 
 def _uses_llm(spec: str) -> bool:
-    return spec.split(":")[0] == "llm"
+    return AgentSpec.parse(spec).name == "llm"
 
 
 def setup_llm(scenario, default: str, lineup: dict[str, str], mediator: str, seed: Optional[int],

@@ -21,6 +21,7 @@ from sim.cli.llm_options import (
     save_llm,
     setup_llm,
 )
+from sim.run.registry import AgentSpec
 
 HELP_VOICE = ("how groups state their values: truthful, silent or exaggerate[:K] for all groups, "
               "or GROUP=VOICE pairs, comma-separated (e.g. truthful,newcomers=silent)")
@@ -48,12 +49,12 @@ def check_agents(mediator: str, default: str, lineup: dict[str, str]) -> None:
     """Exit 2 with one line when the mediator or a stakeholder spec names no registered agent."""
     from sim.run.registry import check_mediator, mediator_names, stakeholder_names
 
-    if mediator.split(":")[0] not in mediator_names():
+    if AgentSpec.parse(mediator).name not in mediator_names():
         fail(f"--mediator: unknown mediator '{mediator}'; fix: use one of {', '.join(mediator_names())}")
     if why := check_mediator(mediator):
         fail(f"--mediator: {why}")
     for spec in [default, *lineup.values()]:
-        if spec.split(":")[0] not in stakeholder_names():
+        if AgentSpec.parse(spec).name not in stakeholder_names():
             fail(f"--agents: unknown agent '{spec}'; fix: use one of {', '.join(stakeholder_names())}")
 
 

@@ -47,9 +47,9 @@ def report_run(run_dir: Path = typer.Argument(..., help="a run folder written by
                fmt: str = typer.Option("html", "--format", help="html (one self-contained file) or pdf"),
                out: Path = typer.Option(None, "--out", help="output file (default RUN_DIR/report.html|pdf)")) -> None:
     """A printable report of a run: decision, metrics, per-group table, charts, highlights, sources."""
-    from sim.report.html import report_html
     from sim.core.errors import NegsimError
     from sim.core.records import atomic_write
+    from sim.report.html import report_html
 
     if fmt not in ("html", "pdf"):
         fail(f"--format: unknown format '{fmt}'; fix: use html or pdf")

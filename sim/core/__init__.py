@@ -1,13 +1,13 @@
 """The engine's core.
 
 Scenario schema, rubric, moves, repair, the PettingZoo protocol, metrics,
-evaluation, run records, errors, the agent interfaces and one cache helper.
+evaluation, run records, errors and the agent interfaces. Cache and I/O plumbing
+(`sim.core.cache`, `sim.core.records.atomic_write_bytes`, `jsonable`) is imported from its module.
 """
 
 from sim.core.lazy import lazy_exports
 
 _EXPORTS = {
-    "atomic_write_bytes": "sim.core.records",
     "move_from_row": "sim.core.moves",
     "Amendment": "sim.core.moves",
     "BelievedUtilities": "sim.core.interfaces",
@@ -27,23 +27,19 @@ _EXPORTS = {
     "evaluate_package": "sim.core.evaluate",
     "gini": "sim.core.metrics",
     "json_schema": "sim.core.scenario",
-    "jsonable": "sim.core.records",
     "load_scenario": "sim.core.scenario",
     "loads_scenario": "sim.core.scenario",
     "lorenz_curve": "sim.core.metrics",
-    "LRU": "sim.core.cache",
     "make_context": "sim.core.context",
     "MAX_AMENDMENTS": "sim.core.moves",
     "MEDIATOR": "sim.core.protocol",
     "Mediator": "sim.core.interfaces",
-    "memo": "sim.core.cache",
     "Move": "sim.core.moves",
     "nash_welfare": "sim.core.metrics",
     "NegotiationContext": "sim.core.context",
     "NegotiationEnv": "sim.core.protocol",
     "NegsimError": "sim.core.errors",
     "Outcome": "sim.core.protocol",
-    "owned": "sim.core.cache",
     "p20": "sim.core.metrics",
     "parse_scenario": "sim.core.scenario",
     "PeriodMemory": "sim.core.periods",

@@ -15,9 +15,9 @@ import numpy as np
 
 from sim.analysis.decision import METRIC_HELP, decision_summary
 from sim.analysis.transcript import readable_transcript
-from sim.report.svg import Series, design_colors, svg_chart
 from sim.core.metrics import gini, lorenz_curve
 from sim.core.records import read_run_scenario, read_summary, read_transcript
+from sim.report.svg import Series, design_colors, svg_chart
 
 __all__ = ["report_html"]
 

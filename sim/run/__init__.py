@@ -1,5 +1,9 @@
 """Running negotiations: one run, many seeds, budget cycles, the agent registry and sweeps."""
 
+import sys
+import types
+from typing import Any
+
 from sim.core.lazy import lazy_exports
 
 _EXPORTS = {
@@ -27,3 +31,15 @@ _EXPORTS = {
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+
+
+class _CallablePackage(types.ModuleType):
+    """`sim.run(scenario, **settings)` runs one negotiation (sim.api.run); `sim.run.X` is this package."""
+
+    def __call__(self, scenario: Any, config: Any = None, **settings: Any) -> Any:
+        from sim.api import run
+
+        return run(scenario, config, **settings)
+
+
+sys.modules[__name__].__class__ = _CallablePackage

@@ -19,6 +19,7 @@ from sim.core import metrics
 from sim.core.periods import PeriodMemory
 from sim.core.rubric import build_rubric
 from sim.core.scenario import RepeatedOptions, Scenario, ScenarioError, parse_scenario
+from sim.run.registry import AgentSpec
 from sim.run.runner import RunConfig, RunResult, run_negotiation
 
 TRUST_AFTER_VETO = 0.7       # trust is multiplied by this when a veto blocks a deal
@@ -205,4 +206,4 @@ def run_repeated(scenario: Scenario, config: RepeatedConfig = RepeatedConfig(),
 
 def _agent_options(agents: str, memory: PeriodMemory) -> dict:
     """Only memory-carrying stakeholders take the memory option."""
-    return {"memory": memory} if agents.split(":")[0] == "memory" else {}
+    return {"memory": memory} if AgentSpec.parse(agents).name == "memory" else {}

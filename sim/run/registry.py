@@ -9,13 +9,15 @@ agent of that kind is built. Specs are ``NAME`` or ``NAME:OPTION`` (e.g.
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass
 from typing import Any
 
 from sim.core.errors import NegsimError
 from sim.core.interfaces import Mediator, Stakeholder
 
 __all__ = [
-    "CURVES", "STRATEGIES", "UnknownAgent", "check_mediator", "entry_point", "game_player_names", "implied_elicitation",
+    "AgentSpec", "CURVES", "STRATEGIES", "UnknownAgent", "check_mediator", "entry_point", "game_player_names",
+    "implied_elicitation",
     "llm_run_hook", "make_game_player",
     "make_mediator", "make_stakeholder", "mediator_names", "register_mediator",
     "register_stakeholder", "scripted_strategies", "stakeholder_names", "uses_llm",
@@ -78,9 +80,28 @@ def entry_point(target: str) -> Any:
     return getattr(importlib.import_module(module), attr)
 
 
-def _split(spec: str) -> tuple[str, str | None]:
-    name, _, option = spec.partition(":")
-    return name.strip(), (option.strip() or None)
+@dataclass(frozen=True)
+class AgentSpec:
+    """A parsed agent spec ``NAME`` or ``NAME:OPTION`` (``heuristic:conceder``, ``llm:deliberative:4``)."""
+
+    name: str
+    option: str | None = None
+
+    @classmethod
+    def parse(cls, spec: "str | AgentSpec | None") -> "AgentSpec":
+        """The spec's kind and option (everything after the first colon); '' for None."""
+        if isinstance(spec, AgentSpec):
+            return spec
+        name, _, option = str(spec or "").partition(":")
+        return cls(name.strip(), option.strip() or None)
+
+    def __str__(self) -> str:
+        return self.name if self.option is None else f"{self.name}:{self.option}"
+
+
+def _split(spec: "str | AgentSpec") -> tuple[str, str | None]:
+    parsed = AgentSpec.parse(spec)
+    return parsed.name, parsed.option
 
 
 def _lookup(table: dict[str, str], name: str, kind: str) -> Any:
@@ -104,12 +125,15 @@ def make_mediator(spec: str, **options: Any) -> Mediator:
 def uses_llm(spec: str | None) -> bool:
     """Whether an agents or mediator spec puts an LLM agent in the run ('llm', 'llm:...', 'heuristic,g=llm')."""
     parts = [p.split("=", 1)[-1].strip() for p in str(spec or "").split(",")]
-    return any(p.split(":")[0] == "llm" for p in parts)
+    return any(AgentSpec.parse(p).name == "llm" for p in parts)
 
 
 def llm_run_hook(name: str) -> Any:
-    """The LLM layer's hook: `client` (spec, seed, cache_file, replay_file), `save` (client, cache_file),
-    `layer` (the factory module), `chat_model` (spec) or `settings` (the LLMSettings type)."""
+    """One entry of the LLM layer, resolved on use.
+
+    `client` (spec, seed, cache_file, replay_file), `save` (client, cache_file), `layer` (the
+    factory module), `chat_model` (spec) or `settings` (the LLMSettings type).
+    """
     target = _LLM_RUNS[name]
     return entry_point(target) if ":" in target else importlib.import_module(target)
 

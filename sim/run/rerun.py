@@ -19,6 +19,7 @@ from sim.core.moves import MAX_AMENDMENTS, Move, amendment_problem, move_from_ro
 from sim.core.protocol import MEDIATOR
 from sim.core.records import jsonable, read_run_scenario, read_summary, read_transcript
 from sim.core.scenario import Scenario
+from sim.run.registry import AgentSpec
 from sim.run.runner import RunConfig, RunResult, run_negotiation
 
 __all__ = ["EDITABLE", "Parent", "RerunError", "draft_before", "edit_options", "load_parent", "rerun_from"]
@@ -51,7 +52,7 @@ def _config(parent: Parent) -> RunConfig:
     agents = dict(s.get("agents") or {})
     mediator = str(agents.pop(MEDIATOR, None) or s.get("mediator"))
     specs = [mediator, *agents.values()]
-    if any(str(spec).split(":")[0] == "llm" for spec in specs):
+    if any(AgentSpec.parse(spec).name == "llm" for spec in specs):
         raise RerunError(f"{parent.folder}: agents: LLM agents cannot be replayed move for move here; "
                          "fix: rerun a run of rule-based agents (or a human seat)")
     opening = s.get("opening")
@@ -172,7 +173,7 @@ def rerun_from(parent: Parent, at: int, new: dict) -> tuple[RunResult, dict]:
 
 def _human_answers(parent: Parent, config: RunConfig) -> dict[str, list[dict]]:
     """The recorded answers of every human seat, replayed in order."""
-    seats = [g for g, spec in config.lineup.items() if spec.split(":")[0] == "human"]
+    seats = [g for g, spec in config.lineup.items() if AgentSpec.parse(spec).name == "human"]
     return {g: [{k: r.get(k) for k in ("kind", "amendments", "reason", "reservation")}
                 for r in parent.transcript
                 if r.get("agent") == g and r.get("kind") in ("accept", "object") and int(r.get("round", 0)) >= 1]

@@ -130,8 +130,9 @@ def test_repair_matches_the_brute_force_reference(seed, n_items, data):
 
 def test_a_package_costing_exactly_the_budget_is_kept():
     """With a 90k budget everything repairs as with 100k: trees, bench, lighting, mural cost exactly 90k."""
-    from sim.core.scenario import parse_scenario
     import yaml
+
+    from sim.core.scenario import parse_scenario
 
     data = yaml.safe_load(TINY.read_text())
     data["budget"] = 90000

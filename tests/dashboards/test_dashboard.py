@@ -15,11 +15,11 @@ from typer.testing import CliRunner  # noqa: E402
 
 from dashboards import data  # noqa: E402
 from sim.cli.commands import app as cli  # noqa: E402
-from sim.report.evaluation import evaluation_dict  # noqa: E402
 from sim.core.context import make_context  # noqa: E402
 from sim.core.evaluate import evaluate_package  # noqa: E402
 from sim.core.records import write_run  # noqa: E402
 from sim.core.scenario import load_scenario  # noqa: E402
+from sim.report.evaluation import evaluation_dict  # noqa: E402
 from sim.run.runner import RunConfig, run_negotiation  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -57,7 +57,8 @@ def test_the_worst_off_group_is_the_one_the_sweep_silences():
 
 
 WEIGHTS_ONLY = pytest.param(None, id="weights_only", marks=pytest.mark.xfail(
-    strict=True, reason="measured: silence does not cost car_commuters under the weights-only belief (see docs/private-information.md)"))
+    strict=True,
+    reason="measured: silence does not cost car_commuters under the weights-only belief (docs/private-information.md)"))
 
 
 @pytest.mark.parametrize("mediator", [WEIGHTS_ONLY, pytest.param(PRIVATE_EFFECTS, id="private_effects")])
@@ -77,7 +78,8 @@ def test_silence_costs_the_worst_off_group_under_private_more_than_under_full(me
     assert full_change < cost, f"under full silence changes it by {full_change:.3f}, under private by {cost:.3f}"
 
 
-@pytest.mark.xfail(strict=True, reason="measured: rank:3 does not raise the mean worst group here (see docs/private-information.md)")
+@pytest.mark.xfail(strict=True,
+                   reason="measured: rank:3 does not raise the mean worst group here (see docs/private-information.md)")
 @pytest.mark.parametrize("mediator", [None, PRIVATE_EFFECTS], ids=["weights_only", "private_effects"])
 def test_ranking_raises_the_mean_worst_group_on_the_default_scenario(mediator):
     s = load_scenario(DEFAULT)

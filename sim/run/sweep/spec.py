@@ -205,7 +205,12 @@ def build_plan(spec: SweepSpec, sweep_path: str | Path) -> Plan:
         raise SweepError(str(sweep_path), "scenario", f"no such file {spec.scenario}",
                          "give the scenario path relative to the sweep file")
     from sim.core.scenario import load_scenario
-    base = load_scenario(scen_path).model_dump(mode="json")
+    return plan_for(spec, load_scenario(scen_path).model_dump(mode="json"), str(scen_path), sweep_path)
+
+
+def plan_for(spec: SweepSpec, base: dict, source: str, sweep_path: str | Path) -> Plan:
+    """Expand a sweep over the scenario data `base` (read from `source`); errors name `sweep_path`."""
+    sweep_path = Path(sweep_path)
     seeds = spawn_run_seeds(spec)
     tasks, checked = [], set()
     combos = itertools.product(*[a.values for a in spec.axes]) if spec.axes else [()]
@@ -216,7 +221,7 @@ def build_plan(spec: SweepSpec, sweep_path: str | Path) -> Plan:
         overrides = tuple((a.target, v) for a, v in zip(spec.axes, combo) if a.target not in RUN_AXES)
         key = json.dumps(overrides, default=str)
         if key not in checked:
-            _check_variant(base, overrides, spec, sweep_path, str(scen_path))
+            _check_variant(base, overrides, spec, sweep_path, source)
             checked.add(key)
         _check_run_settings(run, [g["id"] for g in base["groups"]], sweep_path)
         for i, seed in enumerate(seeds):
@@ -224,7 +229,7 @@ def build_plan(spec: SweepSpec, sweep_path: str | Path) -> Plan:
                                  run.get("agents"), run.get("max_rounds"), run.get("information"),
                                  run.get("elicitation"), run.get("voice")))
             run_id += 1
-    return Plan(spec, str(scen_path), base, tuple(tasks))
+    return Plan(spec, source, base, tuple(tasks))
 
 
 def _check_run_settings(run: dict, group_ids: list[str], sweep_path: Path) -> None:
