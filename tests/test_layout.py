@@ -17,7 +17,8 @@ PACKAGES = ("sim", "agents", "dashboards")
 # Lower rank never imports higher rank. Same rank may import each other (no cycles, below).
 RANKS = {
     "sim.core": 0, "sim.search": 0,
-    "sim.run": 1, "sim.api": 1, "sim.analysis": 1, "sim.report": 1, "sim.games": 1, "sim.pb": 1, "sim.survey": 1, "sim.testing": 1,
+    "sim.run": 1, "sim.api": 1, "sim.analysis": 1, "sim.report": 1, "sim.games": 1, "sim.pb": 1,
+    "sim.survey": 1, "sim.testing": 1,
     "sim.shapley": 1,        # deprecated alias of sim.analysis.shapley
     "agents": 2,
     "sim.cli": 3,
