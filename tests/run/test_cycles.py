@@ -90,10 +90,27 @@ def test_repeated_runs_are_reproducible(tiny):
 
 
 @pytest.mark.parametrize("name", SHIPPED)
-def test_ten_periods_ledger_aware_worst_group_at_least_blind(name):
+def test_ten_periods_ledger_aware_worst_group_at_least_blind(name, monkeypatch):
+    """Ledger-aware is never worse on the cumulative worst group, and its mediator really weighs the
+    ledger: in period t it offsets each group by the utility that group had in periods 1..t-1."""
+    from agents.memory import LedgerMediator
+
+    seen: list[tuple[float, ...]] = []
+    reset = LedgerMediator.reset
+
+    def recording(self, *args):
+        reset(self, *args)
+        seen.append(tuple(np.round(self._offset(), 6)))      # the offset its objective adds
+
     s = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
     blind = run_repeated(s, RepeatedConfig(periods=10)).summary()
-    aware = run_repeated(s, RepeatedConfig(periods=10, ledger=True)).summary()
+    monkeypatch.setattr(LedgerMediator, "reset", recording)
+    result = run_repeated(s, RepeatedConfig(periods=10, ledger=True))
+    aware = result.summary()
+    utilities = np.array([[r[f"u_{g}"] for g in result.group_ids] for r in result.rows])
+    prefixes = [tuple(np.round(utilities[:t].sum(axis=0), 6)) for t in range(10)]
+    assert seen[0] == prefixes[0] and len(seen) > 1            # period 1 starts from an empty ledger
+    assert all(offset in prefixes for offset in seen) and any(any(offset) for offset in seen[1:])
     print(f"{name}: cumulative worst_group ledger-blind {blind['cumulative']['worst_group']:.4f}, "
           f"ledger-aware {aware['cumulative']['worst_group']:.4f}")
     assert blind["periods"] == aware["periods"] == 10
