@@ -109,13 +109,13 @@ class DecisionSummary:
         return f"Groups that lowered their reservation {when}: {moves}."
 
     def price_line(self) -> str:
-        """The price of private information, from summary.json's benchmark block."""
+        """The price of private information (100% = as good as a mediator who knew every group's values)."""
         p = self.price or {}
-        parts = [f"{name} {p[name]:.3f}" for name in ("efficiency", "fairness") if p.get(name) is not None]
+        parts = [f"{name} {100 * p[name]:.1f}%" for name in ("efficiency", "fairness") if p.get(name) is not None]
+        text = "Price of private information: " + ", ".join(parts)
         if p.get("belief_error") is not None:
-            parts.append(f"mediator's mean belief error {p['belief_error']:.3f}")
-        return ("Price of private information (1 = as good as a mediator who knew every group's values): "
-                + ", ".join(parts) + ".")
+            text += f"; mediator's mean belief error {p['belief_error']:.2f}"
+        return text + " (100% = as good as a mediator who knew every group's values)."
 
 
 def label_of(scenario: Scenario, item_id: str) -> str:
@@ -127,22 +127,13 @@ def label_of(scenario: Scenario, item_id: str) -> str:
 
 
 def price_of_private_information(summary: dict) -> dict | None:
-    """Efficiency (total / max total) and fairness (worst / max worst) from summary['benchmark'], if any."""
+    """Efficiency, fairness and the mean belief error, read from summary['benchmark'] (one key each)."""
     bench = summary.get("benchmark")
     if not isinstance(bench, dict):
         return None
-    metrics = summary.get("metrics") or {}
-    error = bench.get("belief_error")
-    if isinstance(error, dict):              # per group (summary.json): the mean over groups
-        values = [v for v in error.values() if isinstance(v, (int, float))]
-        error = sum(values) / len(values) if values else None
-    out = {"efficiency": bench.get("efficiency"), "fairness": bench.get("fairness"), "belief_error": error}
-    ratios = (("efficiency", "total", ("max_total", "total")),
-              ("fairness", "worst_group", ("max_worst_group", "max_worst", "worst_group")))
-    for name, metric, keys in ratios:
-        best = next((bench[k] for k in keys if isinstance(bench.get(k), (int, float))), None)
-        if out[name] is None and best and metrics.get(metric) is not None:
-            out[name] = metrics[metric] / best
+    error = bench.get("belief_error") or {}               # per group in summary.json
+    out = {"efficiency": bench.get("efficiency"), "fairness": bench.get("fairness"),
+           "belief_error": sum(error.values()) / len(error) if error else None}
     return out if any(v is not None for v in out.values()) else None
 
 

@@ -113,7 +113,7 @@ def print_run(summary: dict, rubric, out: Path, console: Console | None = None,
     console.print(f"package ({len(summary['package'])} items, {summary['cost']:,.0f} of "
                   f"{summary['budget']:,.0f} {summary['currency']}): {', '.join(summary['package'])}")
     print_designs("negotiated package vs base designs", columns, rubric.group_ids, console)
-    if summary.get("benchmark"):
+    if summary.get("benchmark") and decision is None:      # the decision summary states it otherwise
         from sim.run.benchmark import price_line
 
         console.print(price_line(summary["benchmark"]))

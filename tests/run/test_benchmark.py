@@ -55,7 +55,8 @@ def test_statements_count_fields_and_amendments():
 def test_run_prints_the_price_of_private_information(tmp_path):
     res = CliRunner().invoke(app, ["run", str(TINY_EXAMPLE), "--out", str(tmp_path / "r")])
     assert res.exit_code == 0, res.output
-    text = " ".join(res.stdout.split())
+    text = " ".join(res.stdout.split()).lower()
+    assert text.count("price of private information") == 1                # one figure, in one form
     assert "price of private information: efficiency" in text and "belief error" in text
     summary = json.loads((tmp_path / "r" / "summary.json").read_text())
     b = summary["benchmark"]
