@@ -93,3 +93,27 @@ def test_every_run_config_field_is_honoured_with_a_prebuilt_context(field):
         for key in ("seconds", "timing", "created"):
             default.pop(key, None)
         assert default != from_context
+
+
+def test_a_sweep_parses_each_variant_once_and_builds_each_rubric_once(monkeypatch):
+    """2 budgets x 3 mediators x 2 seeds: 2 distinct problems, so 2 parses and 2 rubrics (serial)."""
+    import sim.core.context
+    import sim.core.rubric
+    import sim.run.sweep.spec as spec
+    import sim.run.sweep.worker as worker
+
+    counts = {"parse": 0, "rubric": 0}
+
+    def counted(name, fn):
+        def wrapper(*args, **kwargs):
+            counts[name] += 1
+            return fn(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(spec, "parse_scenario", counted("parse", spec.parse_scenario))
+    monkeypatch.setattr(sim.core.rubric, "build_rubric", counted("rubric", sim.core.rubric.build_rubric))
+    monkeypatch.setattr(sim.core.context, "build_rubric", counted("rubric", sim.core.context.build_rubric))
+    spec._VARIANTS.clear(), worker._CONTEXTS.clear()
+    frame = sim.run_many(TINY, {"budget": [70000, 90000], "mediator": ["negotiated", "maximin", "nash"]}, seeds=2)
+    assert len(frame) == 12 and (frame["error"] == "").all()
+    assert counts == {"parse": 2, "rubric": 2}

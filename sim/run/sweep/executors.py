@@ -124,6 +124,10 @@ def consolidate(out: Path) -> Path:
 
 def run_payloads(payloads: list, workers: int) -> Iterator[tuple[int, list[dict]]]:
     """Run chunk payloads here (workers <= 1) or on a local process pool; yields (chunk id, rows)."""
+    return _local(payloads, workers)
+
+
+def _local(payloads: list, workers: int) -> Iterator[tuple[int, list[dict]]]:
     if workers <= 1:
         for payload in payloads:
             yield run_chunk(payload)
@@ -166,7 +170,7 @@ def execute(plan: Plan, out: Path, *, sweep_path: str = "", workers: int = 1, ba
         if extra:
             (Path(out) / LLM_DIR).mkdir(parents=True, exist_ok=True)
         payloads = [(cid, key, plan.scenario_data, plan.source, tasks, *extra) for cid, tasks in chunks(plan, todo)]
-        stream = dask.run(payloads) if dask is not None else run_payloads(payloads, workers)
+        stream = dask.run(payloads) if dask is not None else _local(payloads, workers)
         failures = _store(stream, out, len(done), len(plan.tasks), on_chunk)
     finally:
         if dask is not None:

@@ -18,6 +18,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from sim.core.cache import LRU
 from sim.core.errors import NegsimError
 from sim.core.files import read_bounded
 from sim.core.scenario import MAX_SCENARIO_BYTES, ScenarioError, parse_scenario
@@ -34,6 +35,8 @@ RESULT_PREFIXES = ("u_", "llm_", "base_")
 SAME_AS_COLUMN = {"budget": "budget", "mediator": "mediator", "agents": "agents", "information": "information",
                   "elicitation": "elicitation", "voice": "voice"}
 DEFAULT_CHUNK = 25
+MAX_VARIANTS = 32
+_VARIANTS: LRU[Any] = LRU(MAX_VARIANTS)      # (scenario, rubric) per variant, per process
 
 
 class SweepError(NegsimError, ValueError):
@@ -123,8 +126,12 @@ class Plan:
     @property
     def scenario_key(self) -> str:
         """Identifies the base scenario's content: workers key their context caches on it."""
-        blob = json.dumps(self.scenario_data, sort_keys=True, default=str)
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+        return content_key(self.scenario_data)
+
+
+def content_key(scenario_data: dict) -> str:
+    """A short hash of scenario data (the key of the per-process variant and context caches)."""
+    return hashlib.sha256(json.dumps(scenario_data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def _pydantic_error(source: str, err: ValidationError) -> SweepError:
@@ -197,6 +204,16 @@ def scenario_variant(base: dict, overrides: tuple[tuple[str, Any], ...], source:
     return parse_scenario(data, source)
 
 
+def variant(scenario_key: str, base: dict, overrides: tuple[tuple[str, Any], ...], source: str) -> tuple[Any, Any]:
+    """(scenario, rubric) of one variant, parsed and built once per process (keyed by content and overrides)."""
+    from sim.core.rubric import build_rubric
+
+    def build() -> tuple[Any, Any]:
+        scenario = scenario_variant(base, overrides, source)
+        return scenario, build_rubric(scenario)
+    return _VARIANTS.get_or_build(json.dumps([scenario_key, overrides], default=str), build)
+
+
 def build_plan(spec: SweepSpec, sweep_path: str | Path) -> Plan:
     """Expand a sweep into runs, checking every scenario variant up front."""
     sweep_path = Path(sweep_path)
@@ -211,6 +228,7 @@ def build_plan(spec: SweepSpec, sweep_path: str | Path) -> Plan:
 def plan_for(spec: SweepSpec, base: dict, source: str, sweep_path: str | Path) -> Plan:
     """Expand a sweep over the scenario data `base` (read from `source`); errors name `sweep_path`."""
     sweep_path = Path(sweep_path)
+    scenario_key = content_key(base)
     seeds = spawn_run_seeds(spec)
     tasks, checked = [], set()
     combos = itertools.product(*[a.values for a in spec.axes]) if spec.axes else [()]
@@ -221,7 +239,7 @@ def plan_for(spec: SweepSpec, base: dict, source: str, sweep_path: str | Path) -
         overrides = tuple((a.target, v) for a, v in zip(spec.axes, combo) if a.target not in RUN_AXES)
         key = json.dumps(overrides, default=str)
         if key not in checked:
-            _check_variant(base, overrides, spec, sweep_path, source)
+            _check_variant(base, overrides, spec, sweep_path, source, scenario_key)
             checked.add(key)
         _check_run_settings(run, [g["id"] for g in base["groups"]], sweep_path)
         for i, seed in enumerate(seeds):
@@ -251,7 +269,7 @@ def _check_run_settings(run: dict, group_ids: list[str], sweep_path: Path) -> No
         raise SweepError(str(sweep_path), f"axes.{axis}", problem, fix.removeprefix("fix: ") or "correct it") from None
 
 
-def _check_variant(base: dict, overrides, spec: SweepSpec, sweep_path: Path, source: str) -> None:
+def _check_variant(base: dict, overrides, spec: SweepSpec, sweep_path: Path, source: str, key: str) -> None:
     for path, value in overrides:
         try:
             set_path(json.loads(json.dumps(base)), path, value)
@@ -260,7 +278,7 @@ def _check_variant(base: dict, overrides, spec: SweepSpec, sweep_path: Path, sou
             raise SweepError(str(sweep_path), f"axes.{axis}.path", f"{path}: {err.args[0]}",
                              "use a dotted scenario path such as budget or groups.<id>.weights.<criterion>")
     try:
-        scenario_variant(base, overrides, source)
+        variant(key, base, overrides, source)        # parsed here once; a serial sweep's worker reuses it
     except ScenarioError as err:
         where = ", ".join(f"{p}={v}" for p, v in overrides)
         raise SweepError(str(sweep_path), "axes", f"the variant ({where}) is not a valid scenario: {err}",

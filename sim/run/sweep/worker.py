@@ -15,7 +15,7 @@ import traceback
 from typing import Any
 
 from sim.core.cache import LRU
-from sim.run.sweep.spec import RunTask, scenario_variant
+from sim.run.sweep.spec import RunTask, variant
 
 TIMING_COLUMNS = ("seconds",)
 METRICS = ("total", "total_weighted", "worst_group", "p20", "gini", "nash_welfare")
@@ -30,10 +30,10 @@ def _context(scenario_key: str, base: dict, source: str, task: RunTask):
     key = json.dumps([scenario_key, task.overrides, task.mediator, task.max_rounds, task.information,
                       task.elicitation], default=str)
     def build() -> Any:
-        scenario = scenario_variant(base, task.overrides, source)
         from sim.run.registry import implied_elicitation
 
-        return make_context(scenario, max_rounds=task.max_rounds, mediator=task.mediator,
+        scenario, rubric = variant(scenario_key, base, task.overrides, source)
+        return make_context(scenario, max_rounds=task.max_rounds, mediator=task.mediator, rubric=rubric,
                             information=task.information,
                             elicitation=task.elicitation or implied_elicitation(task.mediator))
     return _CONTEXTS.get_or_build(key, build)
