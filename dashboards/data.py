@@ -7,15 +7,15 @@ wraps these functions in its caches.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from sim.core.context import NegotiationContext, make_context
-from sim.core.records import read_summary, read_transcript
-from sim.core.scenario import Scenario, ScenarioError, load_scenario, loads_scenario
+from sim.core.scenario import Scenario, ScenarioError, loads_scenario
+from sim.core.summary import RunFolder, load_run
 
 METRICS = ("total", "worst_group", "p20", "gini")
 HIGHER_IS_BETTER = {"total": True, "worst_group": True, "p20": True, "gini": False}
@@ -75,20 +75,11 @@ def list_sweeps(root: Path) -> list[str]:
                   if (p.parent / "sweep.json").is_file())
 
 
-@dataclass
-class RunView:
-    """A run folder loaded for display."""
+@dataclass(frozen=True)
+class RunView(RunFolder):
+    """A run folder loaded for display: the run (sim.core.summary.RunFolder) and its extra tables."""
 
-    folder: Path
-    summary: dict
-    transcript: list[dict]
-    scenario: Scenario
-    extras: dict[str, pd.DataFrame]          # attribution_*.csv, periods.csv when present
-
-    @property
-    def group_ids(self) -> list[str]:
-        """The scenario's group ids, in scenario order."""
-        return [g.id for g in self.scenario.groups]
+    extras: dict[str, pd.DataFrame] = field(default_factory=dict)   # attribution_*.csv, periods.csv
 
 
 def load_run_view(folder: Path) -> RunView:
@@ -97,8 +88,8 @@ def load_run_view(folder: Path) -> RunView:
     extras = {p.stem: pd.read_csv(p) for p in sorted(folder.glob("attribution_*.csv"))}
     if (folder / "periods.csv").is_file():
         extras["periods"] = pd.read_csv(folder / "periods.csv")
-    return RunView(folder, read_summary(folder), read_transcript(folder),
-                   load_scenario(folder / "scenario.yaml"), extras)
+    run = load_run(folder)
+    return RunView(run.folder, run.summary, run.transcript, run.scenario, extras)
 
 
 def transcript_frame(transcript: list[dict]) -> pd.DataFrame:

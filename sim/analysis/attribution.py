@@ -20,9 +20,10 @@ from typing import Callable
 import numpy as np
 
 from sim.analysis.shapley import ShapleyResult, shapley_values
-from sim.core.context import NegotiationContext, make_context
+from sim.core.context import NegotiationContext
 from sim.core.errors import NegsimError
 from sim.core.metrics import gini_rows, p20_rows, satisfaction
+from sim.core.summary import RunFolder
 
 BY = ("items", "stakeholders", "criteria")
 METRICS = ("total", "worst_group", "p20", "gini")
@@ -33,14 +34,7 @@ class AttributionError(NegsimError, ValueError):
     """A one-line user error (bad run folder, unknown metric or group)."""
 
 
-@dataclass(frozen=True)
-class RunData:
-    """What an attribution needs from a run folder: context, summary, negotiated package."""
-
-    folder: Path
-    ctx: NegotiationContext
-    summary: dict
-    package: np.ndarray
+RunData = RunFolder         # what an attribution needs from a run folder: ctx, summary, package
 
 
 @dataclass(frozen=True)
@@ -79,23 +73,22 @@ class Attribution:
 
 def load_run_data(run_dir: Path) -> RunData:
     """Re-load a run folder (scenario.yaml + summary.json) into a context and package."""
-    from sim.core.records import SCENARIO_COPY, SUMMARY, read_run_scenario, read_summary
+    from sim.core.records import SCENARIO_COPY, SUMMARY
     from sim.core.scenario import ScenarioError
+    from sim.core.summary import load_run
 
     folder = Path(run_dir)
     for name in (SUMMARY, SCENARIO_COPY):
         if not (folder / name).is_file():
             raise AttributionError(f"{folder}: {name}: missing; fix: pass a folder written by `negsim run`")
     try:
-        scenario = read_run_scenario(folder)
-        summary = read_summary(folder)
+        run = load_run(folder, transcript=False)
     except (ScenarioError, ValueError) as err:
         raise AttributionError(f"{folder}: {err}") from err
-    ctx = make_context(scenario)
-    unknown = [i for i in summary.get("package", []) if i not in ctx.rubric.item_index]
+    unknown = [i for i in run.summary.get("package", []) if i not in run.ctx.rubric.item_index]
     if unknown:
         raise AttributionError(f"{folder / SUMMARY}: package: unknown items {unknown}; fix: re-run the scenario")
-    return RunData(folder, ctx, summary, ctx.rubric.package(summary.get("package", [])))
+    return run
 
 
 def metric_fn(ctx: NegotiationContext, metric: str,

@@ -45,9 +45,20 @@ COMMAND_MODULES = [
 
 
 @app.command()
-def schema() -> None:
-    """Print the JSON Schema of the scenario format (for editors' autocompletion)."""
-    typer.echo(json_schema())
+def schema(summary: bool = typer.Option(False, "--summary", help="the schema of a run's summary.json instead"),
+           out: Path | None = typer.Option(None, "--out", help="write it to this file")) -> None:
+    """Print (or write) the JSON Schema of the scenario format, or of summary.json with --summary."""
+    import json
+
+    from sim.core.records import atomic_write
+    from sim.core.summary import summary_schema
+
+    text = json.dumps(summary_schema(), indent=2) if summary else json_schema()
+    if out is None:
+        typer.echo(text)
+        return
+    atomic_write(out, text + "\n")
+    typer.echo(f"wrote {out}")
 
 
 @app.command()

@@ -10,15 +10,14 @@ if not (an agent that cannot be replayed) the rerun is refused rather than misla
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sim.core.errors import NegsimError
 from sim.core.moves import MAX_AMENDMENTS, Move, amendment_problem, move_from_row
 from sim.core.protocol import MEDIATOR
-from sim.core.records import jsonable, read_run_scenario, read_summary, read_transcript
-from sim.core.scenario import Scenario
+from sim.core.records import jsonable
+from sim.core.summary import RunFolder, load_run
 from sim.run.registry import AgentSpec
 from sim.run.runner import RunConfig, RunResult, run_negotiation
 
@@ -31,20 +30,12 @@ class RerunError(NegsimError, ValueError):
     """A bad row number, an illegal edited move, or a parent that cannot be replayed."""
 
 
-@dataclass(frozen=True)
-class Parent:
-    """A run folder to rerun from."""
-
-    folder: Path
-    summary: dict
-    transcript: list[dict]
-    scenario: Scenario
+Parent = RunFolder          # a run folder to rerun from (the one run-folder type, sim.core.summary)
 
 
-def load_parent(folder: Path) -> Parent:
+def load_parent(folder: Path) -> RunFolder:
     """Read a run folder's summary, transcript and scenario copy."""
-    folder = Path(folder)
-    return Parent(folder, read_summary(folder), read_transcript(folder), read_run_scenario(folder))
+    return load_run(folder)
 
 
 def _config(parent: Parent) -> RunConfig:
@@ -117,8 +108,9 @@ def _check_amendments(parent: Parent, at: int, move: Move) -> None:
 class _Edited:
     """Wraps the agent of the edited row: asked as usual, its answer in that round replaced."""
 
-    def __init__(self, inner: Any, round_: int, move: Move) -> None:
+    def __init__(self, inner: Any, round_: int, move: Move, spec: str) -> None:
         self.inner, self.round, self.move = inner, round_, move
+        self.recorded_spec = spec          # the edit is recorded under `edited`; the seat keeps its spec
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
@@ -149,7 +141,9 @@ def rerun_from(parent: Parent, at: int, new: dict) -> tuple[RunResult, dict]:
     def prepare(agents: dict) -> dict:
         for gid, script in answers.items():
             agents[gid].extend(script)
-        agents[old["agent"]] = _Edited(agents[old["agent"]], int(old["round"]), move)
+        seat = old["agent"]
+        spec = (config.mediator or parent.scenario.protocol.mediator) if seat == MEDIATOR else config.agent_spec(seat)
+        agents[seat] = _Edited(agents[seat], int(old["round"]), move, spec)
         return agents
     try:
         result = run_negotiation(parent.scenario, config, prepare=prepare)

@@ -77,6 +77,16 @@ def split_lineup(text: str, group_ids: list[str]) -> tuple[str, dict[str, str]]:
     return default, lineup
 
 
+def recorded_spec(spec: str, built: Any, ran: Any) -> str:
+    """What a run records for a seat: its spec, unless `prepare` put another agent there.
+
+    A replacing agent names itself with a `recorded_spec` attribute, else by its class ("module:Class").
+    """
+    if ran is built:
+        return spec
+    return getattr(ran, "recorded_spec", None) or f"{type(ran).__module__}:{type(ran).__qualname__}"
+
+
 def _make_agents(ctx: NegotiationContext, config: RunConfig) -> dict[str, Any]:
     from sim.run.registry import make_mediator, make_stakeholder  # registry lookup only
 
@@ -121,9 +131,8 @@ def run_negotiation(scenario: Scenario | NegotiationContext, config: RunConfig =
     started = time.perf_counter()
     ctx = context_for(scenario, config)
     seed = ctx.protocol.seed if config.seed is None else int(config.seed)
-    agents = _make_agents(ctx, config)
-    if prepare is not None:
-        agents = prepare(agents)
+    built = _make_agents(ctx, config)
+    agents = prepare(dict(built)) if prepare is not None else built
     voices = parse_voices(config.voice, ctx.rubric.group_ids)
     env = NegotiationEnv(ctx, voices=voices)
     outcome = play(env, agents, seed, progress)
@@ -134,8 +143,8 @@ def run_negotiation(scenario: Scenario | NegotiationContext, config: RunConfig =
         usage_fn = getattr(agent, "usage", None)
         if callable(usage_fn):
             usage = merge_usage(usage, usage_fn())
-    lineup = {gid: config.agent_spec(gid) for gid in ctx.rubric.group_ids}
-    lineup[MEDIATOR] = ctx.protocol.mediator
+    specs = {**{gid: config.agent_spec(gid) for gid in ctx.rubric.group_ids}, MEDIATOR: ctx.protocol.mediator}
+    lineup = {name: recorded_spec(spec, built[name], agents[name]) for name, spec in specs.items()}
     return RunResult(ctx, config, seed, outcome, env.state_.transcript, reports, pareto,
                      lineup, time.perf_counter() - started, usage, bench,
                      {gid: str(v) for gid, v in voices.items()})
