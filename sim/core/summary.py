@@ -7,28 +7,28 @@ type the rerun, the attribution and the dashboard read a run through.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, get_type_hints
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from sim.core.metrics import DesignMetrics
 
 __all__ = ["Benchmark", "DesignRecord", "Metrics", "RunFolder", "RunSummary", "load_run", "summary_schema"]
 
 
-class Metrics(BaseModel):
-    """The metrics of one design (docs/design.md, "Metrics"); gini is null where it is undefined."""
+def _metrics_model() -> type[BaseModel]:
+    """The metrics of one design, field for field those of `DesignMetrics` (notes go to `notes`)."""
+    hints = get_type_hints(DesignMetrics)
+    fields_ = {f.name: (hints[f.name], ...) for f in dataclasses.fields(DesignMetrics) if f.name != "notes"}
+    return create_model("Metrics", __config__=ConfigDict(extra="allow"), __doc__=_metrics_model.__doc__,
+                        pareto_optimal=(bool | None, None), **fields_)
 
-    model_config = ConfigDict(extra="allow")
-    total: float
-    total_weighted: float
-    worst_group: float
-    worst_group_id: str
-    p20: float
-    gini: float | None
-    nash_welfare: float
-    pareto_optimal: bool | None = None
+
+Metrics = _metrics_model()
 
 
 class DesignRecord(BaseModel):
@@ -37,7 +37,7 @@ class DesignRecord(BaseModel):
     model_config = ConfigDict(extra="allow")
     package: list[str]
     cost: float
-    metrics: Metrics
+    metrics: Metrics  # type: ignore[valid-type]
     per_group: dict[str, float]
 
 
@@ -73,7 +73,7 @@ class RunSummary(BaseModel):
     acceptance: str | dict[str, Any]
     disagreement: str
     best_base: str | None
-    metrics: Metrics
+    metrics: Metrics  # type: ignore[valid-type]
     notes: list[str]
     per_group: dict[str, float]
     red_lines_broken: dict[str, list[str]]
