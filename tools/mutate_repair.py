@@ -38,7 +38,7 @@ MUTANTS = {
 def run_tests(tree: Path) -> int:
     """Exit code of the repair tests run in `tree`."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
-    res = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *TESTS],
+    res = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-m", "not slow", *TESTS],
                          cwd=tree, env=env, capture_output=True, text=True)
     return res.returncode
 

@@ -138,3 +138,16 @@ def test_a_package_costing_exactly_the_budget_is_kept():
     data["budget"] = 90000
     ctx = make_context(parse_scenario(data, "tiny-90k"))
     assert fix(ctx, ctx.rubric.item_ids)[0] == ["trees", "bench", "lighting", "mural"]
+
+
+@pytest.mark.slow
+def test_every_repair_mutant_is_caught():
+    """tools/mutate_repair.py: the three mutations of issue 20 and three more each fail these tests (~20 s)."""
+    import subprocess
+    import sys
+
+    root = TINY.parents[1]
+    res = subprocess.run([sys.executable, str(root / "tools" / "mutate_repair.py")], cwd=root,
+                         capture_output=True, text=True, timeout=900)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert res.stdout.strip().endswith("6 of 6 mutants caught")
