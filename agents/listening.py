@@ -64,15 +64,19 @@ def amended(rub, x: np.ndarray, a: Amendment) -> np.ndarray:
 
 
 def hear_replies(know: BeliefKnowledge, replies: dict[str, Reply], draft: np.ndarray,
-                 candidates: list[np.ndarray]) -> None:
-    """Every group's reply to one draft, as one vectorised belief update."""
+                 candidates: list[np.ndarray], credible: dict[int, float] | None = None) -> None:
+    """Every group's reply to one draft, as one vectorised belief update.
+
+    `credible`: per group, the weight of its stated reservation (agents.support.credibility; default 1):
+    the reservation's comparison row is scaled by it, so a less credible one is a noisier comparison.
+    """
     revealed, named = {}, {}
     for gid, reply in replies.items():
         g = know.rubric.group_index[gid]
         if reply.amendments:
             named[g] = [know.rubric.item_index[i] for a in reply.amendments
                         for i in (a.item, a.other) if i is not None]
-        rows = reply_rows(know, reply, draft, candidates)
+        rows = reply_rows(know, reply, draft, candidates, (credible or {}).get(g, 1.0))
         if rows is not None:
             revealed[g] = rows
     know.beliefs.named_items(named)
@@ -80,7 +84,7 @@ def hear_replies(know: BeliefKnowledge, replies: dict[str, Reply], draft: np.nda
 
 
 def reply_rows(know: BeliefKnowledge, reply: Reply, draft: np.ndarray,
-               candidates: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
+               candidates: list[np.ndarray], credibility: float = 1.0) -> tuple[np.ndarray, np.ndarray] | None:
     """An objection's amendments, a stated reservation and a ranking, as comparison rows (None: nothing said).
 
     The amendment and ranking rows depend only on the draft and the candidates: memoised per public context.
@@ -100,7 +104,8 @@ def reply_rows(know: BeliefKnowledge, reply: Reply, draft: np.ndarray,
             table[k] = level_rows(know.beliefs.E, draft, 0.0)[0]
         row = table[k]
         level = float(reply.reservation)
-        parts.append((-row, np.array([-level])) if not reply.accept else (row, np.array([level])))
+        sign = credibility if reply.accept else -credibility
+        parts.append((sign * row, np.array([sign * level])))
     if reply.ranking and len(candidates) == len(reply.ranking):
         k = key + (reply.ranking, tuple(np.asarray(c).tobytes() for c in candidates))
         if k not in table:

@@ -23,6 +23,7 @@ import numpy as np
 from agents.beliefs import Beliefs, BeliefSettings
 from agents.knowledge import BeliefKnowledge, FullKnowledge, mediation_pool, red_lines_ok
 from agents.listening import hear_positions, hear_replies
+from agents.support import SupportModel, credibility, shares
 from sim.core.cache import memo
 from sim.core.context import NegotiationContext
 from sim.core.moves import Amendment, Move
@@ -65,9 +66,11 @@ class RuleMediator:
             self.know: FullKnowledge = BeliefKnowledge(ctx, Beliefs(ctx, rng, self.beliefs))
             self.history = [self.know.beliefs.mean_params()]
             self.start, self.floor_total = None, -np.inf
+            self.support = SupportModel(ctx.rubric.n_groups, ctx.max_rounds)
+            self.objected: dict[tuple[bytes, int], int] = {}
             return
         self.know = FullKnowledge(ctx)
-        self.history = []
+        self.history, self.support, self.objected = [], None, {}
         self.start = self._opening_package()
         self.floor_total = float(ctx.rubric.utilities(self.start).sum()) \
             if self.name == "negotiated" else -np.inf
@@ -158,7 +161,9 @@ class RuleMediator:
         if self.heard == 0:
             hear_positions(know, state.stated)
         if state.draft is not None and self.heard < state.round:
-            hear_replies(know, state.last_replies, state.draft, state.candidates)
+            self._record(state.round - 1, state.draft, state.last_replies)
+            hear_replies(know, state.last_replies, state.draft, state.candidates,
+                         self._credibility(state.round - 1, state.draft, state.last_replies))
         self.heard = state.round
         know.refresh()
         self.history.append(know.params)
@@ -254,9 +259,44 @@ class RuleMediator:
                 table[key] = None
         return table[key]
 
+    def _record(self, round_: int, x: np.ndarray, replies: dict[str, Reply]) -> None:
+        """Keep one round's binding decisions (and count objections per draft and group)."""
+        idx = self.ctx.rubric.group_index
+        self.support.record(round_, x, {idx[g]: r.accept for g, r in replies.items()})
+        for g, r in replies.items():
+            if not r.accept:
+                key = (np.asarray(x, dtype=np.int8).tobytes(), idx[g])
+                self.objected[key] = self.objected.get(key, 0) + 1
+
+    def _share(self, X: np.ndarray) -> np.ndarray:
+        return shares(self.know.utilities(X), self.know.d, self.know.ideals)
+
+    def _kept(self, X: np.ndarray) -> np.ndarray:
+        return self.know.red_lines_ok(X, self.know.utilities(X))
+
+    def _credibility(self, round_: int, x: np.ndarray, replies: dict[str, Reply]) -> dict[int, float]:
+        """Per group, how far its stated reservation agrees with its binding decisions (agents.support.credibility)."""
+        low, high = self.support.bounds(self._share, self._kept)
+        q0, idx = self.support.concession(round_), self.ctx.rubric.group_index
+        out = {}
+        for gid, r in replies.items():
+            if r.reservation is not None:
+                g = idx[gid]
+                stated = (r.reservation - self.know.d[g]) / max(self.know.ideals[g] - self.know.d[g], 1e-9)
+                out[g] = credibility(float(stated), low[g], high[g], q0)
+        return out
+
     def _thresholds(self, x: np.ndarray, replies: dict[str, Reply],
                     objections: dict[str, Reply]) -> np.ndarray:
-        """Utility each group is predicted to need: its stated reservation, else inferred."""
+        """Utility each group is predicted to need in the next draft.
+
+        Private: the public concession model fitted to the group's binding decisions
+        (agents.support); full information: the stated reservation, else inferred.
+        """
+        if self.support is not None:
+            know = self.know
+            need = self.support.needs(self.heard, self.support.shifts(self._share, self._kept))
+            return know.d + need * (know.ideals - know.d) - TOL
         rub = self.ctx.rubric
         ux = self.know.utilities(x)
         thr = ux - TOL
@@ -285,8 +325,15 @@ class RuleMediator:
         fresh = ~self._was_tabled(C) | (C == x).all(axis=1)
         obj = self._objective(U)
         keys = [np.arange(len(C))[::-1] * 1.0] + [obj[:, j] for j in range(obj.shape[1])][::-1]
-        keys += [fresh, support, passes, allowed]
+        keys += [fresh, support, passes, allowed, ~self._stale(C)]
         return np.lexsort(keys)[::-1]
+
+    def _stale(self, C: np.ndarray) -> np.ndarray:
+        """(n,) whether some group objected to the candidate twice already (then it gets a different draft)."""
+        stale = {x for (x, _), n in self.objected.items() if n >= 2}
+        if not stale:
+            return np.zeros(len(C), dtype=bool)
+        return np.array([np.asarray(c, dtype=np.int8).tobytes() in stale for c in C])
 
     def _was_tabled(self, C: np.ndarray) -> np.ndarray:
         """(n,) whether each candidate was tabled before (vectorised over the few tabled drafts)."""
