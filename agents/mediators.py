@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from agents.beliefs import Beliefs, BeliefSettings
+from agents.drafting import searched
 from agents.knowledge import BeliefKnowledge, FullKnowledge, mediation_pool, red_lines_ok
 from agents.listening import hear_positions, hear_replies
 from agents.support import SupportModel, credibility, shares
@@ -188,6 +189,7 @@ class RuleMediator:
         labels = ["keep"] + [label for _, label in local] + ["a package from the feasible pool"] * len(pool)
         C = np.vstack([x[None, :]] + [y[None, :] for y, _ in local] + [pool])
         thr = self._thresholds(x, replies, objections)
+        C, labels = self._with_searched(C, labels, thr)
         order = self._rank(C, x, thr)
         best_y, best_label = C[order[0]], labels[order[0]]
         for _ in range(2):   # two rounds of merging the best with the runners-up
@@ -205,6 +207,21 @@ class RuleMediator:
         if np.array_equal(best_y, x):
             return x, "no change gains support without costing more: the draft stands"
         return best_y.astype(np.int8), f"revised: {best_label}"
+    def _with_searched(self, C: np.ndarray, labels: list[str], thr: np.ndarray) -> tuple[np.ndarray, list[str]]:
+        """Under private information, add exact-search drafts (agents.drafting) when no candidate will do.
+
+        "Will do": keeps every stated red line, is predicted to pass and no group objected to it twice.
+        """
+        if self.support is None:
+            return C, labels
+        U = self.know.utilities(C)
+        lines = self.know.red_lines_ok(C, U)
+        fine = lines.all(axis=1) & self.know.passes(lines & (U >= thr)) & ~self._stale(C)
+        if fine.any():
+            return C, labels
+        found = searched(self.know, thr, self._objective)
+        return np.vstack([C, found]), labels + ["a package found by search (stated red lines kept)"] * len(found)
+
     def _apply(self, x: np.ndarray, amendments: tuple[Amendment, ...]) -> np.ndarray | None:
         """The draft with these amendments applied and repaired (None when unchanged); memoised."""
         table, key = self._apply_memo, (x.tobytes(), amendments)
@@ -325,7 +342,8 @@ class RuleMediator:
         fresh = ~self._was_tabled(C) | (C == x).all(axis=1)
         obj = self._objective(U)
         keys = [np.arange(len(C))[::-1] * 1.0] + [obj[:, j] for j in range(obj.shape[1])][::-1]
-        keys += [fresh, support, passes, allowed, ~self._stale(C)]
+        kept = self.know.red_lines_ok(C, U).all(axis=1) if self.know.private else np.ones(len(C), dtype=bool)
+        keys += [fresh, support, passes, allowed, kept, ~self._stale(C)]
         return np.lexsort(keys)[::-1]
 
     def _stale(self, C: np.ndarray) -> np.ndarray:
