@@ -210,14 +210,12 @@ class RuleMediator:
     def _with_searched(self, C: np.ndarray, labels: list[str], thr: np.ndarray) -> tuple[np.ndarray, list[str]]:
         """Under private information, add exact-search drafts (agents.drafting) when no candidate will do.
 
-        "Will do": keeps every stated red line, is predicted to pass and no group objected to it twice.
+        "Will do": keeps every stated red line and no group objected to it twice.
         """
         if self.support is None:
             return C, labels
         U = self.know.utilities(C)
-        lines = self.know.red_lines_ok(C, U)
-        fine = lines.all(axis=1) & self.know.passes(lines & (U >= thr)) & ~self._stale(C)
-        if fine.any():
+        if (self.know.red_lines_ok(C, U).all(axis=1) & ~self._stale(C)).any():
             return C, labels
         found = searched(self.know, thr, self._objective)
         return np.vstack([C, found]), labels + ["a package found by search (stated red lines kept)"] * len(found)
@@ -348,10 +346,11 @@ class RuleMediator:
 
     def _stale(self, C: np.ndarray) -> np.ndarray:
         """(n,) whether some group objected to the candidate twice already (then it gets a different draft)."""
-        stale = {x for (x, _), n in self.objected.items() if n >= 2}
+        stale = [x for (x, _), n in self.objected.items() if n >= 2]
         if not stale:
             return np.zeros(len(C), dtype=bool)
-        return np.array([np.asarray(c, dtype=np.int8).tobytes() in stale for c in C])
+        T = np.array([np.frombuffer(b, dtype=np.int8) for b in stale])
+        return (np.asarray(C, dtype=np.int8)[:, None, :] == T[None, :, :]).all(axis=2).any(axis=1)
 
     def _was_tabled(self, C: np.ndarray) -> np.ndarray:
         """(n,) whether each candidate was tabled before (vectorised over the few tabled drafts)."""

@@ -25,23 +25,16 @@ MARGIN = 0.02       # an objection at share b means the group needs a little mor
 SCALE = 0.1         # credibility halves for every SCALE of share a reservation lies outside the bounds
 
 
-@dataclass(frozen=True)
-class Decision:
-    """One binding decision: at `round`, group `g` accepted or objected to `package`."""
-
-    round: int
-    g: int
-    package: np.ndarray
-    accept: bool
-
-
 @dataclass
 class SupportModel:
-    """Decisions heard so far and the public concession model over `max_rounds` rounds."""
+    """Decisions heard so far (per round: the draft and who accepted) and the public concession model."""
 
     n_groups: int
     max_rounds: int
-    decisions: list[Decision] = field(default_factory=list)
+    rounds: list[int] = field(default_factory=list)
+    packages: list[np.ndarray] = field(default_factory=list)
+    accepted: list[np.ndarray] = field(default_factory=list)     # (G,) bool per recorded round
+    heard: list[np.ndarray] = field(default_factory=list)        # (G,) bool: the group decided that round
 
     def concession(self, t: float) -> float:
         """The public share of its range a group is assumed to need at round t (1 at round 1, 0 at the last)."""
@@ -49,9 +42,14 @@ class SupportModel:
         return 1.0 - s ** (1.0 / BETA)
 
     def record(self, round_: int, package: np.ndarray, accepts: dict[int, bool]) -> None:
-        """The decisions of one round on one draft."""
-        x = np.array(package, dtype=np.int8)
-        self.decisions += [Decision(round_, g, x, bool(a)) for g, a in sorted(accepts.items())]
+        """The decisions of one round on one draft (group index -> accepted)."""
+        acc, heard = np.zeros(self.n_groups, dtype=bool), np.zeros(self.n_groups, dtype=bool)
+        for g, a in accepts.items():
+            acc[g], heard[g] = bool(a), True
+        self.rounds.append(round_)
+        self.packages.append(np.array(package, dtype=np.int8))
+        self.accepted.append(acc)
+        self.heard.append(heard)
 
     def bounds(self, share, lines_kept) -> tuple[np.ndarray, np.ndarray]:
         """(G,) lower and upper bounds on each group's shift, read through `share(packages) -> (n, G)`.
@@ -61,18 +59,17 @@ class SupportModel:
         a bound it conflicts with.
         """
         low, high = np.full(self.n_groups, -np.inf), np.full(self.n_groups, np.inf)
-        if not self.decisions:
+        if not self.rounds:
             return low, high
-        X = np.array([d.package for d in self.decisions])
+        X = np.array(self.packages)
         S, K = share(X), lines_kept(X)
-        for i, d in enumerate(self.decisions):
-            bound = S[i, d.g] - self.concession(d.round)
-            if d.accept:
-                high[d.g] = bound
-                low[d.g] = min(low[d.g], bound)
-            elif K[i, d.g]:
-                low[d.g] = bound + MARGIN
-                high[d.g] = max(high[d.g], bound + MARGIN)
+        for i, t in enumerate(self.rounds):
+            bound = S[i] - self.concession(t)
+            acc, obj = self.accepted[i] & self.heard[i], ~self.accepted[i] & self.heard[i] & K[i]
+            high = np.where(acc, bound, high)
+            low = np.where(acc, np.minimum(low, bound), low)
+            low = np.where(obj, bound + MARGIN, low)
+            high = np.where(obj, np.maximum(high, bound + MARGIN), high)
         return low, high
 
     def shifts(self, share, lines_kept) -> np.ndarray:
