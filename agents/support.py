@@ -1,6 +1,6 @@
 """Predicted support without cheap talk: who will accept a draft, from what is binding and public.
 
-A group's requirement at round t is modelled as a share q of its believed range, from its
+
 believed disagreement utility d to its believed best utility: it accepts a draft whose believed
 utility reaches d + q (ideal - d). The public concession model (the same for every group,
 nothing private) is Faratin's Boulware curve q0(t) = 1 - ((t - 1) / (T - 1)) ** (1 / BETA),
@@ -64,7 +64,10 @@ class SupportModel:
         X = np.array(self.packages)
         S, K = share(X), lines_kept(X)
         for i, t in enumerate(self.rounds):
-            bound = S[i] - self.concession(t)
+            q0 = self.concession(t)
+            if q0 >= 1.0 - 1e-9:
+                continue                      # at full demand a decision says nothing about the floor
+            bound = (S[i] - q0) / (1.0 - q0)
             acc, obj = self.accepted[i] & self.heard[i], ~self.accepted[i] & self.heard[i] & K[i]
             high = np.where(acc, bound, high)
             low = np.where(acc, np.minimum(low, bound), low)
@@ -77,9 +80,10 @@ class SupportModel:
         low, high = self.bounds(share, lines_kept)
         return np.minimum(np.maximum(0.0, low), high)
 
-    def needs(self, round_: int, shift: np.ndarray) -> np.ndarray:
-        """(G,) required share of the range at `round_`, per group."""
-        return np.clip(self.concession(round_) + shift, 0.0, 1.0)
+    def needs(self, round_: int, floor: np.ndarray) -> np.ndarray:
+        """(G,) required share of the range at `round_`, per group: from the best (1) down to its floor."""
+        q0 = self.concession(round_)
+        return np.clip(floor + q0 * (1.0 - floor), 0.0, 1.0)
 
 
 def shares(U: np.ndarray, d: np.ndarray, ideal: np.ndarray) -> np.ndarray:
