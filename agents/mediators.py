@@ -310,7 +310,7 @@ class RuleMediator:
         """
         if self.support is not None:
             know = self.know
-            need = self.support.needs(self.heard, self.support.shifts(self._share, self._kept))
+            need = self.support.needs(self.heard, self.support.floors(self._share, self._kept))
             return know.d + need * (know.ideals - know.d) - TOL
         rub = self.ctx.rubric
         ux = self.know.utilities(x)

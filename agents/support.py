@@ -1,16 +1,17 @@
 """Predicted support without cheap talk: who will accept a draft, from what is binding and public.
 
-
-believed disagreement utility d to its believed best utility: it accepts a draft whose believed
-utility reaches d + q (ideal - d). The public concession model (the same for every group,
-nothing private) is Faratin's Boulware curve q0(t) = 1 - ((t - 1) / (T - 1)) ** (1 / BETA),
-shifted per group by delta: q(t) = q0(t) + delta. Each binding decision bounds delta, read on
-the current belief: an accepted draft of share a at round t says delta <= a - q0(t); an objection
-to a draft that kept the group's stated red lines says delta > b - q0(t). The estimate is the
-prior 0 moved just inside those bounds (the most recent decisions win when they conflict).
+Shares: a package's believed utility for a group on the scale from its believed disagreement
+utility (0) to its believed best utility (1). The public concession model, the same for every
+group and using nothing private, is Faratin's time-dependent curve with an unknown floor f per
+group: at round t of T the group accepts a draft of share at least f + q0(t) (1 - f), with
+q0(t) = 1 - ((t - 1) / (T - 1)) ** (1 / BETA) (Boulware: it holds out, then concedes to its floor).
+Each binding decision bounds f, read on the current belief: accepting a draft of share a at round t
+says f <= (a - q0) / (1 - q0); objecting to a draft of share b that kept the group's stated red
+lines says f > (b - q0) / (1 - q0) (nothing at round 1, where q0 = 1). The estimate is the prior 0
+moved just inside those bounds; a later decision overrides an earlier bound it conflicts with.
 
 Stated reservations never enter the prediction: a reservation is cheap talk, so it is only
-evidence for the belief, weighted by `credibility` (its consistency with the group's decisions).
+evidence for the belief, weighted by `credibility` (its agreement with the group's decisions).
 A silent group is predicted by the same model as a speaking one: silence is no information.
 """
 
@@ -21,8 +22,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 BETA = 0.4          # public concession shape: Boulware (Faratin et al. 1998), the usual hold-out curve
-MARGIN = 0.02       # an objection at share b means the group needs a little more than b
-SCALE = 0.1         # credibility halves for every SCALE of share a reservation lies outside the bounds
+MARGIN = 0.02       # an objection means the group needs a little more than the share it objected to
+SCALE = 0.1         # credibility halves for every SCALE of floor share a reservation lies outside the bounds
 
 
 @dataclass
@@ -52,7 +53,7 @@ class SupportModel:
         self.heard.append(heard)
 
     def bounds(self, share, lines_kept) -> tuple[np.ndarray, np.ndarray]:
-        """(G,) lower and upper bounds on each group's shift, read through `share(packages) -> (n, G)`.
+        """(G,) lower and upper bounds on each group's floor share, read through `share(packages) -> (n, G)`.
 
         `lines_kept(packages) -> (n, G)`: an objection to a draft that broke a stated red line says
         nothing about the group's level. Decisions are read in order, so a later decision overrides
@@ -75,8 +76,8 @@ class SupportModel:
             high = np.where(obj, np.maximum(high, bound + MARGIN), high)
         return low, high
 
-    def shifts(self, share, lines_kept) -> np.ndarray:
-        """(G,) estimated shift per group: the prior 0 moved just inside the decisions' bounds."""
+    def floors(self, share, lines_kept) -> np.ndarray:
+        """(G,) estimated floor share per group: the prior 0 moved just inside the decisions' bounds."""
         low, high = self.bounds(share, lines_kept)
         return np.minimum(np.maximum(0.0, low), high)
 
@@ -91,11 +92,15 @@ def shares(U: np.ndarray, d: np.ndarray, ideal: np.ndarray) -> np.ndarray:
     return (U - d) / np.maximum(ideal - d, 1e-9)
 
 
-def credibility(stated_share: float, shift_low: float, shift_high: float, concession: float) -> float:
-    """How far a stated reservation (as a share at a round of public concession `concession`) agrees with the decisions.
+def credibility(stated_share: float, low: float, high: float, concession: float) -> float:
+    """How far a stated reservation agrees with the group's decisions, in [0, 1].
 
-    1 inside the bounds the decisions put on the shift, halving every SCALE outside them.
+    The reservation, a share stated at a round of public concession q0, implies the floor
+    (share - q0) / (1 - q0); credibility is 1 when that lies within the bounds [low, high] the
+    decisions put on the floor, and halves for every SCALE it lies outside (1 when q0 = 1: nothing implied).
     """
-    implied = stated_share - concession
-    gap = max(0.0, shift_low - implied, implied - shift_high)
+    if concession >= 1.0 - 1e-9:
+        return 1.0
+    implied = (stated_share - concession) / (1.0 - concession)
+    gap = max(0.0, low - implied, implied - high)
     return float(0.5 ** (gap / SCALE))
