@@ -1,0 +1,98 @@
+"""The private mediator's support model (agents.support): known answers, invariants, no cheap talk."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from agents.mediators import RuleMediator
+from agents.support import MARGIN, SCALE, SupportModel, credibility
+from sim.core.context import make_context
+from sim.core.protocol import PublicState, Reply
+from sim.core.scenario import load_scenario
+from tests.conftest import ROOT
+
+
+def test_the_public_concession_curve_by_hand():
+    m = SupportModel(n_groups=1, max_rounds=8)
+    assert m.concession(1) == 1.0 and m.concession(8) == 0.0
+    # round 4 of 8: 1 - (3/7) ** 2.5 = 1 - 0.1836735 * 0.6546537 = 1 - 0.1202425
+    assert m.concession(4) == pytest.approx(0.8797575, abs=1e-6)
+
+
+def _fixed_share(S):
+    return lambda X: np.asarray(S, dtype=float)[: len(X)]
+
+
+def test_floor_bounds_by_hand():
+    """T = 5, round 3: q0 = 1 - 0.5 ** 2.5 = 0.823223; group 0 accepts share 0.9, group 1 objects to 0.85."""
+    m = SupportModel(n_groups=2, max_rounds=5)
+    m.record(3, np.array([1, 0], dtype=np.int8), {0: True, 1: False})
+    share, kept = _fixed_share([[0.9, 0.85]]), lambda X: np.ones((len(X), 2), dtype=bool)
+    low, high = m.bounds(share, kept)
+    assert high[0] == pytest.approx((0.9 - 0.823223) / 0.176777, abs=1e-5)     # 0.434315
+    assert low[1] == pytest.approx((0.85 - 0.823223) / 0.176777 + MARGIN, abs=1e-5)   # 0.171472
+    assert np.isinf(low[0]) and np.isinf(high[1])
+    assert m.floors(share, kept) == pytest.approx([0.0, 0.171472], abs=1e-5)
+
+
+def test_an_objection_to_a_draft_breaking_a_stated_red_line_says_nothing_about_the_floor():
+    m = SupportModel(n_groups=1, max_rounds=5)
+    m.record(3, np.array([1], dtype=np.int8), {0: False})
+    low, high = m.bounds(_fixed_share([[0.95]]), lambda X: np.zeros((len(X), 1), dtype=bool))
+    assert np.isinf(low[0]) and np.isinf(high[0])
+
+
+decisions = st.lists(st.tuples(st.integers(1, 10), st.floats(0, 1), st.booleans()), min_size=1, max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(decisions, st.integers(2, 10))
+def test_the_floor_reproduces_the_last_informative_decision(history, T):
+    """Bounds stay ordered, needs lie in [0, 1] and fall over the rounds, and the estimated floor
+    predicts the group's last decision (made with q0 < 1) again at that round."""
+    history = sorted(history, key=lambda d: d[0])
+    m = SupportModel(n_groups=1, max_rounds=T)
+    for i, (t, _, accept) in enumerate(history):
+        m.record(t, np.array([i], dtype=np.int64), {0: accept})
+    S = np.array([[s] for _, s, _ in history])
+    share, kept = (lambda X: S[np.asarray(X)[:, 0]]), (lambda X: np.ones((len(X), 1), dtype=bool))
+    low, high = m.bounds(share, kept)
+    floor = m.floors(share, kept)
+    assert low[0] <= high[0] and low[0] - 1e-12 <= max(floor[0], low[0]) and floor[0] <= high[0] + 1e-12
+    needs = [m.needs(t, floor)[0] for t in range(1, T + 1)]
+    assert all(0.0 <= n <= 1.0 for n in needs) and all(a >= b - 1e-12 for a, b in zip(needs, needs[1:]))
+    informative = [(t, s, a) for t, s, a in history if m.concession(t) < 1.0 - 1e-9]
+    if informative:
+        t, s, accept = informative[-1]
+        need = m.needs(t, floor)[0]
+        assert need <= s + 1e-9 if accept else (need > s or need == 1.0)   # no group needs more than its best
+
+
+def test_credibility_by_hand():
+    assert credibility(0.9, 0.0, 0.5, 1.0) == 1.0                       # round 1: nothing implied
+    assert credibility(0.6, 0.0, 0.5, 0.5) == 1.0                       # implied floor 0.2 within [0, 0.5]
+    assert credibility(0.5 + 0.5 * (0.5 + SCALE), 0.0, 0.5, 0.5) == pytest.approx(0.5)   # SCALE above the bound
+    assert credibility(0.5 + 0.5 * (0.5 + 2 * SCALE), 0.0, 0.5, 0.5) == pytest.approx(0.25)
+
+
+def test_predicted_support_ignores_stated_reservations():
+    """No cheap talk: on one belief, replies that differ only in the stated reservation (or its absence)
+    give the same predicted requirement; a stated reservation may only move the belief."""
+    ctx = make_context(load_scenario(ROOT / "scenarios/tiny_example.yaml"))
+    m = RuleMediator("negotiated")
+    m.reset(ctx.public, np.random.default_rng(0))
+    m.act(PublicState(round=0))
+    draft = ctx.rubric.package(list(m.act(PublicState(round=1)).package))
+    ids = ctx.rubric.group_ids
+
+    def replies(level):
+        return {g: Reply(g, i == 0, (), "", level(i)) for i, g in enumerate(ids)}
+
+    m.act(PublicState(round=2, draft=draft, last_replies=replies(lambda i: None)))
+    variants = [replies(lambda i: None), replies(lambda i: 0.0), replies(lambda i: 100.0 + i)]
+    needs = [m._thresholds(draft, r, {g: x for g, x in r.items() if not x.accept}) for r in variants]
+    assert np.allclose(needs[0], needs[1]) and np.allclose(needs[0], needs[2])
+    assert (needs[0] < 100.0).all()
