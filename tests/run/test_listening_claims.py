@@ -1,0 +1,76 @@
+"""Claims over seeds of issue 19 (a mediator that listens), under private information on every shipped scenario.
+
+Held (tests): no group is better off silent by more than 2 paired standard errors (30 seeds);
+exaggeration (k = 2 and k = 4) pays for at most 3 of the shipped groups. Measured when written
+(benchmarks/bench_incentives.py, seeds 0-29, 23 groups): silence pays 0 / truth pays 11;
+exaggerate:2 pays 1, exaggerate:4 pays 2.
+Not held (strict xfails with the figures; see docs/private-information.md): the mean worst group
+within 5% of the omniscient mediator's on montreal_streets, and tiny_example agreeing with every
+group silent in 18 of 20 seeds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.analysis.incentives import counts, incentive_table
+from sim.core.context import make_context
+from sim.core.scenario import load_scenario
+from sim.run.runner import RunConfig, run_negotiation
+from tests.conftest import ROOT
+
+SHIPPED = ("montreal_streets", "park_renovation", "pb_neighbourhood", "tiny_example")
+SEEDS = list(range(30))
+pytestmark = pytest.mark.slow
+
+
+def _ctx(name: str, information: str = "private"):
+    return make_context(load_scenario(ROOT / "scenarios" / f"{name}.yaml"), information=information)
+
+
+@pytest.fixture(scope="module")
+def incentives() -> list:
+    rows = []
+    for name in SHIPPED:
+        rows += incentive_table(_ctx(name), SEEDS, ["silent", "exaggerate:2", "exaggerate:4"])
+    return rows
+
+
+def test_no_group_is_better_off_silent(incentives):
+    paying = [(r.group, round(r.mean, 3), round(r.se, 3)) for r in incentives
+              if r.deviation == "silent" and r.verdict == "deviation pays"]
+    assert not paying, paying
+
+
+@pytest.mark.parametrize("deviation", ["exaggerate:2", "exaggerate:4"])
+def test_exaggeration_pays_for_at_most_three_shipped_groups(incentives, deviation):
+    c = counts(incentives, deviation)
+    assert c["deviation pays"] <= 3, c
+
+
+def _mean_worst(name: str, information: str, voice: str = "truthful") -> tuple[float, int]:
+    ctx = _ctx(name, information)
+    runs = [run_negotiation(ctx, RunConfig(seed=s, voice=voice)) for s in range(20)]
+    worst = np.array([ctx.rubric.utilities(r.outcome.package).min() for r in runs])
+    return float(worst.mean()), sum(r.outcome.agreement for r in runs)
+
+
+WORST_XFAIL = pytest.mark.xfail(strict=True, reason=(
+    "measured: private 5.22 vs omniscient 5.82 (89.6%; 5.24, 90.0% before issue 19) on seeds 0-19; the belief over criterion weights "
+    "misses the private group_effects of the worst-off groups (item-value beliefs not built yet)"))
+
+
+@pytest.mark.parametrize("name", [pytest.param("montreal_streets", marks=WORST_XFAIL), *SHIPPED[1:]])
+def test_the_mean_worst_group_is_within_five_percent_of_the_omniscient_mediators(name):
+    private, _ = _mean_worst(name, "private")
+    full, _ = _mean_worst(name, "full")
+    assert private >= 0.95 * full, f"private {private:.3f} vs full {full:.3f}"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "measured: 16 of 20 (0 of 20 before issue 19); the silent wheelchair users' must-have ramp is unknown "
+    "and their early objections say little under the Boulware concession model, so the last draft may drop it"))
+def test_tiny_example_agrees_when_every_group_is_silent():
+    _, agreed = _mean_worst("tiny_example", "private", "silent")
+    assert agreed >= 18, f"{agreed} of 20"
