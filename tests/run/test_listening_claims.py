@@ -57,8 +57,9 @@ def _mean_worst(name: str, information: str, voice: str = "truthful") -> tuple[f
 
 
 WORST_XFAIL = pytest.mark.xfail(strict=True, reason=(
-    "measured: private 5.22 vs omniscient 5.82 (89.6%; 5.24, 90.0% before issue 19) on seeds 0-19; the belief over criterion weights "
-    "misses the private group_effects of the worst-off groups (item-value beliefs not built yet)"))
+    "measured: private 5.22 vs omniscient 5.82 (89.6%; 5.24, 90.0% before issue 19) on seeds 0-19; "
+    "the belief over criterion weights misses the private group_effects of the worst-off groups "
+    "(item-value beliefs not built yet)"))
 
 
 @pytest.mark.parametrize("name", [pytest.param("montreal_streets", marks=WORST_XFAIL), *SHIPPED[1:]])
