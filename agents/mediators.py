@@ -69,9 +69,10 @@ class RuleMediator:
             self.start, self.floor_total = None, -np.inf
             self.support = SupportModel(ctx.rubric.n_groups, ctx.max_rounds)
             self.objected: dict[tuple[bytes, int], int] = {}
+            self._stale_rows = None
             return
         self.know = FullKnowledge(ctx)
-        self.history, self.support, self.objected = [], None, {}
+        self.history, self.support, self.objected, self._stale_rows = [], None, {}, None
         self.start = self._opening_package()
         self.floor_total = float(ctx.rubric.utilities(self.start).sum()) \
             if self.name == "negotiated" else -np.inf
@@ -282,6 +283,8 @@ class RuleMediator:
             if not r.accept:
                 key = (np.asarray(x, dtype=np.int8).tobytes(), idx[g])
                 self.objected[key] = self.objected.get(key, 0) + 1
+        stale = sorted({x for (x, _), n in self.objected.items() if n >= 2})
+        self._stale_rows = np.array([np.frombuffer(b, dtype=np.int8) for b in stale]) if stale else None
 
     def _share(self, X: np.ndarray) -> np.ndarray:
         return shares(self.know.utilities(X), self.know.d, self.know.ideals)
@@ -346,10 +349,9 @@ class RuleMediator:
 
     def _stale(self, C: np.ndarray) -> np.ndarray:
         """(n,) whether some group objected to the candidate twice already (then it gets a different draft)."""
-        stale = [x for (x, _), n in self.objected.items() if n >= 2]
-        if not stale:
+        T = self._stale_rows
+        if T is None:
             return np.zeros(len(C), dtype=bool)
-        T = np.array([np.frombuffer(b, dtype=np.int8) for b in stale])
         return (np.asarray(C, dtype=np.int8)[:, None, :] == T[None, :, :]).all(axis=2).any(axis=1)
 
     def _was_tabled(self, C: np.ndarray) -> np.ndarray:
