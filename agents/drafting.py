@@ -28,19 +28,21 @@ def feasible_packages(know) -> np.ndarray | None:
     return owned(know.ctx, "feasible_packages", lambda: enumerate_feasible(rub))
 
 
-def searched(know, thr: np.ndarray, objective, n: int = 4) -> np.ndarray:
+def searched(know, thr: np.ndarray, objective, n: int = 4, avoid=None) -> np.ndarray:
     """Up to n packages keeping every stated red line and every believed floor, predicted to pass first.
 
-    `thr` (G,): the utility each group is predicted to need; `objective(U) -> (m, k)` key columns.
+    `thr` (G,): the utility each group is predicted to need; `objective(U) -> (m, k)` key columns;
+    `avoid(packages) -> (m,) bool`: packages not to return (e.g. drafts a group objected to twice).
     """
     X = feasible_packages(know)
     if X is None:
         return np.empty((0, know.rubric.n_items), dtype=np.int8)
     U = know.utilities(X)
     lines = know.red_lines_ok(X, U)
-    ok = lines.all(axis=1) & (U >= know.d - TOL).all(axis=1)
+    fresh = ~avoid(X) if avoid is not None else np.ones(len(X), dtype=bool)
+    ok = lines.all(axis=1) & (U >= know.d - TOL).all(axis=1) & fresh
     if not ok.any():
-        ok = lines.all(axis=1)
+        ok = lines.all(axis=1) & fresh
     X, U = X[ok], U[ok]
     accepts = U >= thr
     passes = know.passes(accepts)

@@ -60,7 +60,7 @@ class RuleMediator:
             raise ValueError(f"unknown mediator strategy {self.name!r}; use one of {', '.join(STRATEGIES)}")
         self.ctx, self.rng = ctx, rng
         self.tabled = set()
-        self._tabled_rows = None
+        self._tabled_rows, self._lines_opening = None, False
         self._apply_memo, self._merge_memo = memo(ctx, "mediator_apply"), memo(ctx, "mediator_merge")
         self.heard = 0
         if isinstance(ctx, PublicContext):
@@ -125,6 +125,11 @@ class RuleMediator:
         if self.start is None:
             self.start = self._opening_package()
             self.floor_total = self._floor()
+            if self.support is not None and not self.know.red_lines_ok(self.start[None], self.know.utilities(
+                    self.start[None])).all():   # private: open keeping every stated red line when a package can
+                found = searched(self.know, self.know.ideals - TOL, self._objective, avoid=self._stale)
+                if len(found):
+                    self.start, self._lines_opening = found[0], True
         return self.start
 
     def _floor(self) -> float:
@@ -173,6 +178,8 @@ class RuleMediator:
             self.floor_total = self._floor()
 
     def _opening_reason(self) -> str:
+        if self._lines_opening:
+            return "opening with a package found by search that keeps every stated red line"
         if self.opening is not None:
             return "opening from the planner's proposal (repaired to feasibility where needed)"
         if self.name == "negotiated" and self.know.best_base is not None:
@@ -218,7 +225,7 @@ class RuleMediator:
         U = self.know.utilities(C)
         if (self.know.red_lines_ok(C, U).all(axis=1) & ~self._stale(C)).any():
             return C, labels
-        found = searched(self.know, thr, self._objective)
+        found = searched(self.know, thr, self._objective, avoid=self._stale)
         return np.vstack([C, found]), labels + ["a package found by search (stated red lines kept)"] * len(found)
 
     def _apply(self, x: np.ndarray, amendments: tuple[Amendment, ...]) -> np.ndarray | None:
@@ -344,7 +351,7 @@ class RuleMediator:
         obj = self._objective(U)
         keys = [np.arange(len(C))[::-1] * 1.0] + [obj[:, j] for j in range(obj.shape[1])][::-1]
         kept = self.know.red_lines_ok(C, U).all(axis=1) if self.know.private else np.ones(len(C), dtype=bool)
-        keys += [fresh, support, passes, allowed, kept, ~self._stale(C)]
+        keys += [fresh, support, passes, allowed, ~self._stale(C), kept]
         return np.lexsort(keys)[::-1]
 
     def _stale(self, C: np.ndarray) -> np.ndarray:

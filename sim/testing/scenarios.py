@@ -8,7 +8,7 @@ import numpy as np
 
 from sim.core.scenario import Scenario, parse_scenario
 
-__all__ = ["random_scenario", "random_scenario_dict"]
+__all__ = ["random_scenario", "random_scenario_dict", "red_line_scenario"]
 
 
 def random_scenario_dict(seed: int, n_items: int, n_groups: int, *, links: bool = True,
@@ -46,3 +46,34 @@ def random_scenario_dict(seed: int, n_items: int, n_groups: int, *, links: bool 
 def random_scenario(seed: int, n_items: int, n_groups: int, **kw: Any) -> Scenario:
     """`random_scenario_dict` parsed into a validated Scenario."""
     return parse_scenario(random_scenario_dict(seed, n_items, n_groups, **kw), f"random-{seed}")
+
+
+def red_line_scenario(seed: int, n_items: int = 14, n_groups: int = 5) -> Scenario:
+    """A held-out hard case (issue 19): disagreement `best_base`, red lines that the base designs break.
+
+    Three random base designs within the budget; every other group states a red line: alternately
+    `never` an item some base design holds, or `must_have` an item no base design holds.
+    """
+    d = random_scenario_dict(seed, n_items, n_groups, links=False)
+    rng = np.random.default_rng(seed + 7919)
+    costs = {i["id"]: i["cost"] for i in d["items"]}
+    bases = {}
+    for b in range(3):
+        chosen, spent = [], 0.0
+        for k in rng.permutation(n_items):
+            item = d["items"][int(k)]["id"]
+            if spent + costs[item] <= d["budget"]:
+                chosen.append(item)
+                spent += costs[item]
+        bases[f"base{b}"] = sorted(chosen)
+    held = sorted({i for items in bases.values() for i in items})
+    free = sorted(set(costs) - set(held)) or held
+    for g, group in enumerate(d["groups"]):
+        if g % 2 == 0:
+            pick = held if g % 4 == 0 else free
+            kind = "never" if g % 4 == 0 else "must_have"
+            group["red_lines"] = {kind: [pick[int(rng.integers(0, len(pick)))]]}
+    d["base_designs"] = bases
+    d["protocol"] = {"max_rounds": 12, "seed": seed, "disagreement": "best_base"}
+    d["name"] = f"red-lines-{seed}"
+    return parse_scenario(d, d["name"])
