@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from agents.beliefs import Beliefs, BeliefSettings
-from agents.drafting import searched
+from agents.drafting import conflicts, searched
 from agents.knowledge import BeliefKnowledge, FullKnowledge, mediation_pool, red_lines_ok
 from agents.listening import hear_positions, hear_replies
 from agents.support import SupportModel, credibility, shares
@@ -213,19 +213,25 @@ class RuleMediator:
         if self.ctx.protocol.rank_k:
             self.runners_up = [C[i] for i in order[:2 * self.ctx.protocol.rank_k]]
         if np.array_equal(best_y, x):
-            return x, "no change gains support without costing more: the draft stands"
-        return best_y.astype(np.int8), f"revised: {best_label}"
+            return x, "no change gains support without costing more: the draft stands" + self._note
+        return best_y.astype(np.int8), f"revised: {best_label}{self._note}"
+
     def _with_searched(self, C: np.ndarray, labels: list[str], thr: np.ndarray) -> tuple[np.ndarray, list[str]]:
         """Under private information, add exact-search drafts (agents.drafting) when no candidate will do.
 
         "Will do": keeps every stated red line and no group objected to it twice.
         """
+        self._note = ""
         if self.support is None:
             return C, labels
         U = self.know.utilities(C)
         if (self.know.red_lines_ok(C, U).all(axis=1) & ~self._stale(C)).any():
             return C, labels
         found = searched(self.know, thr, self._objective, avoid=self._stale)
+        if not len(found) and (pairs := conflicts(self.know, sorted(self.know.stated))):
+            ids = self.ctx.rubric.group_ids
+            self._note = "; stated red lines that no package keeps together: " + ", ".join(
+                f"{ids[a]} and {ids[b]}" for a, b in pairs)
         return np.vstack([C, found]), labels + ["a package found by search (stated red lines kept)"] * len(found)
 
     def _apply(self, x: np.ndarray, amendments: tuple[Amendment, ...]) -> np.ndarray | None:

@@ -72,3 +72,18 @@ def test_private_agrees_in_nine_of_ten_seeds_wherever_the_omniscient_mediator_do
             checked += 1
             assert agreed["private"] >= 18, (member, agreed)
     assert checked >= 2
+
+
+def test_a_draft_says_which_stated_red_lines_cannot_be_kept_together():
+    """tiny_example with families stating `never: [ramp]` against the wheelchair users' `must_have: [ramp]`."""
+    import yaml
+
+    from sim.core.scenario import parse_scenario
+    from tests.conftest import ROOT
+
+    d = yaml.safe_load((ROOT / "scenarios/tiny_example.yaml").read_text())
+    d["groups"][1]["red_lines"] = {"never": ["ramp"]}
+    r = run_negotiation(make_context(parse_scenario(d, "tiny-conflict")), RunConfig(seed=0))
+    reasons = [e.get("reason") or "" for e in r.transcript if e["kind"] == "draft"]
+    assert any("keeps together: wheelchair_users and families" in x for x in reasons), reasons
+    assert not any("merchants" in x.partition("keeps together:")[2] for x in reasons), reasons
