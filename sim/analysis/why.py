@@ -47,6 +47,7 @@ class Blocker:
     utility: float | None
     reservation: float | None
     asks: list[str]                     # amendments in words
+    human: bool = False                 # a person played this seat
 
 
 def _asks(row: dict, item: str, added: bool) -> bool:
@@ -119,5 +120,6 @@ def blockers(summary: dict, transcript: list[dict], labels: Labels) -> list[Bloc
         return []
     last = max(int(r.get("round", 0)) for r in replies)
     return [Blocker(str(r.get("agent")), r.get("utility"), r.get("reservation"),
-                    [labels.words(a) for a in r.get("amendments") or []])
+                    [labels.words(a) for a in r.get("amendments") or []],
+                    bool((r.get("meta") or {}).get("human")) if isinstance(r.get("meta"), dict) else False)
             for r in replies if int(r.get("round", 0)) == last and r.get("kind") == "object"]
