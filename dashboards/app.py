@@ -17,6 +17,8 @@ if str(ROOT) not in sys.path:          # `streamlit run dashboards/app.py` from 
 
 from dashboards import compare, extras, lab, negotiation, outcomes, pages, play, scenario_page, survey  # noqa: E402
 
+ASSUMPTIONS = ("Effect scores, group weights and costs are assumptions written into the scenario file, "
+               "not survey data: read every figure as what follows from them.")
 PAGES = {
     "Runs": pages.runs_page,
     "Scenario": scenario_page.scenario_page,
@@ -45,6 +47,7 @@ def main() -> None:
     root = Path(os.environ.get("NEGSIM_RUNS", "runs"))
     st.sidebar.title("negsim")
     st.sidebar.caption(f"runs folder: `{root}`")
+    st.sidebar.caption(ASSUMPTIONS)
     _from_url()
     page = st.sidebar.radio("Page", list(PAGES), key="page")
     if page != "Compare" and "runs" in st.query_params:

@@ -11,9 +11,11 @@ import plotly.express as px
 import plotly.graph_objects as go
 
 from sim.core.metrics import gini, lorenz_curve
-from sim.report.svg import design_colors
+from sim.report.svg import PALETTE, design_colors
 
 HEIGHT = 420
+DASHES = ("solid", "dash", "longdash")
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "cross", "star", "hexagon")
 
 
 def _symmetric(z) -> float:
@@ -69,28 +71,28 @@ def item_costs(scenario) -> go.Figure:
 
 
 def rounds_chart(series: pd.DataFrame) -> go.Figure:
-    """Each group's utility of the draft (solid) and its reservation level (dotted) by round."""
+    """Each group's utility of the draft (solid) and its reservation level (dotted) by round, one legend entry per group."""
     fig = go.Figure()
-    for i, (gid, part) in enumerate(series.groupby("group", sort=False)):
-        color = px.colors.qualitative.Plotly[i % 10]
-        fig.add_scatter(x=part["round"], y=part["utility"], name=f"{gid} utility", mode="lines+markers",
-                        line={"color": color})
+    for i, (name, part) in enumerate(series.groupby("group", sort=False)):
+        color, dash = PALETTE[i % len(PALETTE)], DASHES[(i // len(PALETTE)) % len(DASHES)]
+        fig.add_scatter(x=part["round"], y=part["utility"], name=name, legendgroup=name, mode="lines+markers",
+                        line={"color": color, "dash": dash}, marker={"symbol": SYMBOLS[i % len(SYMBOLS)]})
         if part["reservation"].notna().any():
-            fig.add_scatter(x=part["round"], y=part["reservation"], name=f"{gid} reservation",
-                            mode="lines", line={"color": color, "dash": "dot"})
-    fig.update_layout(height=HEIGHT + 140, title="Utility of the draft and reservation level per round",
-                      xaxis_title="round", yaxis_title="utility",
+            fig.add_scatter(x=part["round"], y=part["reservation"], name=f"{name} (asked for)", legendgroup=name,
+                            showlegend=False, mode="lines", line={"color": color, "dash": "dot", "width": 1})
+    fig.update_layout(height=HEIGHT + 140, title="Utility of the draft (solid) and utility asked for (dotted) per round",
+                      xaxis_title="round", yaxis_title="utility (points)",
                       legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0})
     rounds = sorted(series["round"].dropna().unique()) if not series.empty else [1]
     fig.update_xaxes(tickmode="linear", dtick=1, range=[min(rounds) - 0.5, max(rounds) + 0.5])
     return fig
 
 
-def cost_chart(costs: pd.DataFrame, budget: float) -> go.Figure:
+def cost_chart(costs: pd.DataFrame, budget: float, currency: str = "CAD") -> go.Figure:
     """Bars of each round's draft cost, with the budget as a dashed line."""
-    fig = px.bar(costs, x="round", y="cost", title="Draft cost per round")
-    fig.add_hline(y=budget, line_dash="dash", annotation_text=f"budget {budget:,.0f}")
-    fig.update_layout(height=320, yaxis_tickformat=",.0f")
+    fig = px.bar(costs, x="round", y="cost", title="Draft cost per round", color_discrete_sequence=[PALETTE[0]])
+    fig.add_hline(y=budget, line_dash="dash", annotation_text=f"budget {currency} {budget:,.0f}")
+    fig.update_layout(height=320, yaxis_tickformat=",.0f", yaxis_title=f"cost ({currency})")
     fig.update_xaxes(tickmode="linear", dtick=1)
     return fig
 

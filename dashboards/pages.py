@@ -52,7 +52,9 @@ def current_run(root: Path) -> data.RunView | None:
         return None
     folder = root / run
     stamp = max([folder.stat().st_mtime_ns] + [p.stat().st_mtime_ns for p in folder.iterdir()])  # reload on changes
-    return _run(str(folder), stamp)
+    view = _run(str(folder), stamp)
+    st.caption(data.run_identity(run, view.summary))
+    return view
 
 
 # ------------------------------------------------------------------------------ Runs

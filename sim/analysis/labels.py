@@ -115,10 +115,10 @@ class Labels:
 
 
 def labels_for(scenario: Scenario) -> Labels:
-    """The labels of a scenario."""
-    return Labels(items={i.id: i.label or design_name(i.id) for i in scenario.items},
-                  groups={g.id: g.label or design_name(g.id) for g in scenario.groups},
-                  criteria={c.id: (c.label or design_name(c.id)).split(" (")[0] for c in scenario.criteria},
+    """The labels of a scenario (an unlabelled item, group or criterion keeps its id, its own name)."""
+    return Labels(items={i.id: i.label or i.id for i in scenario.items},
+                  groups={g.id: g.label or g.id for g in scenario.groups},
+                  criteria={c.id: (c.label or c.id).split(" (")[0] for c in scenario.criteria},
                   designs={NEGOTIATED: design_name(NEGOTIATED),
                            **{d: design_name(d) for d in scenario.base_designs}},
                   currency=scenario.currency)
