@@ -27,7 +27,7 @@ def rubric_heatmap(scenario) -> go.Figure:
     crit = [c.id for c in scenario.criteria]
     z = [[item.effects.get(c, 0.0) for c in crit] for item in scenario.items]
     top = _symmetric(z)
-    fig = px.imshow(z, x=crit, y=[i.label or i.id for i in scenario.items], color_continuous_scale="RdBu",
+    fig = px.imshow(z, x=[c.label.split(" (")[0] if c.label else c.id for c in scenario.criteria], y=[i.label or i.id for i in scenario.items], color_continuous_scale="RdBu",
                     zmin=-top, zmax=top, aspect="auto", text_auto=".0f", labels={"color": "effect"})
     fig.update_layout(height=max(HEIGHT, 26 * len(scenario.items) + 120),
                       title="Rubric: public effect of each item on each criterion (red: harm)")
@@ -53,7 +53,7 @@ def value_profiles(scenario) -> go.Figure:
     for g in scenario.groups:
         total = sum(g.weights.values()) or 1.0
         z.append([g.weights.get(c, 0.0) / total for c in crit])
-    fig = px.imshow(z, x=crit, y=[g.label or g.id for g in scenario.groups], color_continuous_scale="Blues",
+    fig = px.imshow(z, x=[c.label.split(" (")[0] if c.label else c.id for c in scenario.criteria], y=[g.label or g.id for g in scenario.groups], color_continuous_scale="Blues",
                     aspect="auto", text_auto=".2f", labels={"color": "weight"})
     fig.update_layout(height=max(HEIGHT, 40 * len(scenario.groups) + 160),
                       title="Value profiles: each group's weights (sum to 1 per group)")
@@ -64,9 +64,10 @@ def item_costs(scenario) -> go.Figure:
     """Item costs, sorted, with the budget as a line."""
     frame = pd.DataFrame({"item": [i.label or i.id for i in scenario.items], "cost": [i.cost for i in scenario.items]})
     frame = frame.sort_values("cost", ascending=True)
-    fig = px.bar(frame, y="item", x="cost", orientation="h",
-                 title=f"Item costs (the budget is {scenario.budget:,.0f} {scenario.currency})")
-    fig.update_layout(height=max(HEIGHT, 24 * len(frame) + 120), xaxis_tickformat=",.0f")
+    fig = px.bar(frame, y="item", x="cost", orientation="h", color_discrete_sequence=[PALETTE[0]],
+                 title=f"Item costs (the budget is {scenario.currency} {scenario.budget:,.0f})")
+    fig.update_layout(height=max(HEIGHT, 24 * len(frame) + 120), xaxis_tickformat=",.0f",
+                      xaxis_title=f"cost ({scenario.currency})")
     return fig
 
 

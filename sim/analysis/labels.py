@@ -106,12 +106,9 @@ class Labels:
         return self._pattern.sub(one, str(text))
 
     def raw_ids(self) -> set[str]:
-        """The ids a reader must never see: those that differ from their label and are not words of it."""
-        out = set()
-        for i, label in self.every().items():
-            if i.lower() not in label.lower():
-                out.add(i)
-        return out
+        """The ids a reader must never see: those that are not words of any label ('newcomers' may be one)."""
+        words = set(re.findall(r"[\w-]+", " ".join(self.every().values()).lower()))
+        return {i for i in self.every() if i.lower() not in words and i != NEGOTIATED}
 
 
 def labels_for(scenario: Scenario) -> Labels:

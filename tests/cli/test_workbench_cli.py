@@ -56,7 +56,7 @@ def test_html_report_holds_every_funded_label_and_the_four_metrics(run_dir, tmp_
     summary = read_summary(run_dir)
     funded = re.search(r"<th>funded item</th>.*?</table>", html, re.S).group(0)
     assert re.findall(r"<tr><td>(.*?)</td>", funded) == _labels(summary)
-    row = re.search(r"</span>negotiated</td>(.*?)</tr>", html, re.S).group(1)
+    row = re.search(r"</span>Negotiated package</td>(.*?)</tr>", html, re.S).group(1)
     assert re.findall(r'<td class="num[^"]*">([^<]*)</td>', row)[:4] == _metric_cells(summary)
     assert not re.search(r"<script|<link|<img|src=|href=", html)       # self-contained: nothing fetched
     assert "<svg" in html and "Lorenz" in html and "Sources of the scenario" in html
