@@ -10,12 +10,19 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
+from sim.analysis.labels import labels_for
 from sim.core.metrics import gini, lorenz_curve
 from sim.report.svg import PALETTE, design_colors
 
 HEIGHT = 420
 DASHES = ("solid", "dash", "longdash")
 SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "cross", "star", "hexagon")
+
+
+def _criteria(scenario) -> list[str]:
+    """Criterion labels in file order (the one label source)."""
+    names = labels_for(scenario)
+    return [names.criterion(c.id) for c in scenario.criteria]
 
 
 def _symmetric(z) -> float:
@@ -27,7 +34,7 @@ def rubric_heatmap(scenario) -> go.Figure:
     crit = [c.id for c in scenario.criteria]
     z = [[item.effects.get(c, 0.0) for c in crit] for item in scenario.items]
     top = _symmetric(z)
-    fig = px.imshow(z, x=[c.label.split(" (")[0] if c.label else c.id for c in scenario.criteria], y=[i.label or i.id for i in scenario.items], color_continuous_scale="RdBu",
+    fig = px.imshow(z, x=_criteria(scenario), y=[i.label or i.id for i in scenario.items], color_continuous_scale="RdBu",
                     zmin=-top, zmax=top, aspect="auto", text_auto=".0f", labels={"color": "effect"})
     fig.update_layout(height=max(HEIGHT, 26 * len(scenario.items) + 120),
                       title="Rubric: public effect of each item on each criterion (red: harm)")
@@ -53,7 +60,7 @@ def value_profiles(scenario) -> go.Figure:
     for g in scenario.groups:
         total = sum(g.weights.values()) or 1.0
         z.append([g.weights.get(c, 0.0) / total for c in crit])
-    fig = px.imshow(z, x=[c.label.split(" (")[0] if c.label else c.id for c in scenario.criteria], y=[g.label or g.id for g in scenario.groups], color_continuous_scale="Blues",
+    fig = px.imshow(z, x=_criteria(scenario), y=[g.label or g.id for g in scenario.groups], color_continuous_scale="Blues",
                     aspect="auto", text_auto=".2f", labels={"color": "weight"})
     fig.update_layout(height=max(HEIGHT, 40 * len(scenario.groups) + 160),
                       title="Value profiles: each group's weights (sum to 1 per group)")

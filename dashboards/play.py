@@ -113,7 +113,8 @@ def _numbers(ctx, gid: str, draft: list[str]) -> None:
     st.dataframe(pd.DataFrame({"item": [labels[i] for i in rub.item_ids],
                                "in the draft": ["✓" if x[k] else "" for k in range(rub.n_items)],
                                "worth to you": [round(float(v), 3) for v in rub.values[g]],
-                               f"cost ({names.currency})": [f"{c:,.0f}" for c in rub.costs]}).sort_values("in the draft", ascending=False),
+                               f"cost ({names.currency})": [f"{c:,.0f}" for c in rub.costs]}
+                              ).sort_values("in the draft", ascending=False),
                  hide_index=True, width="stretch", height=300)
 
 
@@ -187,6 +188,7 @@ def play_page(root: Path) -> None:
         _finish(root, game, state)
         return
     last = ctx.max_rounds
+    st.session_state["play_rounds"] = last                 # what the page shows, for tests
     st.subheader(f"Round {state.round} of {last}: the draft on the table")
     if state.round == last:
         st.warning("This is the last round: unless every group accepts this draft, there is no agreement.")

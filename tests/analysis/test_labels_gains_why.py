@@ -113,7 +113,7 @@ def test_per_item_why_names_the_round_and_the_groups_of_the_transcript(default_r
     fountain = why["water_fountain"]
     assert (fountain.round, fountain.groups) == (2, ["wheelchair_users", "seniors", "lgbtqia2_residents", "families"])
     assert why["raised_crosswalks"].round == 9 and why["raised_crosswalks"].groups == ["car_commuters"]
-    assert re.search(r"putting it back: cost 1,325,000 exceeds the budget 1,200,000", 
+    assert re.search(r"putting it back: cost 1,325,000 exceeds the budget 1,200,000",
                      why["raised_crosswalks"].sentence(labels_for(default_run.scenario)))
 
 

@@ -11,6 +11,7 @@ pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
+from sim.analysis.labels import Labels  # noqa: E402
 from sim.cli.commands import app as cli  # noqa: E402
 from sim.core.records import read_summary, read_transcript, write_run  # noqa: E402
 from sim.core.scenario import load_scenario  # noqa: E402
@@ -68,7 +69,7 @@ def test_decision_summary_lists_exactly_the_package_and_the_change_from_the_best
     assert sorted(line.split("] ", 1)[1] for line in change.splitlines() if "− drop" in line) == sorted(dropped)
     assert f"round {summary['rounds']}" in at.success[0].value
     helps = {m.label: m.help for m in at.metric}
-    assert set(helps) == {"total", "worst group", "P20", "Gini"} and all(helps.values())
+    assert set(helps) == {Labels.metric(k) for k in ("total", "worst_group", "p20", "gini")} and all(helps.values())
 
 
 def test_compare_view_opens_from_a_shared_link(runs, monkeypatch):
@@ -93,13 +94,19 @@ def _play_to_the_end(at: AppTest, group: str) -> list[dict]:
     button(at, "Take the seat").click().run()
     answers = []
     for _ in range(20):
-        if any("Saved as" in s.value for s in at.success):
+        if any("Saved as" in s.value for s in [*at.success, *at.error]):
             return answers
-        first = not answers
-        at.radio(key="play_kind").set_value("object" if first else "accept")
+        first, n = not answers, len(answers)
+        assert at.radio(key=f"play_kind_{n}").value == "accept"              # a fresh answer every round
+        assert at.multiselect(key=f"play_amendments_{n}").value == []
+        assert at.text_input(key=f"play_reason_{n}").value == ""
+        rounds = at.session_state["play_rounds"]
+        assert any(h.value.startswith(f"Round {n + 1} of {rounds}") for h in at.subheader)
+        at.radio(key=f"play_kind_{n}").set_value("object" if first else "accept")
         if first:
-            option = at.multiselect(key="play_amendments").options[0]
-            at.multiselect(key="play_amendments").set_value([option])
+            option = at.multiselect(key=f"play_amendments_{n}").options[0]
+            at.multiselect(key=f"play_amendments_{n}").set_value([option])
+            at.text_input(key=f"play_reason_{n}").set_value("my first objection")
         button(at, "Send").click().run()
         assert not at.exception, [e.value for e in at.exception]
         answers.append("object" if first else "accept")
@@ -125,6 +132,21 @@ def test_human_seat_plays_a_scripted_negotiation_and_its_run_validates(runs, mon
                                    f"heuristic,families=human:{script}", "--out", str(tmp_path / "replay"), "--quiet"])
     assert res.exit_code == 0, res.output
     assert read_transcript(tmp_path / "replay") == transcript
+
+
+def test_a_game_objected_in_every_round_warns_before_the_last_and_ends_as_a_failure(runs, monkeypatch):
+    at = goto(open_app(runs, monkeypatch), "Play a stakeholder")
+    at.selectbox(key="play_scenario").set_value("tiny_example.yaml").run()
+    button(at, "Take the seat").click().run()
+    rounds = at.session_state["play_rounds"]
+    for n in range(rounds):
+        warnings = " ".join(w.value for w in at.warning)
+        assert ("next round" in warnings) == (n + 1 == rounds - 1)
+        assert ("This is the last round" in warnings) == (n + 1 == rounds)
+        at.radio(key=f"play_kind_{n}").set_value("object")
+        button(at, "Send").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+    assert not at.success and at.error[0].value.startswith(f"No agreement after {rounds} rounds")
 
 
 def test_counterfactual_rerun_records_parent_and_row_and_differs_where_it_matters(runs, monkeypatch):
