@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from sim.analysis.labels import labels_for
 from sim.cli.commands import app
 from sim.core.records import read_summary, read_transcript
+from sim.core.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 MONTREAL = ROOT / "scenarios" / "montreal_streets.yaml"
@@ -76,6 +78,13 @@ def test_pdf_report_opens_and_holds_the_funded_labels(run_dir, tmp_path):
     summary = read_summary(run_dir)
     assert all(label in text for label in _labels(summary))
     assert all(cell in text for cell in _metric_cells(summary))
+    first = " ".join(unicodedata.normalize("NFKC", reader.pages[0].extract_text()).split())
+    assert "are assumptions written into the scenario file" in first          # the caveat on page 1
+    ids = labels_for(load_scenario(MONTREAL)).raw_ids()
+    for number, pdf_page in enumerate(reader.pages, 1):                        # labels only, page by page
+        words = unicodedata.normalize("NFKC", pdf_page.extract_text())
+        raw = sorted(i for i in ids if re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", words))
+        assert not raw, f"page {number} shows raw ids {raw}"
 
 
 def _last_accept(transcript: list[dict]) -> int:
