@@ -20,7 +20,7 @@ def show_decision(decision: DecisionSummary) -> None:
     """The decision summary: funded items with cost, budget used, change against the best base, who moved."""
     st.subheader("What was decided")
     (st.success if decision.agreement else st.error)(decision.headline())
-    c1, c2 = st.columns([3, 2])
+    c1 = c2 = st.container()                  # stacked: holds at 800 px
     money = f"cost ({decision.currency})"
     funded = pd.DataFrame({"item": [label for _, label, _ in decision.funded],
                            money: [cost for _, _, cost in decision.funded]})

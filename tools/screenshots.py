@@ -65,10 +65,13 @@ def start_dashboard(runs: Path, env: dict | None = None) -> tuple[subprocess.Pop
 
 
 def settle(tab) -> None:
-    """Wait until Streamlit has finished running the script (and plotly has drawn)."""
-    tab.wait_for_timeout(400)
-    tab.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=180_000)
-    tab.wait_for_timeout(800)
+    """Wait until Streamlit has finished running the script, no element is a placeholder and plotly has drawn."""
+    for _ in range(2):                      # a page may rerun once on its own (address, defaults)
+        tab.wait_for_timeout(600)
+        tab.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=180_000)
+    tab.wait_for_function("() => !document.querySelector(\"[data-testid='stSkeleton'], [data-stale='true']\")",
+                          timeout=180_000)
+    tab.wait_for_timeout(1200)
 
 
 def shoot(url: str, run: str, out: Path, compare: list[str]) -> list[Path]:
