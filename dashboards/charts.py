@@ -147,12 +147,31 @@ def frontier_chart(frontier: pd.DataFrame, designs: dict[str, tuple[float, float
     return fig
 
 
-def attribution_chart(frame: pd.DataFrame, title: str) -> go.Figure:
-    """Shapley values per player (with standard errors when sampled)."""
-    err = frame["stderr"] if "stderr" in frame and frame["stderr"].notna().any() else None
-    fig = px.bar(frame, x="player", y="value", error_y=err, color="metric" if "metric" in frame else None,
-                 barmode="group", title=title)
-    fig.update_layout(height=HEIGHT)
+def top_players(frame: pd.DataFrame, top: int = 12) -> pd.DataFrame:
+    """The `top` players by largest |value| over the metrics; the rest summed per metric as 'others (n)'."""
+    strength = frame.assign(size=frame["value"].abs()).groupby("player", sort=False)["size"].max()
+    keep = list(strength.sort_values(ascending=False, kind="stable").index[:top])
+    head = frame[frame["player"].isin(keep)]
+    rest = frame[~frame["player"].isin(keep)]
+    if rest.empty:
+        return head
+    n = rest["player"].nunique()
+    others = rest.groupby("metric", sort=False, as_index=False)["value"].sum().assign(player=f"others ({n})")
+    return pd.concat([head, others], ignore_index=True)
+
+
+def attribution_chart(frame: pd.DataFrame, title: str, top: int = 12) -> go.Figure:
+    """Shapley values per player as horizontal bars, top-N with the rest as 'others', sized to its bars."""
+    shown = top_players(frame, top)
+    err = shown["stderr"] if "stderr" in shown and shown["stderr"].notna().any() else None
+    single = "metric" not in shown or frame.groupby("player")["metric"].nunique().max() == 1
+    mode = "relative" if single else "group"      # one metric per player (criteria by group): stacked
+    fig = px.bar(shown, y="player", x="value", error_x=err, orientation="h", barmode=mode, title=title,
+                 color="metric" if "metric" in shown else None, color_discrete_sequence=PALETTE,
+                 labels={"value": "Shapley value (utility points)", "player": "", "metric": ""})
+    rows = shown["player"].nunique() * (1 if single else shown["metric"].nunique())
+    fig.update_layout(height=max(320, 22 * rows + 160), yaxis={"autorange": "reversed"},
+                      legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0})
     return fig
 
 
