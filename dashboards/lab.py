@@ -44,9 +44,11 @@ def _starting_points(scenario, summary) -> None:
         starts["negotiated package"] = summary.get("package", [])
     names = labels_for(scenario)
     starts.update({f"city design {names.design(n)}": ids for n, ids in scenario.base_designs.items()})
-    cols = st.columns(len(starts))
-    for col, (label, ids) in zip(cols, starts.items()):
-        col.button(f"Load {label}", key=f"lab_load_{label}", on_click=_set_ticks, args=(scenario, ids))
+    entries = list(starts.items())
+    for row in range(0, len(entries), 3):                  # three buttons a row: the names fit at 800 px
+        cols = st.columns(3)
+        for col, (label, ids) in zip(cols, entries[row:row + 3]):
+            col.button(f"Load {label}", key=f"lab_load_{label}", on_click=_set_ticks, args=(scenario, ids))
 
 
 def lab_page(root: Path) -> None:
@@ -87,11 +89,11 @@ def _from_url(scenario) -> None:
 
 
 def _checkboxes(scenario) -> list[str]:
-    cols = st.columns(3)
+    cols = st.columns(2)
     ticked = []
     for i, item in enumerate(scenario.items):
         label = f"{item.cost:,.0f} · {item.label or item.id}"
-        if cols[i % 3].checkbox(label, key=f"lab_{item.id}", help=f"id: {item.id}"):
+        if cols[i % 2].checkbox(label, key=f"lab_{item.id}", help=f"id: {item.id}"):
             ticked.append(item.id)
     return ticked
 
@@ -118,7 +120,7 @@ def _budget_bar(ctx, x, currency: str) -> None:
 
 def _show_report(report: dict, ctx, summary: dict | None) -> None:
     m, names = report["metrics"], labels_for(ctx.scenario)
-    cols = st.columns(4)
+    cols = [c for _ in range(2) for c in st.columns(2)]        # 2 x 2: the metric names fit at 800 px
     for col, key in zip(cols, data.METRICS):
         value = m.get(key)
         col.metric(Labels.metric(key), "n/a" if value is None else f"{value:.3f}", help=METRIC_HELP[key])

@@ -72,7 +72,7 @@ def show_moves(decision: DecisionSummary) -> None:
 
 def metric_row(metrics: dict, p20_note: str = "") -> None:
     """The four metrics as big numbers, each with its plain-language help (P20 with its reference set)."""
-    cols = st.columns(4)
+    cols = [c for _ in range(2) for c in st.columns(2)]        # 2 x 2: the metric names fit at 800 px
     for col, key in zip(cols, data.METRICS):
         value = metrics.get(key)
         note = f"; {p20_note}" if key == "p20" and p20_note else ""
