@@ -79,7 +79,7 @@ def test_compare_view_opens_from_a_shared_link(runs, monkeypatch):
     settings = at.table[0].value
     assert list(settings.columns) == ["tiny-a", "montreal"]
     m = read_summary(runs / "montreal")["metrics"]
-    assert settings.loc["gini", "montreal"] == f"{m['gini']:.3f}"
+    assert settings.loc[Labels.metric("gini"), "montreal"] == f"{m['gini']:.3f}"
     packages = at.table[2].value
     assert "yes" in set(packages["differs"])
     goto(at, "Runs")
@@ -132,6 +132,22 @@ def test_human_seat_plays_a_scripted_negotiation_and_its_run_validates(runs, mon
                                    f"heuristic,families=human:{script}", "--out", str(tmp_path / "replay"), "--quiet"])
     assert res.exit_code == 0, res.output
     assert read_transcript(tmp_path / "replay") == transcript
+
+
+def test_compare_adds_city_designs_shows_differences_and_warns_across_scenarios(runs, monkeypatch):
+    at = open_app(runs, monkeypatch, query={"page": "Compare", "runs": ["montreal", "tiny-a"]})
+    assert any("2 different scenarios" in w.value for w in at.warning)
+    at.multiselect(key="compare_runs").set_value(["montreal"]).run()
+    assert not at.warning
+    at.multiselect(key="compare_designs").set_value(["main_street"]).run()
+    groups = at.table[1].value
+    s = read_summary(runs / "montreal")
+    label = "Families with young children"
+    expected = s["baselines"]["main_street"]["per_group"]["families"] - s["per_group"]["families"]
+    column = next(c for c in groups.columns if c.startswith("difference"))
+    assert float(groups.loc[label, column]) == pytest.approx(expected, abs=1e-3)       # shown to 3 decimals
+    assert "city design Main street" in at.table[0].value.columns
+    assert at.get("plotly_chart")
 
 
 def test_a_game_objected_in_every_round_warns_before_the_last_and_ends_as_a_failure(runs, monkeypatch):
