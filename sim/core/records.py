@@ -124,7 +124,7 @@ def file_mode() -> int:
             if line.startswith("Umask:"):
                 return 0o666 & ~int(line.split()[1], 8)
     except OSError:
-        os.fchmod(fd, file_mode())
+        pass
     mask = os.umask(0o022)             # no /proc: read the umask by setting it, and put it back at once
     os.umask(mask)
     return 0o666 & ~mask
