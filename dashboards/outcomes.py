@@ -117,12 +117,23 @@ def outcomes_page(root: Path) -> None:
 
 def downloads(view: data.RunView) -> None:
     """Download buttons: summary.json, outcomes.csv and the one-file HTML report."""
+    from sim.report.export import export_csv, export_tables, export_xlsx
     from sim.report.html import report_html
 
-    c1, c2, c3 = st.columns(3)
-    c1.download_button("Download the report (HTML, printable)", report_html(view.folder),
+    st.subheader("Downloads")
+    st.download_button("Download the report (HTML, printable)", report_html(view.folder),
                        file_name=f"report-{view.folder.name}.html", mime="text/html", key="report_download")
-    c2.download_button("Download summary.json", json.dumps(view.summary, indent=2), file_name="summary.json")
-    outcomes = view.folder / "outcomes.csv"
-    if outcomes.is_file():
-        c3.download_button("Download outcomes.csv", outcomes.read_text(), file_name="outcomes.csv")
+    tables = export_tables(view.summary, view.scenario)
+    st.download_button("Download outcomes, utilities and package (Excel)", export_xlsx(tables),
+                       file_name=f"{view.folder.name}.xlsx", key="xlsx_download",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    cols = st.columns(len(tables))
+    for col, (name, table) in zip(cols, tables.items()):
+        slug = name.lower().replace(" ", "-")
+        col.download_button(f"{name} (CSV)", export_csv(table), file_name=f"{view.folder.name}-{slug}.csv",
+                            mime="text/csv", key=f"csv_{slug}")
+    with st.expander("Technical files (ids, for scripts)"):
+        st.download_button("Download summary.json", json.dumps(view.summary, indent=2), file_name="summary.json")
+        outcomes = view.folder / "outcomes.csv"
+        if outcomes.is_file():
+            st.download_button("Download outcomes.csv", outcomes.read_text(), file_name="outcomes.csv")
