@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:          # `streamlit run dashboards/app.py` from a checkout
     sys.path.insert(0, str(ROOT))
 
-from dashboards import compare, extras, lab, negotiation, outcomes, pages, play, scenario_page, survey  # noqa: E402
+from dashboards import compare, extras, lab, negotiation, outcomes, pages, play, scenario_page, survey, whatif  # noqa: E402
 
 ASSUMPTIONS = ("Effect scores, group weights and costs are assumptions written into the scenario file, "
                "not survey data: read every figure as what follows from them.")
@@ -26,6 +26,7 @@ PAGES = {
     "Outcomes": outcomes.outcomes_page,
     "Compare": compare.compare_page,
     "Proposal lab": lab.lab_page,
+    "What if": whatif.whatif_page,
     "Play a stakeholder": play.play_page,
     "Attribution": extras.attribution_page,
     "Repeated": extras.repeated_page,

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
-PAGES = ["Runs", "Scenario", "Negotiation", "Outcomes", "Compare", "Proposal lab", "Play a stakeholder",
+PAGES = ["Runs", "Scenario", "Negotiation", "Outcomes", "Compare", "Proposal lab", "What if", "Play a stakeholder",
          "Attribution", "Repeated", "Survey"]
 WIDTHS = (1400, 800)
 HEIGHT = 2600

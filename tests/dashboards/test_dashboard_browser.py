@@ -21,7 +21,7 @@ CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ["Runs", "Scenario", "Negotiation", "Outcomes", "Compare", "Proposal lab", "Play a stakeholder",
+PAGES = ["Runs", "Scenario", "Negotiation", "Outcomes", "Compare", "Proposal lab", "What if", "Play a stakeholder",
          "Attribution", "Repeated", "Survey"]
 
 
@@ -115,6 +115,7 @@ def test_every_page_renders(server, page, shots):
     settle(page)
     expected = {"Runs": "Open run", "Scenario": "Where the groups disagree", "Negotiation": "Rerun from any turn",
                 "Outcomes": "What was decided", "Compare": "Pick two or more runs", "Proposal lab": "Tick items",
+                "What if": "Run the what-if",
                 "Play a stakeholder": "Take the seat", "Attribution": "Compute the attributions",
                 "Repeated": "Run budget cycles", "Survey": "Which groups differ most"}
     for name in PAGES:
@@ -123,7 +124,7 @@ def test_every_page_renders(server, page, shots):
         body = page.inner_text("[data-testid='stMain']")
         assert expected[name] in body, f"{name}: {body[:300]}"
         assert "Traceback" not in body
-        if name in ("Runs", "Attribution", "Repeated", "Proposal lab", "Compare", "Play a stakeholder"):
+        if name in ("Runs", "Attribution", "Repeated", "Proposal lab", "Compare", "Play a stakeholder", "What if"):
             pass
         else:                                   # chart pages: plotly really drew something
             page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)

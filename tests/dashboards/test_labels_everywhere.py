@@ -25,7 +25,7 @@ from sim.run.runner import RunConfig, run_negotiation  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "dashboards" / "app.py")
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
-PAGES = ["Runs", "Scenario", "Negotiation", "Outcomes", "Compare", "Proposal lab", "Play a stakeholder",
+PAGES = ["Runs", "Scenario", "Negotiation", "Outcomes", "Compare", "Proposal lab", "What if", "Play a stakeholder",
          "Attribution", "Repeated", "Survey"]
 TECHNICAL = "technical"
 

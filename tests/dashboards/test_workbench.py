@@ -213,3 +213,23 @@ def test_worst_off_reports_ties_and_empty_periods():
 
     frame = pd.DataFrame({"package": ["a;b", "c", ""], "u_x": [1.0, 2.0, 0.0], "u_y": [3.0, 2.0, 0.0]})
     assert worst_off(frame) == ["x", "tie (2 groups)", "- (nothing funded)"]
+
+
+def test_what_if_runs_a_seeded_budget_sweep_equal_to_run_many(runs, monkeypatch):
+    import sim
+    from dashboards.whatif import budgets
+
+    at = goto(open_app(runs, monkeypatch, run="tiny-a"), "What if")
+    scenario = load_scenario(TINY_EXAMPLE)
+    at.slider(key="whatif_budget").set_value((scenario.budget, 1.2 * scenario.budget)).run()
+    at.number_input(key="whatif_seeds").set_value(1).run()
+    at.button(key="whatif_go").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = at.session_state["whatif_result"]
+    values = budgets(scenario.budget, 1.2 * scenario.budget, 3)
+    assert sorted(shown["budget"].unique()) == values
+    alone = sim.run_many(scenario, {"budget": [values[-1]], "mediator": ["negotiated"], "information": ["private"],
+                                    "voice": ["truthful"]}, seeds=1, seed=scenario.protocol.seed)
+    row = shown[shown["budget"] == values[-1]].iloc[0]
+    assert row["total"] == alone["total"].iloc[0] and row["package"] == alone["package"].iloc[0]
+    assert at.get("plotly_chart") and "budget (CAD)" in at.dataframe[0].value.columns
