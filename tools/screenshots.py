@@ -85,6 +85,8 @@ def shoot(url: str, run: str, out: Path, compare: list[str]) -> list[Path]:
             tab = browser.new_page(viewport={"width": width, "height": HEIGHT})
             tab.set_default_timeout(180_000)
             (out / str(width)).mkdir(parents=True, exist_ok=True)
+            for old in (out / str(width)).glob("*.png"):      # no stale page from an earlier page list
+                old.unlink()
             for i, name in enumerate(PAGES):
                 query = [("page", name), ("run", run)] + [("runs", r) for r in compare if name == "Compare"]
                 tab.goto(f"{url}/?{urllib.parse.urlencode(query)}")
