@@ -105,12 +105,12 @@ def cost_chart(costs: pd.DataFrame, budget: float, currency: str = "CAD") -> go.
     return fig
 
 
-def group_bars(table: pd.DataFrame) -> go.Figure:
+def group_bars(table: pd.DataFrame, title: str = "Utility per group: negotiated package vs base designs") -> go.Figure:
     """Per-group utilities of every design side by side."""
     frame = table.reset_index(names="group").melt(id_vars="group", var_name="design", value_name="utility")
     fig = px.bar(frame, x="group", y="utility", color="design", barmode="group",
                  color_discrete_map=design_colors(table.columns),
-                 title="Utility per group: negotiated package vs base designs",
+                 title=title,
                  labels={"utility": "utility (points)", "group": "", "design": ""})
     fig.update_layout(height=HEIGHT + 60, legend={"orientation": "h", "yanchor": "top", "y": -0.35, "x": 0})
     return fig

@@ -135,6 +135,6 @@ def compare_page(root: Path) -> None:
     groups = groups_table(views, designs)
     columns = [c for c in groups.columns if not c.startswith("difference")]
     st.table(groups.style.format("{:.3f}", na_rep="n/a").highlight_max(axis=1, subset=columns, color="#d6e9f8"))
-    st.plotly_chart(charts.group_bars(groups[columns]), width="stretch")
+    st.plotly_chart(charts.group_bars(groups[columns], "Utility per group, run by run"), width="stretch")
     st.subheader("Funded items (where the runs differ first)")
     st.table(package_table(views))
