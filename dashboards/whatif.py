@@ -20,7 +20,8 @@ from sim.report.svg import PALETTE
 
 SHOWN = ("total", "worst_group", "p20", "gini")
 MEDIATORS = ("negotiated", "utilitarian", "maximin", "nash")
-VOICES = {"truthful": "every group states its true values", "strategic": "groups overstate (strategic)"}
+VOICES = {"truthful": "every group states its true values", "exaggerate": "groups exaggerate their priorities",
+          "silent": "groups only accept or object"}          # sim.core.voice.VOICES
 
 
 def budgets(low: float, high: float, points: int) -> list[float]:

@@ -223,13 +223,15 @@ def test_what_if_runs_a_seeded_budget_sweep_equal_to_run_many(runs, monkeypatch)
     scenario = load_scenario(TINY_EXAMPLE)
     at.slider(key="whatif_budget").set_value((scenario.budget, 1.2 * scenario.budget)).run()
     at.number_input(key="whatif_seeds").set_value(1).run()
+    at.radio(key="whatif_voice").set_value("exaggerate").run()
     at.button(key="whatif_go").click().run()
     assert not at.exception, [e.value for e in at.exception]
     shown = at.session_state["whatif_result"]
     values = budgets(scenario.budget, 1.2 * scenario.budget, 3)
     assert sorted(shown["budget"].unique()) == values
     alone = sim.run_many(scenario, {"budget": [values[-1]], "mediator": ["negotiated"], "information": ["private"],
-                                    "voice": ["truthful"]}, seeds=1, seed=scenario.protocol.seed)
+                                    "voice": ["exaggerate"]}, seeds=1, seed=scenario.protocol.seed)
+    assert (shown["error"].astype(str) == "").all() and (shown["voice"] == "exaggerate").all()
     row = shown[shown["budget"] == values[-1]].iloc[0]
     assert row["total"] == alone["total"].iloc[0] and row["package"] == alone["package"].iloc[0]
     assert at.get("plotly_chart") and "budget (CAD)" in at.dataframe[0].value.columns
