@@ -146,7 +146,9 @@ def test_proposal_lab_click_through(server, page, shots):
     page.get_by_text("Infeasible: cost 1,215,000 exceeds the budget").first.wait_for()
     bar = page.locator("[data-testid='lab-budget-bar']").first
     assert "rgb(213, 94, 0)" in bar.evaluate("e => getComputedStyle(e).backgroundColor")   # vermillion when over
-    assert page.get_by_role("button", name="Run a negotiation from this proposal").is_disabled()   # until confirmed
+    from playwright.sync_api import expect
+
+    expect(page.get_by_role("button", name="Run a negotiation from this proposal")).to_be_disabled()  # until confirmed
     page.screenshot(path=str(shots / "7-lab-over-budget.png"))
     page.get_by_text("35,000 · Permanent rainbow crosswalk").click()
     settle(page)
