@@ -189,14 +189,17 @@ def test_play_page_through_a_full_negotiation_with_rule_and_llm_opponents(server
     page.get_by_role("button", name="Take the seat").click()
     settle(page)
     page.get_by_text("Round 1 of 12").first.wait_for()
-    for i in range(25):
-        if page.get_by_text("Saved as").count():
-            break
+    for i in range(12):
         if i == 0:
             page.screenshot(path=str(shots / "9-play-round-1.png"))
         page.locator("[data-testid='stMain'] label").filter(has_text="accept").first.click()
         page.get_by_role("button", name="Send").click()
+        page.wait_for_function(                      # the next round (or the end) is on screen, not a stale form
+            f"() => /Round {i + 2} of 12|Saved as/.test(document.querySelector(\"[data-testid='stMain']\").innerText)",
+            timeout=180_000)
         settle(page)
+        if page.get_by_text("Saved as").count():
+            break
     page.get_by_text("Saved as").first.wait_for()
     page.screenshot(path=str(shots / "9-play-finished.png"))
     folder = next(p for p in runs.iterdir() if p.name.startswith("play-montreal_streets-"))

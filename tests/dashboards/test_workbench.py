@@ -14,7 +14,7 @@ from typer.testing import CliRunner  # noqa: E402
 from sim.analysis.labels import Labels  # noqa: E402
 from sim.cli.commands import app as cli  # noqa: E402
 from sim.core.records import read_summary, read_transcript, write_run  # noqa: E402
-from sim.core.scenario import load_scenario  # noqa: E402
+from sim.core.scenario import load_scenario, scenario_to_yaml  # noqa: E402
 from sim.run.runner import RunConfig, run_negotiation  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -235,3 +235,33 @@ def test_what_if_runs_a_seeded_budget_sweep_equal_to_run_many(runs, monkeypatch)
     row = shown[shown["budget"] == values[-1]].iloc[0]
     assert row["total"] == alone["total"].iloc[0] and row["package"] == alone["package"].iloc[0]
     assert at.get("plotly_chart") and "budget (CAD)" in at.dataframe[0].value.columns
+
+
+def test_play_a_full_game_against_rule_and_llm_opponents(runs, monkeypatch):
+    """Cyclists played by an LLM (an OpenAI-compatible stand-in that accepts: the real client path, no model),
+    merchants by the early conceder, the rest by the default rule agent; the person accepts every draft."""
+    pytest.importorskip("langchain_openai")
+    from tests.agents.openai_stand_in import Reply, StandIn
+
+    with StandIn([Reply()]) as model:
+        monkeypatch.setenv("NEGSIM_PLAY_LLM", f"openai-compatible:stand-in@{model.url}")
+        at = goto(open_app(runs, monkeypatch), "Play a stakeholder")
+        at.selectbox(key="play_scenario").set_value("montreal_streets.yaml").run()
+        assert any(o.startswith("LLM (openai-compatible") for o in at.selectbox(key="play_opponent_cyclists").options)
+        scenario = load_scenario(MONTREAL)
+        lineup = {g: "heuristic" for g in scenario.group_ids if g != "wheelchair_users"}
+        lineup.update(cyclists="llm", merchants="heuristic:conceder")
+        at.session_state["play"] = {"yaml": scenario_to_yaml(scenario), "group": "wheelchair_users",
+                                    "agents": "heuristic", "lineup": lineup,
+                                    "seed": 7, "answers": [], "folder": None}
+        at.run()
+        for n in range(12):
+            if any("Saved as" in e.value for e in [*at.success, *at.error]):
+                break
+            button(at, "Send").click().run()
+            assert not at.exception, [e.value for e in at.exception]
+        assert any("Saved as" in e.value for e in [*at.success, *at.error])
+        summary = read_summary(runs / at.session_state["run"])
+    assert summary["agents"]["cyclists"] == "llm" and summary["agents"]["merchants"] == "heuristic:conceder"
+    assert summary["agents"]["wheelchair_users"] == "human" and summary["llm"]["calls"] > 0
+    assert model.seen and summary["llm"]["fallbacks"] == 0
