@@ -15,8 +15,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:          # `streamlit run dashboards/app.py` from a checkout
     sys.path.insert(0, str(ROOT))
 
-from dashboards import compare, extras, lab, negotiation, outcomes, pages, play, scenario_page, survey  # noqa: E402
+from dashboards import compare, extras, lab, negotiation, outcomes, pages, play, scenario_page, survey, whatif  # noqa: E402
 
+ASSUMPTIONS = ("Effect scores, group weights and costs are assumptions written into the scenario file, "
+               "not survey data: read every figure as what follows from them.")
 PAGES = {
     "Runs": pages.runs_page,
     "Scenario": scenario_page.scenario_page,
@@ -24,6 +26,7 @@ PAGES = {
     "Outcomes": outcomes.outcomes_page,
     "Compare": compare.compare_page,
     "Proposal lab": lab.lab_page,
+    "What if": whatif.whatif_page,
     "Play a stakeholder": play.play_page,
     "Attribution": extras.attribution_page,
     "Repeated": extras.repeated_page,
@@ -45,6 +48,7 @@ def main() -> None:
     root = Path(os.environ.get("NEGSIM_RUNS", "runs"))
     st.sidebar.title("negsim")
     st.sidebar.caption(f"runs folder: `{root}`")
+    st.sidebar.caption(ASSUMPTIONS)
     _from_url()
     page = st.sidebar.radio("Page", list(PAGES), key="page")
     if page != "Compare" and "runs" in st.query_params:

@@ -10,10 +10,19 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
+from sim.analysis.labels import labels_for
 from sim.core.metrics import gini, lorenz_curve
-from sim.report.svg import design_colors
+from sim.report.svg import PALETTE, design_colors
 
 HEIGHT = 420
+DASHES = ("solid", "dash", "longdash")
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "cross", "star", "hexagon")
+
+
+def _criteria(scenario) -> list[str]:
+    """Criterion labels in file order (the one label source)."""
+    names = labels_for(scenario)
+    return [names.criterion(c.id) for c in scenario.criteria]
 
 
 def _symmetric(z) -> float:
@@ -25,7 +34,7 @@ def rubric_heatmap(scenario) -> go.Figure:
     crit = [c.id for c in scenario.criteria]
     z = [[item.effects.get(c, 0.0) for c in crit] for item in scenario.items]
     top = _symmetric(z)
-    fig = px.imshow(z, x=crit, y=[i.label or i.id for i in scenario.items], color_continuous_scale="RdBu",
+    fig = px.imshow(z, x=_criteria(scenario), y=[i.label or i.id for i in scenario.items], color_continuous_scale="RdBu",
                     zmin=-top, zmax=top, aspect="auto", text_auto=".0f", labels={"color": "effect"})
     fig.update_layout(height=max(HEIGHT, 26 * len(scenario.items) + 120),
                       title="Rubric: public effect of each item on each criterion (red: harm)")
@@ -51,7 +60,7 @@ def value_profiles(scenario) -> go.Figure:
     for g in scenario.groups:
         total = sum(g.weights.values()) or 1.0
         z.append([g.weights.get(c, 0.0) / total for c in crit])
-    fig = px.imshow(z, x=crit, y=[g.label or g.id for g in scenario.groups], color_continuous_scale="Blues",
+    fig = px.imshow(z, x=_criteria(scenario), y=[g.label or g.id for g in scenario.groups], color_continuous_scale="Blues",
                     aspect="auto", text_auto=".2f", labels={"color": "weight"})
     fig.update_layout(height=max(HEIGHT, 40 * len(scenario.groups) + 160),
                       title="Value profiles: each group's weights (sum to 1 per group)")
@@ -62,46 +71,48 @@ def item_costs(scenario) -> go.Figure:
     """Item costs, sorted, with the budget as a line."""
     frame = pd.DataFrame({"item": [i.label or i.id for i in scenario.items], "cost": [i.cost for i in scenario.items]})
     frame = frame.sort_values("cost", ascending=True)
-    fig = px.bar(frame, y="item", x="cost", orientation="h",
-                 title=f"Item costs (the budget is {scenario.budget:,.0f} {scenario.currency})")
-    fig.update_layout(height=max(HEIGHT, 24 * len(frame) + 120), xaxis_tickformat=",.0f")
+    fig = px.bar(frame, y="item", x="cost", orientation="h", color_discrete_sequence=[PALETTE[0]],
+                 title=f"Item costs (the budget is {scenario.currency} {scenario.budget:,.0f})")
+    fig.update_layout(height=max(HEIGHT, 24 * len(frame) + 120), xaxis_tickformat=",.0f",
+                      xaxis_title=f"cost ({scenario.currency})")
     return fig
 
 
 def rounds_chart(series: pd.DataFrame) -> go.Figure:
-    """Each group's utility of the draft (solid) and its reservation level (dotted) by round."""
+    """Each group's utility of the draft (solid) and its reservation level (dotted) by round, one legend entry per group."""
     fig = go.Figure()
-    for i, (gid, part) in enumerate(series.groupby("group", sort=False)):
-        color = px.colors.qualitative.Plotly[i % 10]
-        fig.add_scatter(x=part["round"], y=part["utility"], name=f"{gid} utility", mode="lines+markers",
-                        line={"color": color})
+    for i, (name, part) in enumerate(series.groupby("group", sort=False)):
+        color, dash = PALETTE[i % len(PALETTE)], DASHES[(i // len(PALETTE)) % len(DASHES)]
+        fig.add_scatter(x=part["round"], y=part["utility"], name=name, legendgroup=name, mode="lines+markers",
+                        line={"color": color, "dash": dash}, marker={"symbol": SYMBOLS[i % len(SYMBOLS)]})
         if part["reservation"].notna().any():
-            fig.add_scatter(x=part["round"], y=part["reservation"], name=f"{gid} reservation",
-                            mode="lines", line={"color": color, "dash": "dot"})
-    fig.update_layout(height=HEIGHT + 140, title="Utility of the draft and reservation level per round",
-                      xaxis_title="round", yaxis_title="utility",
+            fig.add_scatter(x=part["round"], y=part["reservation"], name=f"{name} (asked for)", legendgroup=name,
+                            showlegend=False, mode="lines", line={"color": color, "dash": "dot", "width": 1})
+    fig.update_layout(height=HEIGHT + 140, title="Utility of the draft (solid) and utility asked for (dotted) per round",
+                      xaxis_title="round", yaxis_title="utility (points)",
                       legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0})
     rounds = sorted(series["round"].dropna().unique()) if not series.empty else [1]
     fig.update_xaxes(tickmode="linear", dtick=1, range=[min(rounds) - 0.5, max(rounds) + 0.5])
     return fig
 
 
-def cost_chart(costs: pd.DataFrame, budget: float) -> go.Figure:
+def cost_chart(costs: pd.DataFrame, budget: float, currency: str = "CAD") -> go.Figure:
     """Bars of each round's draft cost, with the budget as a dashed line."""
-    fig = px.bar(costs, x="round", y="cost", title="Draft cost per round")
-    fig.add_hline(y=budget, line_dash="dash", annotation_text=f"budget {budget:,.0f}")
-    fig.update_layout(height=320, yaxis_tickformat=",.0f")
+    fig = px.bar(costs, x="round", y="cost", title="Draft cost per round", color_discrete_sequence=[PALETTE[0]])
+    fig.add_hline(y=budget, line_dash="dash", annotation_text=f"budget {currency} {budget:,.0f}")
+    fig.update_layout(height=320, yaxis_tickformat=",.0f", yaxis_title=f"cost ({currency})")
     fig.update_xaxes(tickmode="linear", dtick=1)
     return fig
 
 
-def group_bars(table: pd.DataFrame) -> go.Figure:
+def group_bars(table: pd.DataFrame, title: str = "Utility per group: negotiated package vs base designs") -> go.Figure:
     """Per-group utilities of every design side by side."""
     frame = table.reset_index(names="group").melt(id_vars="group", var_name="design", value_name="utility")
     fig = px.bar(frame, x="group", y="utility", color="design", barmode="group",
                  color_discrete_map=design_colors(table.columns),
-                 title="Utility per group: negotiated package vs base designs")
-    fig.update_layout(height=HEIGHT)
+                 title=title,
+                 labels={"utility": "utility (points)", "group": "", "design": ""})
+    fig.update_layout(height=HEIGHT + 60, legend={"orientation": "h", "yanchor": "top", "y": -0.35, "x": 0})
     return fig
 
 
@@ -137,12 +148,31 @@ def frontier_chart(frontier: pd.DataFrame, designs: dict[str, tuple[float, float
     return fig
 
 
-def attribution_chart(frame: pd.DataFrame, title: str) -> go.Figure:
-    """Shapley values per player (with standard errors when sampled)."""
-    err = frame["stderr"] if "stderr" in frame and frame["stderr"].notna().any() else None
-    fig = px.bar(frame, x="player", y="value", error_y=err, color="metric" if "metric" in frame else None,
-                 barmode="group", title=title)
-    fig.update_layout(height=HEIGHT)
+def top_players(frame: pd.DataFrame, top: int = 12) -> pd.DataFrame:
+    """The `top` players by largest |value| over the metrics; the rest summed per metric as 'others (n)'."""
+    strength = frame.assign(size=frame["value"].abs()).groupby("player", sort=False)["size"].max()
+    keep = list(strength.sort_values(ascending=False, kind="stable").index[:top])
+    head = frame[frame["player"].isin(keep)]
+    rest = frame[~frame["player"].isin(keep)]
+    if rest.empty:
+        return head
+    n = rest["player"].nunique()
+    others = rest.groupby("metric", sort=False, as_index=False)["value"].sum().assign(player=f"others ({n})")
+    return pd.concat([head, others], ignore_index=True)
+
+
+def attribution_chart(frame: pd.DataFrame, title: str, top: int = 12) -> go.Figure:
+    """Shapley values per player as horizontal bars, top-N with the rest as 'others', sized to its bars."""
+    shown = top_players(frame, top)
+    err = shown["stderr"] if "stderr" in shown and shown["stderr"].notna().any() else None
+    single = "metric" not in shown or frame.groupby("player")["metric"].nunique().max() == 1
+    mode = "relative" if single else "group"      # one metric per player (criteria by group): stacked
+    fig = px.bar(shown, y="player", x="value", error_x=err, orientation="h", barmode=mode, title=title,
+                 color="metric" if "metric" in shown else None, color_discrete_sequence=PALETTE,
+                 labels={"value": "Shapley value (utility points)", "player": "", "metric": ""})
+    rows = shown["player"].nunique() * (1 if single else shown["metric"].nunique())
+    fig.update_layout(height=max(320, 22 * rows + 160), yaxis={"autorange": "reversed"},
+                      legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0})
     return fig
 
 

@@ -13,12 +13,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.analysis.gains import HIGHER_IS_BETTER as _HIGHER
+from sim.analysis.labels import Labels, labels_for
 from sim.core.context import NegotiationContext, make_context
 from sim.core.scenario import Scenario, ScenarioError, loads_scenario
 from sim.core.summary import RunFolder, load_run
 
 METRICS = ("total", "worst_group", "p20", "gini")
-HIGHER_IS_BETTER = {"total": True, "worst_group": True, "p20": True, "gini": False}
+HIGHER_IS_BETTER = {k: _HIGHER[k] for k in METRICS}
 RUN_COLUMNS = ["run", "scenario", "created", "seed", "mediator", "agents", "agreement", "rounds",
                *METRICS, "note"]
 MAX_UPLOAD_BYTES = 1024 * 1024          # Streamlit's server.maxUploadSize is 1 (MB) in negsim dashboard
@@ -126,6 +128,20 @@ def design_table(summary: dict, group_ids: list[str]) -> pd.DataFrame:
                         index=group_ids)
 
 
+def labelled(frame: pd.DataFrame, labels: Labels, index: str = "group") -> pd.DataFrame:
+    """A designs-as-columns table with design labels as columns and group (or metric) labels as index."""
+    name = labels.group if index == "group" else (lambda k: labels.metric(k))
+    return frame.rename(columns=labels.design, index=name)
+
+
+def run_identity(name: str, summary: dict) -> str:
+    """Run name, scenario, mediator, information and date in one line, for the top of every page."""
+    created = str(summary.get("created", "")).replace("T", " ")[:16]
+    info = summary.get("information") or (summary.get("benchmark") or {}).get("information") or "private"
+    return (f"Run **{name}** · scenario {summary.get('scenario')} · mediator {summary.get('mediator')} · "
+            f"information {info} · {created} UTC")
+
+
 def metrics_table(summary: dict) -> pd.DataFrame:
     """The four metrics of the negotiated package and every base design, best marked."""
     designs = {"negotiated": summary.get("metrics", {})}
@@ -145,6 +161,11 @@ def best_marks(frame: pd.DataFrame) -> pd.DataFrame:
                 v = row[col]
                 out.loc[metric, col] = "n/a" if pd.isna(v) else f"{v:.3f}" + (" ✓" if abs(v - best) < 1e-9 else "")
     return out
+
+
+def view_labels(view: RunView) -> Labels:
+    """The labels of a run's scenario."""
+    return labels_for(view.scenario)
 
 
 def parse_upload(name: str, data: bytes) -> Scenario:

@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboards import charts
 from dashboards.pages import current_run
+from sim.analysis.labels import METRIC_NAMES, labels_for
 
 ATTRIBUTIONS = (("items", ["total", "worst_group"]), ("stakeholders", ["worst_group"]), ("criteria", []))
 
@@ -48,9 +49,15 @@ def attribution_page(root: Path) -> None:
     if not tables:
         st.info("No attribution for this run yet: press the button above (the same as `negsim explain`).")
         return
+    labels = labels_for(view.scenario)
     for name, frame in tables.items():
-        st.plotly_chart(charts.attribution_chart(frame, name.replace("_", " by ", 1)), width="stretch")
-        st.dataframe(frame, hide_index=True, width="stretch")
+        named = frame.assign(player=frame["player"].map(labels.words),
+                             metric=frame["metric"].map(lambda m: labels.metric(m) if m in METRIC_NAMES
+                                                        else labels.words(m).replace("group:", "for ")))
+        title = f"{name.replace('_', ' by ', 1).capitalize()}: the {min(12, named['player'].nunique())} largest"
+        st.plotly_chart(charts.attribution_chart(named, title), width="stretch")
+        with st.expander("Table"):
+            st.dataframe(named.drop(columns=["by"], errors="ignore"), hide_index=True, width="stretch")
 
 
 def worst_off(frame: pd.DataFrame) -> list[str]:

@@ -11,6 +11,7 @@ import streamlit as st
 from dashboards import data
 from dashboards.pages import cached_runs, context, current_run
 from sim.analysis.decision import METRIC_HELP
+from sim.analysis.labels import Labels, labels_for
 from sim.core.scenario import load_scenario, scenario_to_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,10 +42,13 @@ def _starting_points(scenario, summary) -> None:
     starts = {"nothing": []}
     if summary:
         starts["negotiated package"] = summary.get("package", [])
-    starts.update({f"base: {n}": ids for n, ids in scenario.base_designs.items()})
-    cols = st.columns(len(starts))
-    for col, (label, ids) in zip(cols, starts.items()):
-        col.button(f"Load {label}", key=f"lab_load_{label}", on_click=_set_ticks, args=(scenario, ids))
+    names = labels_for(scenario)
+    starts.update({f"city design {names.design(n)}": ids for n, ids in scenario.base_designs.items()})
+    entries = list(starts.items())
+    for row in range(0, len(entries), 3):                  # three buttons a row: the names fit at 800 px
+        cols = st.columns(3)
+        for col, (label, ids) in zip(cols, entries[row:row + 3]):
+            col.button(f"Load {label}", key=f"lab_load_{label}", on_click=_set_ticks, args=(scenario, ids))
 
 
 def lab_page(root: Path) -> None:
@@ -59,8 +63,10 @@ def lab_page(root: Path) -> None:
     if scenario is None:
         return
     ctx = context(scenario_to_yaml(scenario))
+    _from_url(scenario)
     _starting_points(scenario, summary)
     ticked = _checkboxes(scenario)
+    st.query_params["lab"] = ",".join(ticked)            # the proposal travels with the page address
     x = data.package_of(ctx, ticked)
     _budget_bar(ctx, x, scenario.currency)
     from sim.core.evaluate import evaluate_package
@@ -72,12 +78,22 @@ def lab_page(root: Path) -> None:
     _run_button(root, scenario, ticked, report)
 
 
+def _from_url(scenario) -> None:
+    """On a fresh session, tick the items named in the address (?page=Proposal+lab&lab=a,b,c)."""
+    if "lab_url_read" in st.session_state:
+        return
+    st.session_state["lab_url_read"] = True
+    named = [i for i in str(st.query_params.get("lab", "")).split(",") if i]
+    if named:
+        _set_ticks(scenario, named)
+
+
 def _checkboxes(scenario) -> list[str]:
-    cols = st.columns(3)
+    cols = st.columns(2)
     ticked = []
     for i, item in enumerate(scenario.items):
         label = f"{item.cost:,.0f} · {item.label or item.id}"
-        if cols[i % 3].checkbox(label, key=f"lab_{item.id}", help=f"id: {item.id}"):
+        if cols[i % 2].checkbox(label, key=f"lab_{item.id}", help=f"id: {item.id}"):
             ticked.append(item.id)
     return ticked
 
@@ -86,8 +102,9 @@ def budget_bar_html(cost: float, budget: float, currency: str) -> str:
     """A budget bar: blue within the budget, red (with the overrun) beyond it."""
     over = cost > budget + 1e-9
     width = min(100.0, 100.0 * cost / budget) if budget else 100.0
-    color = "#d62728" if over else "#1f77b4"
-    text = f"cost {cost:,.0f} of {budget:,.0f} {currency}" + (f": {cost - budget:,.0f} over budget" if over else "")
+    color = "#D55E00" if over else "#0072B2"
+    text = (f"cost {currency} {cost:,.0f} of {currency} {budget:,.0f}"
+            + (f": {currency} {cost - budget:,.0f} over budget" if over else ""))
     return (f'<div style="background:#eee;border-radius:4px;height:14px;width:100%">'
             f'<div data-testid="lab-budget-bar" style="background:{color};height:14px;border-radius:4px;'
             f'width:{width:.1f}%"></div></div><div style="color:{color};font-size:0.9em">{text}</div>')
@@ -96,36 +113,39 @@ def budget_bar_html(cost: float, budget: float, currency: str) -> str:
 def _budget_bar(ctx, x, currency: str) -> None:
     rub = ctx.rubric
     st.markdown(budget_bar_html(rub.cost(x), rub.budget, currency), unsafe_allow_html=True)
+    names = labels_for(ctx.scenario)
     for reason in rub.why_infeasible(x):
-        st.error(f"Infeasible: {reason}")
+        st.error(f"Infeasible: {names.words(reason)}")
 
 
 def _show_report(report: dict, ctx, summary: dict | None) -> None:
-    m = report["metrics"]
-    cols = st.columns(4)
+    m, names = report["metrics"], labels_for(ctx.scenario)
+    cols = [c for _ in range(2) for c in st.columns(2)]        # 2 x 2: the metric names fit at 800 px
     for col, key in zip(cols, data.METRICS):
         value = m.get(key)
-        col.metric(key, "n/a" if value is None else f"{value:.3f}", help=METRIC_HELP[key])
-    designs = {"proposal": report["per_group"]}
+        col.metric(Labels.metric(key), "n/a" if value is None else f"{value:.3f}", help=METRIC_HELP[key])
+    designs = {"Your proposal": report["per_group"]}
     if summary:
-        designs["negotiated"] = summary.get("per_group", {})
-    designs.update({n: d["per_group"] for n, d in report["designs"].items() if d["kind"] == "base"})
-    st.dataframe(pd.DataFrame(designs), width="stretch")
+        designs[f"Negotiated package (run {st.session_state.get('run')})"] = summary.get("per_group", {})
+    designs.update({names.design(n): d["per_group"] for n, d in report["designs"].items() if d["kind"] == "base"})
+    st.caption("Utility per group (points)")
+    st.dataframe(pd.DataFrame(designs).rename(index=names.group), width="stretch")
     for gid, broken in report["red_lines_broken"].items():
-        st.warning(f"Red line broken for {gid}: {'; '.join(broken)}")
+        st.warning(f"Red line broken for {names.group(gid)}: {'; '.join(names.words(b) for b in broken)}")
     if report["dominated_by"]:
         better = report["dominated_by"]
-        labels = {i.id: i.label or i.id for i in ctx.scenario.items}
         gains = {g: better["per_group"][g] - report["per_group"][g] for g in report["per_group"]}
-        st.warning("Pareto-dominated by: " + ", ".join(labels.get(i, i) for i in better["package"])
-                   + ". Each group gains: " + ", ".join(f"{g} +{v:.2f}" for g, v in gains.items() if v > 1e-9)
+        st.warning("Pareto-dominated by: " + ", ".join(names.item(i) for i in better["package"])
+                   + ". Each group gains: " + ", ".join(f"{names.group(g)} +{v:.2f}" for g, v in gains.items()
+                                                        if v > 1e-9)
                    + (", the others the same" if any(v <= 1e-9 for v in gains.values()) else "") + ".")
     elif m.get("pareto_optimal"):
         st.success("Pareto optimal: no feasible package is at least as good for every group.")
     change = report.get("best_single_change")
     if change:
-        st.info(f"Cheapest single change raising the worst group: {change['op']} {change['item']} "
-                f"(cost change {change['cost_change']:,.0f}, worst group +{change['worst_group_gain']:.3f})")
+        st.info(f"Cheapest single change raising the worst group: {change['op']} {names.item(change['item'])} "
+                f"(cost change {names.money(change['cost_change'])}, worst group +{change['worst_group_gain']:.3f} "
+                "points)")
 
 
 def _run_button(root: Path, scenario, ticked: list[str], report: dict) -> None:
@@ -159,16 +179,17 @@ def _run_button(root: Path, scenario, ticked: list[str], report: dict) -> None:
 
 def _against_proposal(summary: dict, report: dict, scenario) -> None:
     """The negotiated result beside the proposal it opened from: items and per-group utilities."""
-    labels = {i.id: i.label or i.id for i in scenario.items}
-    added = [labels[i] for i in summary["package"] if i not in report["package"]]
-    dropped = [labels[i] for i in report["package"] if i not in summary["package"]]
+    names = labels_for(scenario)
+    added = [names.item(i) for i in summary["package"] if i not in report["package"]]
+    dropped = [names.item(i) for i in report["package"] if i not in summary["package"]]
     st.markdown("**The negotiation against your proposal**: "
                 + ("; ".join(filter(None, ["added " + ", ".join(added) if added else "",
                                           "dropped " + ", ".join(dropped) if dropped else ""])) or "no change"))
     frame = pd.DataFrame({"proposal": report["per_group"], "negotiated": summary["per_group"]})
     frame["change"] = frame["negotiated"] - frame["proposal"]
-    metrics = pd.DataFrame({"proposal": {k: report["metrics"].get(k) for k in data.METRICS},
-                            "negotiated": {k: summary["metrics"].get(k) for k in data.METRICS}})
+    frame = frame.rename(index=names.group)
+    metrics = pd.DataFrame({"proposal": {names.metric(k): report["metrics"].get(k) for k in data.METRICS},
+                            "negotiated": {names.metric(k): summary["metrics"].get(k) for k in data.METRICS}})
     c1, c2 = st.columns(2)
     c1.dataframe(frame.round(3), width="stretch")
     c2.dataframe(metrics.round(3), width="stretch")

@@ -37,7 +37,7 @@ def llm_usage(summary: dict) -> None:
 def say(row: ReadableRow, raw: dict, currency: str) -> None:
     """One transcript row as a chat message: who, what, why (criteria), asks in words, flags."""
     with st.chat_message("assistant", avatar=SPEAKER_ICONS.get(row.role, ":material/info:")):
-        head = f"**{row.agent}** · {row.kind}"
+        head = f"**{row.speaker or row.agent}** · {row.kind}"
         if raw.get("utility") is not None:
             head += f" · utility {raw['utility']:.2f}"
         if raw.get("reservation") is not None:
@@ -66,7 +66,7 @@ def negotiation_page(root: Path) -> None:
     s = view.summary
     rows = readable_transcript(view.transcript, view.scenario, build_rubric(view.scenario))
     flagged = sum(any(f.startswith("contradicts") for f in r.flags) for r in rows)
-    st.caption(f"`{view.folder.name}`: {s['scenario']}, mediator {s['mediator']}, seed {s['seed']}, "
+    st.caption(f"Seed {s['seed']}, "
                f"{'agreement' if s['agreement'] else 'no agreement'} after {s['rounds']} rounds; "
                f"{len(view.transcript)} transcript entries, {s.get('fallbacks', 0)} LLM fallbacks, "
                f"{flagged} moves against the group's own numbers")
@@ -74,7 +74,8 @@ def negotiation_page(root: Path) -> None:
     llm_consistency(s)
     last = max((r.round for r in rows), default=0)
     chosen = st.slider("Round", 0, max(last, 1), min(1, last), key="round")
-    fig = charts.rounds_chart(data.round_series(view))
+    labels = data.view_labels(view)
+    fig = charts.rounds_chart(data.round_series(view).assign(group=lambda f: f["group"].map(labels.group)))
     fig.add_vline(x=chosen, line_color="black", line_width=1)
     st.plotly_chart(fig, width="stretch")
     st.subheader(f"Round {chosen}")
@@ -83,9 +84,9 @@ def negotiation_page(root: Path) -> None:
             say(row, view.transcript[row.index], s.get("currency", ""))
     costs = data.draft_costs(view)
     if not costs.empty:
-        st.plotly_chart(charts.cost_chart(costs, s["budget"]), width="stretch")
+        st.plotly_chart(charts.cost_chart(costs, s["budget"], labels.currency), width="stretch")
     with st.expander("Full transcript (in words)"):
-        st.dataframe(pd.DataFrame([{"row": r.index, "round": r.round, "agent": r.agent, "kind": r.kind,
+        st.dataframe(pd.DataFrame([{"row": r.index, "round": r.round, "speaker": r.speaker or r.agent, "kind": r.kind,
                                     "says": r.text, "asks": r.asks, "flags": "; ".join(r.flags)} for r in rows]),
                      hide_index=True, width="stretch")
     st.download_button("Download transcript.jsonl", "\n".join(json.dumps(e) for e in view.transcript),
@@ -96,7 +97,8 @@ def negotiation_page(root: Path) -> None:
 # ------------------------------------------------------------------------------ counterfactual rerun
 def _row_label(view: data.RunView, i: int) -> str:
     r = view.transcript[i]
-    return f"row {i}: round {r.get('round')}, {r.get('agent')} {r.get('kind')}"
+    who = data.view_labels(view).of(str(r.get("agent")))
+    return f"row {i}: round {r.get('round')}, {'Mediator' if who == 'mediator' else who} {r.get('kind')}"
 
 
 def _edit_widgets(view: data.RunView, i: int) -> dict:

@@ -52,7 +52,9 @@ def current_run(root: Path) -> data.RunView | None:
         return None
     folder = root / run
     stamp = max([folder.stat().st_mtime_ns] + [p.stat().st_mtime_ns for p in folder.iterdir()])  # reload on changes
-    return _run(str(folder), stamp)
+    view = _run(str(folder), stamp)
+    st.caption(data.run_identity(run, view.summary))
+    return view
 
 
 # ------------------------------------------------------------------------------ Runs
@@ -100,5 +102,8 @@ def _sweeps(root: Path) -> None:
         fig = charts.px.bar(table.assign(combination=label), x="combination", y="worst_group_mean",
                             error_y=table["worst_group_hi"] - table["worst_group_mean"],
                             error_y_minus=table["worst_group_mean"] - table["worst_group_lo"],
-                            title="Worst-group utility per axis combination (95% CI)")
+                            title="Utility of the worst-off group per axis combination (mean, 95% CI)",
+                            labels={"worst_group_mean": "utility of the worst-off group (points)",
+                                    "combination": " / ".join(axes)},
+                            color_discrete_sequence=[charts.PALETTE[0]])
         st.plotly_chart(fig, width="stretch")

@@ -9,19 +9,22 @@ import streamlit as st
 
 from dashboards import charts, data
 from dashboards.pages import context, current_run
+from sim.analysis.gains import p20_reference
+from sim.analysis.labels import labels_for
 from sim.core.scenario import ScenarioError, parse_scenario, scenario_to_yaml
 
 
 def harms_table(scenario) -> pd.DataFrame:
     """Every group-specific effect that differs from the public one, harms (negative scores) first."""
-    groups = {g.id: g.label or g.id for g in scenario.groups}
+    labels = labels_for(scenario)
     rows = []
     for item in scenario.items:
         for gid, effects in (item.group_effects or {}).items():
             for crit, score in effects.items():
                 public = item.effects.get(crit, 0.0)
                 if score != public:
-                    rows.append({"item": item.label or item.id, "group": groups.get(gid, gid), "criterion": crit,
+                    rows.append({"item": labels.item(item.id), "group": labels.group(gid),
+                                 "criterion": labels.criterion(crit),
                                  "public effect": public, "for this group": score})
     frame = pd.DataFrame(rows, columns=["item", "group", "criterion", "public effect", "for this group"])
     return frame.sort_values(["for this group", "item"]).reset_index(drop=True)
@@ -54,10 +57,11 @@ def base_designs_table(ctx) -> pd.DataFrame:
     """The planners' base designs with cost and the four metrics."""
     from sim.core.evaluate import evaluate_designs
 
+    labels = labels_for(ctx.scenario)
     reports = evaluate_designs(ctx, dict(ctx.base_packages), {})
-    return pd.DataFrame([{"design": n, "items": len(r.package), "cost": f"{r.cost:,.0f}",
-                          **{k: r.metrics.as_dict().get(k) for k in data.METRICS},
-                          "worst-off group": r.metrics.worst_group_id} for n, r in reports.items()])
+    return pd.DataFrame([{"design": labels.design(n), "items": len(r.package), f"cost ({labels.currency})": f"{r.cost:,.0f}",
+                          **{labels.metric(k): r.metrics.as_dict().get(k) for k in data.METRICS},
+                          "worst-off group": labels.group(r.metrics.worst_group_id)} for n, r in reports.items()])
 
 
 def scenario_page(root: Path) -> None:
@@ -89,8 +93,12 @@ def scenario_page(root: Path) -> None:
     st.markdown("**Items that require or exclude others**")
     st.dataframe(links_table(scenario), hide_index=True, width="stretch")
     st.markdown("**The planners' base designs**")
+    names = labels_for(scenario)
     st.dataframe(base_designs_table(ctx), hide_index=True, width="stretch",
-                 column_config={k: st.column_config.NumberColumn(format="%.3f") for k in data.METRICS})
+                 column_config={names.metric(k): st.column_config.NumberColumn(format="%.3f") for k in data.METRICS})
+    st.caption("P20 satisfaction here is scored against the city designs only; on a run's pages it is "
+               + p20_reference({"baselines": dict(scenario.base_designs)}, names).replace("scored ", "scored ")
+               + " (the negotiated package joins the set).")
     st.plotly_chart(charts.rubric_heatmap(scenario), width="stretch")
     st.plotly_chart(charts.value_profiles(scenario), width="stretch")
     st.plotly_chart(charts.item_costs(scenario), width="stretch")
@@ -118,17 +126,17 @@ def _pasted_or_uploaded():
 def _edit_form(scenario) -> None:
     st.subheader("Edit and download")
     with st.form("edit_scenario"):
-        budget = st.number_input("Budget", min_value=0.0, value=float(scenario.budget), step=1000.0)
-        items = st.data_editor(pd.DataFrame({"id": [i.id for i in scenario.items],
-                                             "cost": [i.cost for i in scenario.items]}),
-                               disabled=["id"], hide_index=True, key="edit_items")
+        budget = st.number_input(f"Budget ({scenario.currency})", min_value=0.0, value=float(scenario.budget), step=1000.0)
+        labels = labels_for(scenario)
+        items = st.data_editor(pd.DataFrame({"item": [labels.item(i.id) for i in scenario.items],
+                                             f"cost ({scenario.currency})": [i.cost for i in scenario.items]}),
+                               disabled=["item"], hide_index=True, key="edit_items")
         submitted = st.form_submit_button("Validate edits")
     if submitted:
         raw = scenario.model_dump(mode="json")
         raw["budget"] = budget
-        costs = dict(zip(items["id"], items["cost"]))
-        for item in raw["items"]:
-            item["cost"] = float(costs[item["id"]])
+        for item, cost in zip(raw["items"], items[f"cost ({scenario.currency})"]):
+            item["cost"] = float(cost)
         try:
             edited = parse_scenario(raw, "edited scenario")
         except ScenarioError as err:

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sim.analysis.gains import GainsLosses, gains_and_losses
+from sim.analysis.labels import Labels, labels_for
+from sim.analysis.why import Blocker, ItemWhy, blockers, item_reasons
+from sim.core.rubric import build_rubric
 from sim.core.scenario import Scenario
 
 __all__ = ["METRIC_HELP", "DecisionSummary", "GroupMove", "decision_summary", "label_of",
@@ -57,6 +61,19 @@ class DecisionSummary:
     dropped: list[tuple[str, str]]
     moves: list[GroupMove] = field(default_factory=list)
     price: dict | None = None                        # efficiency / fairness / belief error
+    labels: Labels | None = None
+    gains: GainsLosses | None = None                 # per-group change against the design
+    why: list[ItemWhy] = field(default_factory=list)  # per item added or dropped
+    blockers: list[Blocker] = field(default_factory=list)
+
+    @property
+    def design_label(self) -> str:
+        """The compared city design in words."""
+        return self.labels.design(self.best_base) if self.labels and self.best_base else str(self.best_base)
+
+    def group(self, group_id: str) -> str:
+        """A group's label."""
+        return self.labels.group(group_id) if self.labels else group_id
 
     @property
     def budget_share(self) -> float:
@@ -71,8 +88,12 @@ class DecisionSummary:
     def lines(self) -> list[str]:
         """The summary as plain sentences (terminal output and the report)."""
         out = [self.headline(), self.budget_line()]
+        if self.gains:
+            out += self.gains.lines()
         if self.best_base:
             out.append(self.change_line())
+        out += [w.sentence(self.labels) for w in self.why] if self.labels else []
+        out += self.blocker_lines()
         if self.moved:
             out.append(self.moved_line())
         if self.price:
@@ -88,25 +109,36 @@ class DecisionSummary:
 
     def budget_line(self) -> str:
         """Cost against the budget."""
-        return (f"Cost {self.cost:,.0f} of {self.budget:,.0f} {self.currency} "
+        return (f"Cost {self.currency} {self.cost:,.0f} of {self.currency} {self.budget:,.0f} "
                 f"({100 * self.budget_share:.1f}% of the budget).")
 
     def change_line(self) -> str:
         """Items added and dropped against the best base design."""
         if not self.added and not self.dropped:
-            return f"Same items as the best base design '{self.best_base}'."
+            return f"Same items as the best city design, {self.design_label}."
         parts = []
         if self.added:
             parts.append("adds " + ", ".join(label for _, label in self.added))
         if self.dropped:
             parts.append("drops " + ", ".join(label for _, label in self.dropped))
-        return f"Against the best base design '{self.best_base}': " + "; ".join(parts) + "."
+        return f"Against the city design {self.design_label}: " + "; ".join(parts) + "."
 
     def moved_line(self) -> str:
         """Which groups lowered their reservation, from what to what."""
-        moves = "; ".join(f"{m.group} {m.start:.2f} -> {m.end:.2f}" for m in self.moved)
+        moves = "; ".join(f"{self.group(m.group)} {m.start:.2f} -> {m.end:.2f}" for m in self.moved)
         when = "before agreement" if self.agreement else "by the last round"
         return f"Groups that lowered their reservation {when}: {moves}."
+
+    def blocker_lines(self) -> list[str]:
+        """Who blocked in the last round of a run without agreement, and what each asked for."""
+        out = []
+        for b in self.blockers:
+            asked = "; ".join(b.asks) or "no amendment"
+            level = f" (utility {b.utility:.2f}, asking {b.reservation:.2f})" \
+                if isinstance(b.utility, (int, float)) and isinstance(b.reservation, (int, float)) else ""
+            seat = " (human seat)" if b.human else ""
+            out.append(f"Blocked in the last round by {self.group(b.group)}{seat}{level}; its best offer: {asked}.")
+        return out
 
     def price_line(self) -> str:
         """The price of private information (100% = as good as a mediator who knew every group's values)."""
@@ -120,10 +152,7 @@ class DecisionSummary:
 
 def label_of(scenario: Scenario, item_id: str) -> str:
     """An item's label (its id when it has none or is unknown)."""
-    for item in scenario.items:
-        if item.id == item_id:
-            return item.label or item.id
-    return item_id
+    return labels_for(scenario).item(item_id)
 
 
 def price_of_private_information(summary: dict) -> dict | None:
@@ -158,13 +187,18 @@ def decision_summary(summary: dict, transcript: list[dict], scenario: Scenario) 
     recorded = ((summary.get("baselines") or {}).get(best) or {}).get("package")
     base = list(recorded if recorded is not None else scenario.base_designs.get(best or "", []))
 
+    labels = labels_for(scenario)
+
     def labelled(ids):
-        return [(i, label_of(scenario, i)) for i in ids]
+        return [(i, labels.item(i)) for i in ids]
     return DecisionSummary(
         agreement=bool(summary.get("agreement")), rounds=int(summary.get("rounds") or 0),
-        funded=[(i, label_of(scenario, i), float(costs.get(i, 0.0))) for i in package],
+        funded=[(i, labels.item(i), float(costs.get(i, 0.0))) for i in package],
         cost=float(summary.get("cost") or 0.0), budget=float(summary.get("budget") or scenario.budget),
         currency=summary.get("currency") or scenario.currency, best_base=best,
         added=labelled([i for i in package if i not in base]),
         dropped=labelled([i for i in base if i not in package]),
-        moves=_moves(transcript), price=price_of_private_information(summary))
+        moves=_moves(transcript), price=price_of_private_information(summary), labels=labels,
+        gains=gains_and_losses(summary, labels, best),
+        why=item_reasons(summary, transcript, build_rubric(scenario), labels, best) if best else [],
+        blockers=blockers(summary, transcript, labels))

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.analysis.labels import Labels, labels_for
 from sim.core.rubric import Rubric
 from sim.core.scenario import Scenario
 
 __all__ = ["ReadableRow", "amendment_text", "objection_drivers", "readable_transcript", "words"]
 
-TOKEN = re.compile(r"\b(add|drop|swap):([A-Za-z0-9_.-]+)(?:>([A-Za-z0-9_.-]+))?")
 ASKING = re.compile(r";?\s*asking\s.*$")
 SHORTFALL = 1e-9
 
@@ -36,28 +36,19 @@ class ReadableRow:
     drivers: list[tuple[str, float]] = field(default_factory=list)   # (criterion label, shortfall)
     flags: list[str] = field(default_factory=list)
     package: list[str] | None = None  # labels of a draft / position / outcome package
+    speaker: str = ""                 # the agent's label (its group's label, or 'Mediator')
 
 
-def _labels(scenario: Scenario) -> dict[str, str]:
-    return {i.id: i.label or i.id for i in scenario.items}
+def amendment_text(text: str, labels: dict[str, str] | Labels) -> str:
+    """'swap:A>B' -> 'add <label A>, drop <label B>'; 'add:A' -> 'add <label A>' (bare ids too)."""
+    return words(text, labels)
 
 
-def amendment_text(text: str, labels: dict[str, str]) -> str:
-    """'swap:A>B' -> 'add <label A>, drop <label B>'; 'add:A' -> 'add <label A>'."""
-    def one(m: re.Match) -> str:
-        op, item, other = m.group(1), m.group(2), m.group(3)
-        if op == "swap":
-            return f"add {labels.get(item, item)}, drop {labels.get(other or '', other or '?')}"
-        return f"{op} {labels.get(item, item)}"
-    return TOKEN.sub(one, str(text))
-
-
-def words(text: str, labels: dict[str, str]) -> str:
-    """Amendment tokens and bare item ids in free text replaced by their labels."""
-    text = amendment_text(text, labels)
-    for item_id in sorted(labels, key=len, reverse=True):
-        text = re.sub(rf"(?<![\w-]){re.escape(item_id)}(?![\w-])", labels[item_id], text)
-    return text
+def words(text: str, labels: dict[str, str] | Labels) -> str:
+    """Amendment tokens and bare ids in free text replaced by their labels, in one pass (sim.analysis.labels)."""
+    if not isinstance(labels, Labels):
+        labels = Labels(items=dict(labels), groups={}, criteria={}, designs={})
+    return labels.words(text)
 
 
 def objection_drivers(rubric: Rubric, group: str, draft: list[str], reference: list[str],
@@ -96,7 +87,7 @@ def _flags(row: dict) -> list[str]:
     return flags
 
 
-def _row(index: int, row: dict, labels: dict, draft: list[str], positions: dict, rubric, crit) -> ReadableRow:
+def _row(index: int, row: dict, labels: Labels, draft: list[str], positions: dict, rubric, crit) -> ReadableRow:
     kind, agent = str(row.get("kind", "?")), str(row.get("agent", "?"))
     amendments = [str(a) for a in row.get("amendments") or []]
     reason = str(row.get("reason") or "")
@@ -109,13 +100,14 @@ def _row(index: int, row: dict, labels: dict, draft: list[str], positions: dict,
     return ReadableRow(index, int(row.get("round", 0) or 0), agent, str(row.get("role", "")), kind,
                        words(reason, labels), "; ".join(amendment_text(a, labels) for a in amendments),
                        drivers, _flags(row),
-                       [labels.get(i, i) for i in pkg] if isinstance(pkg, list) else None)
+                       [labels.of(i) for i in pkg] if isinstance(pkg, list) else None,
+                       labels.of(agent) if agent != "mediator" else "Mediator")
 
 
 def readable_transcript(transcript: list[dict], scenario: Scenario, rubric: Rubric | None = None) -> list[ReadableRow]:
     """Every row in words; objections name the criteria that drive them (when a rubric is given)."""
-    labels = _labels(scenario)
-    crit = {c.id: (c.label or c.id).split(" (")[0] for c in scenario.criteria}
+    labels = labels_for(scenario)
+    crit = labels.criteria
     draft: list[str] = []
     positions: dict[str, list[str]] = {}
     out = []

@@ -33,7 +33,14 @@ def _best(values: list, better: str):
     return (max(known) if better == "higher" else min(known)) if known else None
 
 
-def _metrics_table(title: str, columns: dict[str, dict]) -> Table:
+def _name(labels, key: str, kind: str) -> str:
+    """A design or group key in words when labels are given."""
+    if labels is None:
+        return key
+    return labels.design(key) if kind == "design" else labels.group(key)
+
+
+def _metrics_table(title: str, columns: dict[str, dict], labels=None) -> Table:
     """Designs as rows, the four metrics (best value bold) plus worst group and cost as columns."""
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, caption_justify="left",
                   caption="↑ higher is better, ↓ lower is better; best value in bold")
@@ -46,17 +53,17 @@ def _metrics_table(title: str, columns: dict[str, dict]) -> Table:
     for name, c in columns.items():
         cells = [(f"[bold green]{_fmt(v)}[/]" if v is not None and v == bests[key] else _fmt(v))
                  for key, v in ((k, c["metrics"].get(k)) for k, _ in METRIC_ROWS)]
-        table.add_row(name, *cells, _cost(c["cost"]))
+        table.add_row(_name(labels, name, "design"), *cells, _cost(c["cost"]))
     return table
 
 
-def _group_tables(columns: dict[str, dict], group_ids, width: int) -> list[Table]:
+def _group_tables(columns: dict[str, dict], group_ids, width: int, labels=None) -> list[Table]:
     """Per-group utilities, groups as rows; designs split over as many tables as the width needs."""
-    label = max([len("group"), *map(len, group_ids)]) + 4
+    label = max([len("group"), *(len(_name(labels, g, "group")) for g in group_ids)]) + 4
     names = list(columns)
     chunks, current, used = [], [], label
     for name in names:
-        need = max(len(name), 7) + 3
+        need = max(len(_name(labels, name, "design")), 7) + 3
         if current and used + need > width:
             chunks.append(current)
             current, used = [], label
@@ -71,11 +78,11 @@ def _group_tables(columns: dict[str, dict], group_ids, width: int) -> list[Table
                       caption_justify="left")
         table.add_column("group", no_wrap=True)
         for name in chunk:
-            table.add_column(name, justify="right", no_wrap=True)
+            table.add_column(_name(labels, name, "design"), justify="right", no_wrap=True)
         for gid in group_ids:
             values = [columns[n]["per_group"][gid] for n in names]
             best = _best(values, "higher")
-            table.add_row(gid, *[_group_cell(v, best, columns[n]["per_group"]) for n in chunk
+            table.add_row(_name(labels, gid, "group"), *[_group_cell(v, best, columns[n]["per_group"]) for n in chunk
                                  for v in [columns[n]["per_group"][gid]]])
         tables.append(table)
     return tables
@@ -87,12 +94,13 @@ def _group_cell(v: float, best: float, column: dict) -> str:
     return f"[bold green]{_fmt(v)}[/]" if v == best else _fmt(v)
 
 
-def print_designs(title: str, columns: dict[str, dict], group_ids, console: Console) -> None:
+def print_designs(title: str, columns: dict[str, dict], group_ids, console: Console, labels=None) -> None:
     """The metrics table, then per-group utilities, each readable at 80 columns and full width beyond."""
-    console.print(_metrics_table(title, columns))
+    console.print(_metrics_table(title, columns, labels))
     console.print("worst-off group: " + "; ".join(
-        f"{name} {c['metrics'].get('worst_group_id')}" for name, c in columns.items()))
-    for table in _group_tables(columns, group_ids, console.width):
+        f"{_name(labels, name, 'design')} {_name(labels, str(c['metrics'].get('worst_group_id')), 'group')}"
+        for name, c in columns.items()))
+    for table in _group_tables(columns, group_ids, console.width, labels):
         console.print(table)
 
 
@@ -108,11 +116,14 @@ def print_run(summary: dict, rubric, out: Path, console: Console | None = None,
     neg = {"metrics": summary["metrics"], "per_group": summary["per_group"], "cost": summary["cost"]}
     columns = {"negotiated": neg, **summary["baselines"]}
     status = "agreement" if summary["agreement"] else "NO agreement (disagreement outcome)"
+    labels = decision.labels if decision is not None else None
+    items = [labels.item(i) if labels else i for i in summary['package']]
     console.print(f"[bold]{summary['scenario']}[/]: {status} after {summary['rounds']} rounds, "
                   f"mediator {summary['mediator']}, seed {summary['seed']}")
-    console.print(f"package ({len(summary['package'])} items, {summary['cost']:,.0f} of "
-                  f"{summary['budget']:,.0f} {summary['currency']}): {', '.join(summary['package'])}")
-    print_designs("negotiated package vs base designs", columns, rubric.group_ids, console)
+    console.print(f"package ({len(summary['package'])} items, {summary['currency']} {summary['cost']:,.0f} of "
+                  f"{summary['currency']} {summary['budget']:,.0f}): {', '.join(items)}")
+    print_designs("negotiated package vs city designs (utility in points)", columns, rubric.group_ids, console,
+                  labels)
     if summary.get("benchmark") and decision is None:      # the decision summary states it otherwise
         from sim.run.benchmark import price_line
 

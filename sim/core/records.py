@@ -114,22 +114,31 @@ def outcome_rows(result) -> list[dict]:
 
 def atomic_write(path: Path, text: str) -> None:
     """Write text to path via a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def file_mode() -> int:
+    """The mode a plain open() would give a new file: 0o666 less the process umask (read, not changed)."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return 0o666 & ~int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)             # no /proc: read the umask by setting it, and put it back at once
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write bytes to path via a temporary file in the same folder and a rename."""
+    """Write bytes to path via a temporary file in the same folder and a rename.
+
+    The file gets the umask's mode, not mkstemp's owner-only 0600, so colleagues can open a shared report.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, file_mode())
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, path)

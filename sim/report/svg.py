@@ -7,13 +7,15 @@ from html import escape
 
 __all__ = ["PALETTE", "Series", "design_colors", "svg_chart"]
 
-PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-           "#bcbd22", "#17becf")                     # plotly's D3 palette
-FIXED = {"negotiated": PALETTE[3], "proposal": PALETTE[4]}      # red and purple everywhere
+PALETTE = ("#0072B2", "#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#D55E00", "#F0E442", "#000000")
+# Okabe-Ito, safe for the common colour blindnesses; the negotiated package is always blue, a
+# planner's proposal reddish purple, never red against green.
+FIXED = {"negotiated": PALETTE[0], "Negotiated package": PALETTE[0], "proposal": PALETTE[4],
+         "Your proposal": PALETTE[4]}
 
 
 def design_colors(names) -> dict[str, str]:
-    """One colour per design, the same on every chart: negotiated red, proposal purple, base designs in order."""
+    """One colour per design, the same on every chart: negotiated blue, proposal purple, base designs in order."""
     others = [c for c in PALETTE if c not in FIXED.values()]
     out, i = {}, 0
     for name in names:

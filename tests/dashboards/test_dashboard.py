@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
 from dashboards import data  # noqa: E402
+from sim.analysis.labels import Labels, design_name  # noqa: E402
 from sim.cli.commands import app as cli  # noqa: E402
 from sim.core.context import make_context  # noqa: E402
 from sim.core.evaluate import evaluate_package  # noqa: E402
@@ -111,10 +112,11 @@ def test_negotiation_page_shows_llm_value_consistency(tmp_path, monkeypatch):
 def test_outcomes_page_shows_metrics_of_every_design(runs, monkeypatch):
     at = goto(open_app(runs, monkeypatch, run="montreal"), "Outcomes")
     summary = json.loads((runs / "montreal" / "summary.json").read_text())
-    table = next(d.value for d in at.dataframe if "total" in d.value.index)
-    assert list(table.columns) == ["negotiated", *summary["baselines"]]
-    assert table.loc["total", "negotiated"].startswith(f"{summary['metrics']['total']:.3f}")
-    assert "✓" in table.loc["worst_group", "negotiated"]        # the negotiated package is best here
+    total, worst = Labels.metric("total"), Labels.metric("worst_group")
+    table = next(d.value for d in at.dataframe if total in d.value.index)
+    assert list(table.columns) == ["Negotiated package", *(design_name(d) for d in summary["baselines"])]
+    assert table.loc[total, "Negotiated package"].startswith(f"{summary['metrics']['total']:.3f}")
+    assert "✓" in table.loc[worst, "Negotiated package"]        # the negotiated package is best here
 
 
 def test_lab_metrics_equal_negsim_evaluate(runs, monkeypatch):
@@ -129,8 +131,8 @@ def test_lab_metrics_equal_negsim_evaluate(runs, monkeypatch):
     expected = json.loads(res.output)
     assert shown["metrics"] == expected["metrics"] and shown["per_group"] == expected["per_group"]
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["worst_group"] == f"{expected['metrics']['worst_group']:.3f}"
-    assert metrics["gini"] == f"{expected['metrics']['gini']:.3f}"
+    assert metrics[Labels.metric("worst_group")] == f"{expected['metrics']['worst_group']:.3f}"
+    assert metrics[Labels.metric("gini")] == f"{expected['metrics']['gini']:.3f}"
 
 
 def test_lab_explains_infeasible_choices_and_runs_a_negotiation(runs, monkeypatch):

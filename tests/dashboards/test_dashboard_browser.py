@@ -21,7 +21,7 @@ CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ["Runs", "Scenario", "Negotiation", "Outcomes", "Compare", "Proposal lab", "Play a stakeholder",
+PAGES = ["Runs", "Scenario", "Negotiation", "Outcomes", "Compare", "Proposal lab", "What if", "Play a stakeholder",
          "Attribution", "Repeated", "Survey"]
 
 
@@ -32,7 +32,18 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def stand_in():
+    """An OpenAI-compatible stand-in model for the LLM opponents (the embedded model takes over 10 minutes of
+    CPU for one game on this shared machine): it accepts every draft, through the real LLM client path."""
+    pytest.importorskip("langchain_openai")
+    from tests.agents.openai_stand_in import Reply, StandIn
+
+    with StandIn([Reply()]) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, stand_in):
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is not installed (apt-get install chromium chromium-driver)")
     pytest.importorskip("playwright")
@@ -44,8 +55,9 @@ def server(tmp_path_factory):
                     "scenarios/surveys/montreal_survey_synthetic.csv", "--out", str(runs / "survey"),
                     "--permutations", "199"], cwd=ROOT, check=True, capture_output=True)
     port = free_port()
+    env = dict(os.environ, NEGSIM_PLAY_LLM=f"openai-compatible:stand-in@{stand_in.url}")
     proc = subprocess.Popen([sys.executable, "-m", "sim.cli.commands", "dashboard", "--runs", str(runs),
-                             "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE,
+                             "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE, env=env,
                             stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -103,6 +115,7 @@ def test_every_page_renders(server, page, shots):
     settle(page)
     expected = {"Runs": "Open run", "Scenario": "Where the groups disagree", "Negotiation": "Rerun from any turn",
                 "Outcomes": "What was decided", "Compare": "Pick two or more runs", "Proposal lab": "Tick items",
+                "What if": "Run the what-if",
                 "Play a stakeholder": "Take the seat", "Attribution": "Compute the attributions",
                 "Repeated": "Run budget cycles", "Survey": "Which groups differ most"}
     for name in PAGES:
@@ -111,12 +124,12 @@ def test_every_page_renders(server, page, shots):
         body = page.inner_text("[data-testid='stMain']")
         assert expected[name] in body, f"{name}: {body[:300]}"
         assert "Traceback" not in body
-        if name in ("Runs", "Attribution", "Repeated", "Proposal lab", "Compare", "Play a stakeholder"):
+        if name in ("Runs", "Attribution", "Repeated", "Proposal lab", "Compare", "Play a stakeholder", "What if"):
             pass
         else:                                   # chart pages: plotly really drew something
             page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
             page.wait_for_timeout(800)
-        page.screenshot(path=str(shots / f"{PAGES.index(name)}-{name.replace(' ', '_').lower()}.png"), full_page=True)
+        page.screenshot(path=str(shots / f"{PAGES.index(name)}-{name.replace(' ', '_').lower()}.png"))
     assert page.locator("[data-testid='stAppDeployButton']").count() == 0          # toolbarMode minimal
 
 
@@ -125,22 +138,24 @@ def test_proposal_lab_click_through(server, page, shots):
     page.goto(url)
     settle(page)
     go(page, "Proposal lab")
-    page.get_by_role("button", name="Load base: city_standard").click()
+    page.get_by_role("button", name="Load city design City standard").click()
     settle(page)
-    page.get_by_text("cost 1,180,000 of 1,200,000").first.wait_for()
+    page.get_by_text("cost CAD 1,180,000 of CAD 1,200,000").first.wait_for()
     page.get_by_text("35,000 · Permanent rainbow crosswalk").click()          # 35,000 more: over budget
     settle(page)
     page.get_by_text("Infeasible: cost 1,215,000 exceeds the budget").first.wait_for()
     bar = page.locator("[data-testid='lab-budget-bar']").first
-    assert "rgb(214, 39, 40)" in bar.evaluate("e => getComputedStyle(e).backgroundColor")      # red when over
-    assert page.get_by_role("button", name="Run a negotiation from this proposal").is_disabled()   # until confirmed
-    page.screenshot(path=str(shots / "7-lab-over-budget.png"), full_page=True)
+    assert "rgb(213, 94, 0)" in bar.evaluate("e => getComputedStyle(e).backgroundColor")   # vermillion when over
+    from playwright.sync_api import expect
+
+    expect(page.get_by_role("button", name="Run a negotiation from this proposal")).to_be_disabled()  # until confirmed
+    page.screenshot(path=str(shots / "7-lab-over-budget.png"))
     page.get_by_text("35,000 · Permanent rainbow crosswalk").click()
     settle(page)
     page.get_by_role("button", name="Run a negotiation from this proposal").click()
     page.wait_for_selector("text=now the open run", timeout=120_000)
     settle(page)
-    page.screenshot(path=str(shots / "7-lab-after-run.png"), full_page=True)
+    page.screenshot(path=str(shots / "7-lab-after-run.png"))
     assert any(p.name.startswith("lab-montreal_streets-") for p in runs.iterdir())
     go(page, "Runs")
     page.get_by_text("lab-montreal_streets-").first.wait_for(state="attached")   # canvas grid cell
@@ -154,27 +169,68 @@ def test_compare_view_from_a_shared_url(server, page, shots):
     settle(page)
     body = page.inner_text("[data-testid='stMain']")
     assert "montreal-seed3" in body and "Utility per group" in body and "Funded items" in body
-    page.screenshot(path=str(shots / "8-compare-from-url.png"), full_page=True)
+    page.screenshot(path=str(shots / "8-compare-from-url.png"))
 
 
-def test_play_page_through_a_full_negotiation(server, page, shots):
+def _pick(tab, label: str, option: str) -> None:
+    """Choose `option` in the Streamlit selectbox labelled `label`."""
+    box = tab.locator("[data-testid='stSelectbox']").filter(has_text=label).first
+    box.click()
+    tab.get_by_role("option", name=option).first.click()
+
+
+LLM_IN_CHROMIUM = pytest.mark.xfail(strict=False, reason=(
+    "measured 2026-12-03 under load: in Chromium the round after the first answer never shows within 180 s when "
+    "one opponent is the LLM stand-in served from the test process; the same game passes through AppTest "
+    "(tests/dashboards/test_workbench.py::test_play_a_full_game_against_rule_and_llm_opponents). Open."))
+
+
+@pytest.mark.parametrize("llm", [False, pytest.param(True, marks=LLM_IN_CHROMIUM)],
+                         ids=["rule-opponents", "rule-and-llm-opponents"])
+def test_play_page_through_a_full_negotiation(server, page, shots, stand_in, llm):
     url, runs = server
     page.goto(url)
     settle(page)
     go(page, "Play a stakeholder")
+    if llm:
+        _pick(page, "People who cycle", "LLM (openai-compatible:stand-in")
+    _pick(page, "Local merchants", "rule-based, conceding early")
     page.get_by_role("button", name="Take the seat").click()
     settle(page)
-    for i in range(25):
-        if page.get_by_text("Saved as").count():
-            break
+    page.get_by_text("Round 1 of 12").first.wait_for()
+    for i in range(12):
         if i == 0:
-            page.screenshot(path=str(shots / "9-play-round-1.png"), full_page=True)
+            page.screenshot(path=str(shots / "9-play-round-1.png"))
         page.locator("[data-testid='stMain'] label").filter(has_text="accept").first.click()
         page.get_by_role("button", name="Send").click()
+        page.wait_for_function(                      # the next round (or the end) is on screen, not a stale form
+            f"() => /Round {i + 2} of 12|Saved as/.test(document.querySelector(\"[data-testid='stMain']\").innerText)",
+            timeout=180_000)
         settle(page)
+        if page.get_by_text("Saved as").count():
+            break
     page.get_by_text("Saved as").first.wait_for()
-    page.screenshot(path=str(shots / "9-play-finished.png"), full_page=True)
-    assert any(p.name.startswith("play-montreal_streets-") for p in runs.iterdir())
+    page.screenshot(path=str(shots / "9-play-finished.png"))
+    folder = max((p for p in runs.iterdir() if p.name.startswith("play-montreal_streets-")), key=lambda p: p.name)
+    import json
+
+    agents = json.loads((folder / "summary.json").read_text())["agents"]
+    assert agents["wheelchair_users"] == "human" and agents["cyclists"].startswith("llm") == llm
+    assert agents["merchants"] == "heuristic:conceder" and agents["seniors"] == "heuristic"
+    assert bool(stand_in.seen) or not llm                      # the LLM opponent really asked the model
+
+
+def test_screenshot_script_writes_every_page_at_both_widths(tmp_path):
+    """tools/screenshots.py (the docs' screenshots) on the small scenario."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed")
+    pytest.importorskip("playwright")
+    done = subprocess.run([sys.executable, "tools/screenshots.py", "--scenario", "scenarios/tiny_example.yaml",
+                           "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=1800)
+    assert done.returncode == 0, done.stderr[-2000:]
+    for width in (1400, 800):
+        files = sorted((tmp_path / str(width)).glob("*.png"))
+        assert len(files) == len(PAGES) and all(f.stat().st_size > 10_000 for f in files)
 
 
 def test_report_download(server, page, shots, tmp_path):
@@ -190,4 +246,4 @@ def test_report_download(server, page, shots, tmp_path):
     html = saved.read_text()
     assert "What was decided" in html and "Universal curb ramps at all 12 corners" in html
     page.goto(saved.as_uri())
-    page.screenshot(path=str(shots / "10-report.png"), full_page=True)
+    page.screenshot(path=str(shots / "10-report.png"))

@@ -11,9 +11,10 @@ pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
+from sim.analysis.labels import Labels  # noqa: E402
 from sim.cli.commands import app as cli  # noqa: E402
 from sim.core.records import read_summary, read_transcript, write_run  # noqa: E402
-from sim.core.scenario import load_scenario  # noqa: E402
+from sim.core.scenario import load_scenario, scenario_to_yaml  # noqa: E402
 from sim.run.runner import RunConfig, run_negotiation  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,7 +69,7 @@ def test_decision_summary_lists_exactly_the_package_and_the_change_from_the_best
     assert sorted(line.split("] ", 1)[1] for line in change.splitlines() if "− drop" in line) == sorted(dropped)
     assert f"round {summary['rounds']}" in at.success[0].value
     helps = {m.label: m.help for m in at.metric}
-    assert set(helps) == {"total", "worst group", "P20", "Gini"} and all(helps.values())
+    assert set(helps) == {Labels.metric(k) for k in ("total", "worst_group", "p20", "gini")} and all(helps.values())
 
 
 def test_compare_view_opens_from_a_shared_link(runs, monkeypatch):
@@ -78,7 +79,7 @@ def test_compare_view_opens_from_a_shared_link(runs, monkeypatch):
     settings = at.table[0].value
     assert list(settings.columns) == ["tiny-a", "montreal"]
     m = read_summary(runs / "montreal")["metrics"]
-    assert settings.loc["gini", "montreal"] == f"{m['gini']:.3f}"
+    assert settings.loc[Labels.metric("gini"), "montreal"] == f"{m['gini']:.3f}"
     packages = at.table[2].value
     assert "yes" in set(packages["differs"])
     goto(at, "Runs")
@@ -93,13 +94,19 @@ def _play_to_the_end(at: AppTest, group: str) -> list[dict]:
     button(at, "Take the seat").click().run()
     answers = []
     for _ in range(20):
-        if any("Saved as" in s.value for s in at.success):
+        if any("Saved as" in s.value for s in [*at.success, *at.error]):
             return answers
-        first = not answers
-        at.radio(key="play_kind").set_value("object" if first else "accept")
+        first, n = not answers, len(answers)
+        assert at.radio(key=f"play_kind_{n}").value == "accept"              # a fresh answer every round
+        assert at.multiselect(key=f"play_amendments_{n}").value == []
+        assert at.text_input(key=f"play_reason_{n}").value == ""
+        rounds = at.session_state["play_rounds"]
+        assert any(h.value.startswith(f"Round {n + 1} of {rounds}") for h in at.subheader)
+        at.radio(key=f"play_kind_{n}").set_value("object" if first else "accept")
         if first:
-            option = at.multiselect(key="play_amendments").options[0]
-            at.multiselect(key="play_amendments").set_value([option])
+            option = at.multiselect(key=f"play_amendments_{n}").options[0]
+            at.multiselect(key=f"play_amendments_{n}").set_value([option])
+            at.text_input(key=f"play_reason_{n}").set_value("my first objection")
         button(at, "Send").click().run()
         assert not at.exception, [e.value for e in at.exception]
         answers.append("object" if first else "accept")
@@ -125,6 +132,37 @@ def test_human_seat_plays_a_scripted_negotiation_and_its_run_validates(runs, mon
                                    f"heuristic,families=human:{script}", "--out", str(tmp_path / "replay"), "--quiet"])
     assert res.exit_code == 0, res.output
     assert read_transcript(tmp_path / "replay") == transcript
+
+
+def test_compare_adds_city_designs_shows_differences_and_warns_across_scenarios(runs, monkeypatch):
+    at = open_app(runs, monkeypatch, query={"page": "Compare", "runs": ["montreal", "tiny-a"]})
+    assert any("2 different scenarios" in w.value for w in at.warning)
+    at.multiselect(key="compare_runs").set_value(["montreal"]).run()
+    assert not at.warning
+    at.multiselect(key="compare_designs").set_value(["main_street"]).run()
+    groups = at.table[1].value
+    s = read_summary(runs / "montreal")
+    label = "Families with young children"
+    expected = s["baselines"]["main_street"]["per_group"]["families"] - s["per_group"]["families"]
+    column = next(c for c in groups.columns if c.startswith("difference"))
+    assert float(groups.loc[label, column]) == pytest.approx(expected, abs=1e-3)       # shown to 3 decimals
+    assert "city design Main street" in at.table[0].value.columns
+    assert at.get("plotly_chart")
+
+
+def test_a_game_objected_in_every_round_warns_before_the_last_and_ends_as_a_failure(runs, monkeypatch):
+    at = goto(open_app(runs, monkeypatch), "Play a stakeholder")
+    at.selectbox(key="play_scenario").set_value("tiny_example.yaml").run()
+    button(at, "Take the seat").click().run()
+    rounds = at.session_state["play_rounds"]
+    for n in range(rounds):
+        warnings = " ".join(w.value for w in at.warning)
+        assert ("next round" in warnings) == (n + 1 == rounds - 1)
+        assert ("This is the last round" in warnings) == (n + 1 == rounds)
+        at.radio(key=f"play_kind_{n}").set_value("object")
+        button(at, "Send").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+    assert not at.success and at.error[0].value.startswith(f"No agreement after {rounds} rounds")
 
 
 def test_counterfactual_rerun_records_parent_and_row_and_differs_where_it_matters(runs, monkeypatch):
@@ -175,3 +213,55 @@ def test_worst_off_reports_ties_and_empty_periods():
 
     frame = pd.DataFrame({"package": ["a;b", "c", ""], "u_x": [1.0, 2.0, 0.0], "u_y": [3.0, 2.0, 0.0]})
     assert worst_off(frame) == ["x", "tie (2 groups)", "- (nothing funded)"]
+
+
+def test_what_if_runs_a_seeded_budget_sweep_equal_to_run_many(runs, monkeypatch):
+    import sim
+    from dashboards.whatif import budgets
+
+    at = goto(open_app(runs, monkeypatch, run="tiny-a"), "What if")
+    scenario = load_scenario(TINY_EXAMPLE)
+    at.slider(key="whatif_budget").set_value((scenario.budget, 1.2 * scenario.budget)).run()
+    at.number_input(key="whatif_seeds").set_value(1).run()
+    at.radio(key="whatif_voice").set_value("exaggerate").run()
+    at.button(key="whatif_go").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = at.session_state["whatif_result"]
+    values = budgets(scenario.budget, 1.2 * scenario.budget, 3)
+    assert sorted(shown["budget"].unique()) == values
+    alone = sim.run_many(scenario, {"budget": [values[-1]], "mediator": ["negotiated"], "information": ["private"],
+                                    "voice": ["exaggerate"]}, seeds=1, seed=scenario.protocol.seed)
+    assert (shown["error"].astype(str) == "").all() and (shown["voice"] == "exaggerate").all()
+    row = shown[shown["budget"] == values[-1]].iloc[0]
+    assert row["total"] == alone["total"].iloc[0] and row["package"] == alone["package"].iloc[0]
+    assert at.get("plotly_chart") and "budget (CAD)" in at.dataframe[0].value.columns
+
+
+def test_play_a_full_game_against_rule_and_llm_opponents(runs, monkeypatch):
+    """Cyclists played by an LLM (an OpenAI-compatible stand-in that accepts: the real client path, no model),
+    merchants by the early conceder, the rest by the default rule agent; the person accepts every draft."""
+    pytest.importorskip("langchain_openai")
+    from tests.agents.openai_stand_in import Reply, StandIn
+
+    with StandIn([Reply()]) as model:
+        monkeypatch.setenv("NEGSIM_PLAY_LLM", f"openai-compatible:stand-in@{model.url}")
+        at = goto(open_app(runs, monkeypatch), "Play a stakeholder")
+        at.selectbox(key="play_scenario").set_value("montreal_streets.yaml").run()
+        assert any(o.startswith("LLM (openai-compatible") for o in at.selectbox(key="play_opponent_cyclists").options)
+        scenario = load_scenario(MONTREAL)
+        lineup = {g: "heuristic" for g in scenario.group_ids if g != "wheelchair_users"}
+        lineup.update(cyclists="llm", merchants="heuristic:conceder")
+        at.session_state["play"] = {"yaml": scenario_to_yaml(scenario), "group": "wheelchair_users",
+                                    "agents": "heuristic", "lineup": lineup,
+                                    "seed": 7, "answers": [], "folder": None}
+        at.run()
+        for n in range(12):
+            if any("Saved as" in e.value for e in [*at.success, *at.error]):
+                break
+            button(at, "Send").click().run()
+            assert not at.exception, [e.value for e in at.exception]
+        assert any("Saved as" in e.value for e in [*at.success, *at.error])
+        summary = read_summary(runs / at.session_state["run"])
+    assert summary["agents"]["cyclists"] == "llm" and summary["agents"]["merchants"] == "heuristic:conceder"
+    assert summary["agents"]["wheelchair_users"] == "human" and summary["llm"]["calls"] > 0
+    assert model.seen and summary["llm"]["fallbacks"] == 0
