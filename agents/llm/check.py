@@ -49,6 +49,7 @@ class CheckState:
     kind: str                 # accept-worthy, object-worthy or red-line trap
     margin: float             # (draft utility - rule reservation) / (ideal - floor)
     reference: str            # the truthful rule agent's answer: accept or object
+    stated: float | None      # the reservation the group stated the round before (the rule's; None in round 1)
 
 
 def _rule(ctx: NegotiationContext, group: str):
@@ -83,9 +84,10 @@ def _margin(ctx: NegotiationContext, rule, x: np.ndarray, round_: int) -> float:
 def _state(ctx, name: str, rule, round_: int, x: np.ndarray, kind: str, cands=()) -> CheckState:
     rub = ctx.rubric
     reference = rule.act(PublicState(round=round_, draft=x, candidates=list(cands))).kind
+    stated = round(rule.reservation(round_ - 1), 4) if round_ > 1 else None
     return CheckState(f"{name}/{rule.group_id}/{kind}/r{round_}", name, rule.group_id, round_, tuple(rub.ids(x)),
                       tuple(tuple(rub.ids(c)) for c in cands), kind, round(_margin(ctx, rule, x, round_), 4),
-                      reference)
+                      reference, stated)
 
 
 def _pick(ctx, rule, pool, round_: int, accept: bool, nearest: bool) -> np.ndarray | None:
@@ -164,6 +166,7 @@ def ask(client, ctx: NegotiationContext, state: CheckState) -> Answer:
     client.peers.clear()                  # one question at a time: no batching with earlier states' agents
     agent = LLMStakeholder(state.group, client)
     agent.reset(ctx, np.random.default_rng(STATE_SEED))
+    agent.stated = state.stated
     seen = len(client.records)
     move = agent.act(PublicState(round=state.round, draft=rub.package(state.draft),
                                  candidates=[rub.package(c) for c in state.candidates]))

@@ -1,9 +1,10 @@
 """The local path: the grammar keeps the schema's field order, the order the prompt asks for.
 
 llama.cpp's JSON-schema grammar lets a model write object fields only in the order of the
-schema text it was compiled from. A grammar compiled from sorted keys (decision, amendment,
-choice, ranking, reason, reservation) left a model that follows the prompt (decision, choice,
-reservation, ranking, reason) no way to write a ranking or a reason after its reservation.
+schema text it was compiled from (required fields first). A grammar compiled from sorted keys
+(decision, amendment, choice, ranking, reason, reservation) left a model that follows the
+prompt (then: decision, choice, reservation, ranking, reason) no way to write a ranking or a
+reason after its reservation. The prompt now asks for the reservation first, then the decision.
 The grammar is checked with a small GBNF recogniser (tests/agents/gbnf.py), no model needed.
 """
 
@@ -55,14 +56,14 @@ def _prompt_fields() -> list[str]:
 def test_the_prompt_names_its_fields_in_the_grammar_order():
     fields = _prompt_fields()
     order = list(json.loads(_compiled_schema_text())["properties"])
-    assert fields == ["decision", "choice", "reservation", "ranking", "reason"]
+    assert fields == ["reservation", "decision", "choice", "ranking", "reason"]
     assert [f for f in order if f in fields] == fields
 
 
 def test_the_oracle_rejects_the_sorted_grammar():
-    """The recogniser can fail: the old sorted-key grammar refuses a reason after the reservation."""
+    """The recogniser can fail: a sorted-key grammar refuses the reservation before the decision."""
     sorted_grammar = json_schema_to_gbnf(json.dumps(StakeholderReply.model_json_schema(), sort_keys=True))
-    reply = json.dumps({"decision": "object", "reservation": 1.5, "reason": "too little for us"})
+    reply = json.dumps({"reservation": 1.5, "decision": "object", "reason": "too little for us"})
     assert accepts(GRAMMAR, reply) and not accepts(sorted_grammar, reply)
 
 
@@ -76,8 +77,7 @@ reasons = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=6
        keep=st.lists(st.booleans(), min_size=4, max_size=4))
 def test_a_reply_in_the_prompt_order_can_always_finish_with_a_ranking_and_a_reason(
         decision, choice, reservation, ranking, reason, keep):
-    optional = {"choice": choice, "reservation": reservation, "ranking": ranking, "reason": reason}
-    reply = {"decision": decision, **{k: v for (k, v), on in zip(list(optional.items())[:2], keep) if on}}
+    reply = {"reservation": reservation, "decision": decision, **({"choice": choice} if keep[0] else {})}
     reply.update(ranking=ranking or [2, 1], reason=reason)     # always end with both
     text = json.dumps(reply)
     assert accepts(GRAMMAR, text), text
