@@ -152,6 +152,7 @@ class Answer:
     agrees: bool
     amendment_rank: float | None = None
     ranking_tau: float | None = None
+    cause: str = ""           # why the model's answer was replaced by the rule move (a fallback)
 
 
 def _contexts() -> dict[str, NegotiationContext]:
@@ -174,7 +175,8 @@ def ask(client, ctx: NegotiationContext, state: CheckState) -> Answer:
     record = client.records[seen] if len(client.records) > seen else {}
     return Answer(state.id, state.kind, state.reference, move.kind, fallback,
                   agrees=not fallback and move.kind == state.reference,
-                  amendment_rank=record.get("amendment_rank"), ranking_tau=record.get("ranking_tau"))
+                  amendment_rank=record.get("amendment_rank"), ranking_tau=record.get("ranking_tau"),
+                  cause=move.meta.get("fallback", ""))
 
 
 @dataclass

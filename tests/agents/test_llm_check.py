@@ -97,6 +97,7 @@ class Failing(GenericFakeChatModel):
 def test_fallbacks_count_as_wrong_answers_and_make_the_model_unreliable():
     report = check.run_check(make_client("fake", model=Failing(messages=iter([]))))
     assert report.fallbacks == len(STATES) and all(a.fallback and not a.agrees for a in report.answers)
+    assert all(a.cause == "model error: ConnectionError: connection refused" for a in report.answers)
     assert report.balanced == 0.0 and report.verdict == "unreliable"
 
 
