@@ -212,13 +212,13 @@ def _mean(values) -> float | None:
 
 
 def verdict(answers: list[Answer]) -> str:
-    """One of VERDICTS: failing answers, a constant answer, or balanced agreement at or above BARGAINS."""
-    n = max(len(answers), 1)
-    if sum(a.fallback for a in answers) / n > MAX_FALLBACK_SHARE:
+    """One of VERDICTS: failing answers, a constant answer of its own, or balanced agreement at or above BARGAINS."""
+    own = [a.answer for a in answers if not a.fallback]
+    if len(answers) - len(own) > MAX_FALLBACK_SHARE * len(answers) or not own:
         return "unreliable"
-    if sum(a.answer == "accept" for a in answers) / n >= CONSTANT:
+    if own.count("accept") >= CONSTANT * len(own):
         return "rubber-stamps"
-    if sum(a.answer == "object" for a in answers) / n >= CONSTANT:
+    if own.count("object") >= CONSTANT * len(own):
         return "always objects"
     return "bargains by its values" if (balanced(answers) or 0.0) >= BARGAINS else "unreliable"
 

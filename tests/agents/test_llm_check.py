@@ -89,6 +89,15 @@ def test_the_opposite_of_the_rule_agent_scores_zero_and_is_unreliable():
     assert report.balanced == 0.0 and report.verdict == "unreliable"
 
 
+def test_a_model_that_accepts_whenever_it_answers_rubber_stamps_despite_a_few_failures():
+    bad = "no JSON here"                       # a failed answer: a repair prompt, then the rule move
+    responses = [bad, bad] + ['{"decision": "accept"}'] * (len(STATES) - 1)
+    report = run(responses)
+    assert report.fallbacks == 1 and report.answers[0].fallback and not report.answers[0].agrees
+    assert report.answers[0].cause.startswith("the reply contained no JSON object")
+    assert report.verdict == "rubber-stamps"
+
+
 class Failing(GenericFakeChatModel):
     def _generate(self, messages, stop=None, run_manager=None, **kwargs):
         raise ConnectionError("connection refused")
