@@ -4,11 +4,15 @@ Seconds per LLM move, prompt tokens evaluated per round, calls per negotiation, 
 stakeholders' value consistency against a truthful rule agent.
 
 Every stakeholder and the mediator are LLM agents. Usage:
-python benchmarks/bench_llm.py [SCENARIO] [--llm local] [--seeds 1] [--max-rounds N] [--server]
+python benchmarks/bench_llm.py [SCENARIO] [--llm local|gguf:PATH] [--seeds 1] [--max-rounds N] [--server]
 python benchmarks/bench_llm.py --all-scenarios --max-rounds 2     # the consistency table of docs/llm.md
+python benchmarks/bench_llm.py --llm gguf:PATH --check [--server]  # llm-check, then a short negotiation
 
---server also runs the same model through llama-cpp-python's OpenAI-compatible server on
-127.0.0.1 (`openai-compatible:smollm2@URL`, started and stopped here) and prints both figures.
+--server runs the model (the embedded one or any GGUF file) through llama-cpp-python's
+OpenAI-compatible server on 127.0.0.1 (`openai-compatible:NAME@URL`, started and stopped here)
+as well, and prints both figures: the same numbers can be taken with a 7-8B instruct model on
+a machine with an accelerator. Every figure is printed with the load average, the llama.cpp
+thread count (`--llm-threads`, default: the free cores) and the CPU seconds of this process.
 """
 
 from __future__ import annotations
@@ -22,12 +26,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def one_run(path: Path, spec: str, seed: int, max_rounds: int | None) -> dict:
+def one_run(path: Path, spec: str, seed: int, max_rounds: int | None, threads: int | None = None) -> dict:
     from agents.llm.factory import make_client
+    from agents.llm.models import LLMSettings
     from sim.core.scenario import load_scenario
     from sim.run.runner import RunConfig, run_negotiation
 
-    client = make_client(spec, seed=seed)
+    client = make_client(spec, seed=seed, settings=LLMSettings(threads=threads))
     config = RunConfig(seed=seed, mediator="llm", max_rounds=max_rounds, agents="llm",
                        agent_options={"llm": client}, mediator_options={"llm": client})
     started = time.perf_counter()
@@ -81,32 +86,71 @@ def report(label: str, runs: list[dict]) -> None:
     print("fallback causes: " + ("; ".join(f"{n} x {c}" for c, n in causes.most_common()) or "none"))
 
 
+def conditions(threads: int | None) -> str:
+    """The load, thread count and CPU seconds a figure was taken under."""
+    import os
+
+    from agents.llm.models import free_cores
+
+    return (f"[load {os.getloadavg()[0]:.2f}; llama.cpp threads {threads or free_cores()}; "
+            f"CPU-s of this process {time.process_time():.1f}]")
+
+
+def gguf_path(spec: str) -> str:
+    """The GGUF file of a local spec (`local` or `gguf:PATH`), for the server."""
+    from agents.llm.models import smollm2_path
+
+    if spec == "local":
+        return smollm2_path()
+    if not spec.startswith("gguf:"):
+        raise SystemExit(f"--server: --llm {spec} names no GGUF file; fix: use local or gguf:PATH")
+    return spec.partition(":")[2]
+
+
+def check(spec: str, threads: int | None) -> None:
+    """`negsim llm-check` on one spec, with the conditions."""
+    from agents.llm.check import render, run_check
+    from agents.llm.factory import make_client
+    from agents.llm.models import LLMSettings
+
+    print(render(run_check(make_client(spec, settings=LLMSettings(threads=threads)))), flush=True)
+    print(conditions(threads), flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("scenario", nargs="?", default=str(ROOT / "scenarios" / "montreal_streets.yaml"))
     ap.add_argument("--llm", default="local")
     ap.add_argument("--seeds", type=int, default=1)
     ap.add_argument("--max-rounds", type=int, default=None)
-    ap.add_argument("--server", action="store_true", help="also run the embedded model through its local server")
+    ap.add_argument("--llm-threads", type=int, default=None, help="llama.cpp threads (default: the free cores)")
+    ap.add_argument("--server", action="store_true", help="also run the model through llama-cpp-python's server")
+    ap.add_argument("--check", action="store_true", help="run llm-check before the negotiation")
     ap.add_argument("--all-scenarios", action="store_true", help="the consistency table over shipped scenarios")
     args = ap.parse_args()
     if args.all_scenarios:
         consistency_table(args.llm, args.max_rounds)
+        print(conditions(args.llm_threads))
         return
     specs = [args.llm]
     with ExitStack() as stack:
         if args.server:    # the same model through llama-cpp-python's server; runs interleaved with in-process ones
-            from agents.llm.models import smollm2_path
+            from agents.llm.models import free_cores
             from sim.testing.llm_server import LlamaServer
 
-            srv = stack.enter_context(LlamaServer(smollm2_path()))
-            specs.append(f"openai-compatible:smollm2@{srv.url}")
+            path = gguf_path(args.llm)
+            srv = stack.enter_context(LlamaServer(path, n_threads=args.llm_threads or free_cores()))
+            specs.append(f"openai-compatible:{Path(path).stem}@{srv.url}")
+        for spec in specs if args.check else []:
+            print(f"== llm-check {spec}", flush=True)
+            check(spec, args.llm_threads)
         runs = {spec: [] for spec in specs}
         for seed in range(args.seeds):
             for spec in specs:
-                runs[spec].append(one_run(Path(args.scenario), spec, seed, args.max_rounds))
+                runs[spec].append(one_run(Path(args.scenario), spec, seed, args.max_rounds, args.llm_threads))
     for spec in specs:
         report(spec, runs[spec])
+    print(conditions(args.llm_threads))
 
 
 if __name__ == "__main__":

@@ -65,6 +65,7 @@ class LLMClient:
     structured: str | None = None    # how the JSON schema is sent (agents.llm.structured); None: prompt only
     max_tokens: int | None = None    # output cap of every call; None: derived from each answer's schema
     per_call_cap: bool = True        # False for providers that take the cap only at construction (ollama)
+    per_call_seed: bool = False      # the embedded model: the run seed goes with every call
 
     def __post_init__(self) -> None:
         self.usage = Usage(self.model_name, structured_output=self.structured)
@@ -97,9 +98,9 @@ class LLMClient:
         """Per-call request fields: the JSON schema as `response_format` and the output cap `max_tokens`."""
         from agents.llm.structured import response_format, token_cap
 
+        out: dict[str, Any] = {"seed": self.seed} if self.per_call_seed else {}
         if schema is None:
-            return {}
-        out: dict[str, Any] = {}
+            return out
         if (fmt := response_format(schema, self.structured)) is not None:
             out["response_format"] = fmt
         if self.per_call_cap:

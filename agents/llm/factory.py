@@ -55,13 +55,13 @@ def make_client(spec: str, seed: int = 0, model: Any = None, concurrent: bool | 
     settings = settings or LLMSettings()
     provider = spec.split(":")[0]
     local = provider in ("local", "gguf")
-    chat = model if model is not None else make_chat_model(spec, settings=settings)
+    chat = model if model is not None else make_chat_model(spec, settings=settings, seed=seed)
     style = structured_style(spec)
     params = {"temperature": settings.temperature, "structured": style, "max_tokens": settings.max_tokens}
     if method := structured_method(spec):      # anthropic, ollama: langchain's with_structured_output
         params["structured_method"] = method
     return LLMClient(chat, spec, seed=seed, params=params, structured=style, max_tokens=settings.max_tokens,
-                     per_call_cap=provider != "ollama",
+                     per_call_cap=provider != "ollama", per_call_seed=local,
                      concurrent=(not local) if concurrent is None else concurrent)
 
 
@@ -91,7 +91,8 @@ def run_client(spec: str | None, seed: int, cache_file: str, replay_file: str | 
         _MODELS = LRU(4)
     base = _MODELS.get_or_build(spec, lambda: make_client(spec, seed=seed))
     return LLMClient(base.model, spec, seed=seed, params=dict(base.params), cache=cache, concurrent=base.concurrent,
-                     structured=base.structured, max_tokens=base.max_tokens, per_call_cap=base.per_call_cap)
+                     structured=base.structured, max_tokens=base.max_tokens, per_call_cap=base.per_call_cap,
+                     per_call_seed=base.per_call_seed)
 
 
 def save_run_cache(client: LLMClient, cache_file: str) -> None:

@@ -60,6 +60,7 @@ class LLMSettings:
     max_tokens: int | None = None
     timeout: float = DEFAULT_TIMEOUT
     max_retries: int = DEFAULT_RETRIES
+    threads: int | None = None       # llama.cpp threads of the embedded model; None: `free_cores()`
 
     def cap(self) -> int:
         """The model-level output cap: the setting, or the largest answer any schema allows."""
@@ -74,18 +75,34 @@ def structured_style(spec: str) -> str | None:
     return STRUCTURED.get(spec.partition(":")[0].strip().lower())
 
 
-def make_chat_model(spec: str, settings: LLMSettings | None = None) -> BaseChatModel:
-    """A langchain chat model for a spec string (see module docstring), with the settings' cap, timeout, retries."""
+def free_cores() -> int:
+    """Cores not busy right now: the CPU count less the 1-minute load average, at least 1.
+
+    More llama.cpp threads than free cores make every thread wait for the others: on a busy
+    2-core machine one call took 99 CPU-s with 2 threads instead of 14-21 s with one.
+    """
+    cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:          # no load average on this platform
+        load = 0.0
+    return max(1, min(cores, int(cores - load)))
+
+
+def make_chat_model(spec: str, settings: LLMSettings | None = None, seed: int = 0) -> BaseChatModel:
+    """A langchain chat model for a spec string (see module docstring), with the settings' cap, timeout, retries.
+
+    The embedded model also takes the run seed and the settings' thread count.
+    """
     st = settings or LLMSettings()
     provider, _, model = spec.partition(":")
     provider = provider.strip().lower()
     common = {"temperature": st.temperature, "max_tokens": st.cap()}
-    if provider == "local":
-        return LlamaCppChat(model_path=smollm2_path(), **common)
-    if provider == "gguf":
-        if not model or not os.path.exists(model):
+    if provider in ("local", "gguf"):
+        path = smollm2_path() if provider == "local" else model
+        if provider == "gguf" and (not model or not os.path.exists(model)):
             raise LLMSetupError(f"--llm gguf:PATH: file '{model}' not found; fix: give a .gguf file path")
-        return LlamaCppChat(model_path=model, **common)
+        return LlamaCppChat(model_path=path, seed=seed, n_threads=st.threads or free_cores(), **common)
     if not model:
         raise LLMSetupError(f"--llm {spec}: missing model name; fix: use PROVIDER:MODEL, e.g. openai:gpt-4o-mini")
     remote = {**common, "timeout": st.timeout, "max_retries": st.max_retries}
@@ -143,6 +160,7 @@ class LlamaCppChat(BaseChatModel):
     max_tokens: int = 160
     n_ctx: int = 4096
     seed: int = 0
+    n_threads: int = 1
     _llama: Any = PrivateAttr(default=None)
     _grammars: dict = PrivateAttr(default_factory=dict)
 
@@ -159,14 +177,16 @@ class LlamaCppChat(BaseChatModel):
         if self._llama is None:
             llama_cpp = _need("llama_cpp", "local-llm")
             self._llama = llama_cpp.Llama(model_path=self.model_path, n_ctx=self.n_ctx, seed=self.seed,
-                                          n_threads=max(1, min(2, os.cpu_count() or 1)), verbose=False)
+                                          n_threads=self.n_threads, verbose=False)
         return self._llama
 
     def _grammar(self, schema: dict):
-        """The JSON-schema grammar, compiled once per schema (compiling per call costs seconds)."""
-        import json
+        """The JSON-schema grammar, compiled once per schema (compiling per call costs seconds).
 
-        key = json.dumps(schema, sort_keys=True)
+        The schema text keeps its property order (never `sort_keys`): llama.cpp's grammar lets
+        the model write the fields only in that order, the order the prompt asks for.
+        """
+        key = grammar_text(schema)
         if key not in self._grammars:
             llama_cpp = _need("llama_cpp", "local-llm")
             self._grammars[key] = llama_cpp.LlamaGrammar.from_json_schema(key, verbose=False)
@@ -182,7 +202,7 @@ class LlamaCppChat(BaseChatModel):
         before = list(llama._input_ids[:llama.n_tokens])
         out = llama.create_chat_completion(
             messages=chat, temperature=self.temperature, max_tokens=kwargs.get("max_tokens", self.max_tokens),
-            stop=stop, seed=self.seed, grammar=grammar)
+            stop=stop, seed=kwargs.get("seed", self.seed), grammar=grammar)
         usage = out.get("usage") or {}
         n_prompt = int(usage.get("prompt_tokens", 0))
         msg = AIMessage(content=out["choices"][0]["message"]["content"] or "", usage_metadata={
@@ -190,6 +210,13 @@ class LlamaCppChat(BaseChatModel):
             "total_tokens": int(usage.get("total_tokens", 0)),
             "input_token_details": {"cache_read": reused_prefix(before, list(llama._input_ids[:n_prompt]))}})
         return ChatResult(generations=[ChatGeneration(message=msg)])
+
+
+def grammar_text(schema: dict) -> str:
+    """The JSON text a grammar is compiled from: the schema's own property order, not sorted."""
+    import json
+
+    return json.dumps(schema)
 
 
 def reused_prefix(before: list[int], prompt: list[int]) -> int:

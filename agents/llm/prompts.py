@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from sim.core.moves import Amendment
 
@@ -21,12 +21,16 @@ MAX_REASON = 200
 
 
 class StakeholderReply(BaseModel):
-    """What an LLM stakeholder answers to a draft."""
+    """What an LLM stakeholder answers to a draft: its reservation first, then its decision."""
 
+    # The wire schema requires `reservation` (null allowed) and `decision`: llama.cpp's grammar writes
+    # required fields first, in schema order, so a constrained model states its reservation before it
+    # decides. Parsing stays lenient: a reply without a reservation is still valid.
+    model_config = ConfigDict(json_schema_extra={"required": ["reservation", "decision"]})
+    reservation: float | None = Field(None, description="the lowest utility your group would accept now")
     decision: Literal["accept", "object"]
     choice: int | None = Field(None, description="number of the chosen amendment, when objecting")
     amendment: str | None = Field(None, max_length=104, description="free amendment: add:ID, drop:ID or swap:ADD>DROP")
-    reservation: float | None = Field(None, description="the lowest utility your group would accept now")
     ranking: list[int] | None = Field(None, max_length=8, description="the candidate drafts by number, best first")
     reason: str = Field("", description="public reason, one sentence", json_schema_extra={"maxLength": MAX_REASON})
 
@@ -129,12 +133,8 @@ def _weights_text(ctx, g: int) -> str:
 def profile_text(ctx, g: int) -> str:
     """Group g's private profile: persona, weights in words and numbers, red lines."""
     group = ctx.scenario.groups[g]
-    lines = group.red_lines
-    red = ([f"must have {', '.join(lines.must_have)}"] if lines.must_have else [])
-    red += [f"never {', '.join(lines.never)}"] if lines.never else []
-    red += [f"utility at least {lines.min_utility:g}"] if lines.min_utility is not None else []
     return (f"You speak for the group '{group.id}' ({group.persona or group.label or group.id}).\n"
-            f"Privately: your group {_weights_text(ctx, g)}.\nYour red lines: {'; '.join(red) or 'none'}.")
+            f"Privately: your group {_weights_text(ctx, g)}.\nYour red lines: {red_lines_text(ctx, g)}.")
 
 
 def own_values_text(ctx, g: int) -> str:
@@ -156,11 +156,24 @@ def position_prompt(ctx, g: int) -> str:
             "must_have, never, reason.")
 
 
+def red_lines_text(ctx, g: int) -> str:
+    """Group g's red lines in one clause ('none' when it has none)."""
+    lines = ctx.scenario.groups[g].red_lines
+    red = ([f"must have {', '.join(lines.must_have)}"] if lines.must_have else [])
+    red += [f"never {', '.join(lines.never)}"] if lines.never else []
+    red += [f"utility at least {lines.min_utility:g}"] if lines.min_utility is not None else []
+    return "; ".join(red) or "none"
+
+
 def stakeholder_prompt(ctx, g: int, x: np.ndarray, round_: int, candidates: list[Candidate],
-                       ranking: list[np.ndarray] | None = None) -> str:
-    """The user turn: the round's public part, then the group's profile and engine-computed utilities."""
+                       ranking: list[np.ndarray] | None = None, stated: float | None = None) -> str:
+    """The user turn: the round's public part, the group's brief and amendments, then the comparison it decides on.
+
+    Read last, in the same units: the group's best feasible package, no agreement, its own last
+    stated reservation (`stated`) and this draft, with the red lines the draft breaks. No rule.
+    """
     rub = ctx.rubric
-    u = float(rub.values[g] @ x)
+    group = ctx.scenario.groups[g]
     broken = ctx.red_lines_broken(g, x)
     cands = "\n".join(f"{i}. {c.amendment}: your utility {c.delta_utility:+.2f}, cost {c.delta_cost:+,.0f}"
                       for i, c in enumerate(candidates, 1)) or "(none)"
@@ -168,15 +181,19 @@ def stakeholder_prompt(ctx, g: int, x: np.ndarray, round_: int, candidates: list
     if ranking:
         ranked = "\nYour utility of each candidate draft: " + "; ".join(
             f"{i}. {float(rub.values[g] @ y):.2f}" for i, y in enumerate(ranking, 1)) + "."
-    fields = '"decision" ("accept" or "object"), "choice" (amendment number or null), "reservation" ' \
-             '(the lowest utility your group would accept now), '
+    fields = '"reservation" (the lowest utility your group would accept now), "decision" ("accept" or "object"), ' \
+             '"choice" (amendment number or null), '
     fields += '"ranking" (candidate draft numbers, best first), ' if ranking else ""
-    return (f"{round_text(ctx, round_, x, ranking or [])}\n---\n{profile_text(ctx, g)}\n"
-            f"Engine-computed utilities for your group: this draft {u:.2f}; your best feasible package "
-            f"{float(ctx.ideals[g]):.2f}; no agreement {float(ctx.disagreement_utilities[g]):.2f}."
-            f"{' Red lines this draft breaks: ' + '; '.join(broken) + '.' if broken else ''}\n"
+    said = "none yet" if stated is None else f"{stated:.2f}"
+    return (f"{round_text(ctx, round_, x, ranking or [])}\n---\n"
+            f"You speak for the group '{group.id}' ({group.persona or group.label or group.id}); "
+            f"red lines: {red_lines_text(ctx, g)}.\n"
             f"Amendments you may ask for (change in your utility, change in cost):\n{cands}{ranked}\n"
-            f"Answer for your group with JSON fields {fields}\"reason\" (one sentence).")
+            f"Your group's utilities: best feasible package {float(ctx.ideals[g]):.2f}; no agreement "
+            f"{float(ctx.disagreement_utilities[g]):.2f}; your last stated reservation {said}; "
+            f"this draft {float(rub.values[g] @ x):.2f}."
+            f"{' This draft breaks your red lines: ' + '; '.join(broken) + '.' if broken else ''}\n"
+            f"Answer with JSON fields {fields}\"reason\" (one sentence).")
 
 
 def mediator_system(ctx) -> str:

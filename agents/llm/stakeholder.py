@@ -67,6 +67,7 @@ class LLMStakeholder:
         self.rule.reset(ctx, rng)
         self.system = public_system(ctx)
         self.fallbacks = 0
+        self.stated: float | None = None      # the reservation this group stated last (read back to it)
         self._prepared: tuple | None = None
         if not any(p is self for p in self.client.peers):
             self.client.peers.append(self)
@@ -133,8 +134,10 @@ class LLMStakeholder:
                                     lambda reply: self._to_move(reply, x, cands, state))
         reference = self.rule.act(state)
         if move is None:
-            return self._fallback(reference, why)
-        self._score(move, reference, state)
+            move = self._fallback(reference, why)
+        else:
+            self._score(move, reference, state)
+        self.stated = move.reservation if move.reservation is not None else self.stated
         return move
 
     def prepare(self, state: PublicState) -> list[tuple[str, str]]:
@@ -142,7 +145,8 @@ class LLMStakeholder:
         if self._prepared is None or self._prepared[0] != state.round:
             x = state.draft
             cands = self.candidates(x)
-            prompt = stakeholder_prompt(self.ctx, self.g, x, state.round, cands, list(state.candidates))
+            prompt = stakeholder_prompt(self.ctx, self.g, x, state.round, cands, list(state.candidates),
+                                        self.stated)
             self._prepared = (state.round, [("system", self.system), ("human", prompt)], cands)
         return self._prepared[1]
 

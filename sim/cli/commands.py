@@ -41,6 +41,7 @@ COMMAND_MODULES = [
     "sim.cli.games",
     "sim.cli.workbench",
     "sim.cli.survey",
+    "sim.cli.llm_check",
 ]
 
 

@@ -18,6 +18,7 @@ HELP_LLM = ("chat model for llm agents: local | openai:MODEL | anthropic:MODEL |
             "openai-compatible:MODEL@URL | gguf:PATH")
 HELP_MAX_TOKENS = "output cap of every LLM answer (default: from the answer's schema, 205 stakeholder / 453 mediator)"
 HELP_TIMEOUT = "seconds before an LLM request times out (remote providers)"
+HELP_THREADS = "llama.cpp threads of a local model (default: the cores free now, CPU count less load, at least 1)"
 HELP_RETRIES = "retries of a failed LLM request, with the provider library's backoff (remote providers)"
 # kept equal to agents.llm.models (not imported here: langchain loads only for LLM runs)
 DEFAULT_TIMEOUT = 120.0
@@ -63,7 +64,7 @@ def setup_llm(scenario, default: str, lineup: dict[str, str], mediator: str, see
             client = llm.replay_client(Path(flags["replay"]), run_seed)
         else:
             settings = LLMSettings(max_tokens=flags.get("max_tokens"), timeout=flags.get("timeout", DEFAULT_TIMEOUT),
-                                   max_retries=flags.get("retries", DEFAULT_RETRIES))
+                                   max_retries=flags.get("retries", DEFAULT_RETRIES), threads=flags.get("threads"))
             client = llm.make_client(flags["llm"] or "local", seed=run_seed, settings=settings)
     except (NegsimError, FileNotFoundError) as e:     # LLMSetupError: a missing extra or key
         fail(str(e))

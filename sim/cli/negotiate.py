@@ -16,6 +16,7 @@ from sim.cli.llm_options import (
     HELP_LLM,
     HELP_MAX_TOKENS,
     HELP_RETRIES,
+    HELP_THREADS,
     HELP_TIMEOUT,
     run_with_llm,
     save_llm,
@@ -96,6 +97,7 @@ def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
         llm_max_tokens: Optional[int] = typer.Option(None, "--llm-max-tokens", min=16, help=HELP_MAX_TOKENS),
         llm_timeout: float = typer.Option(DEFAULT_TIMEOUT, "--llm-timeout", min=0.1, help=HELP_TIMEOUT),
         llm_retries: int = typer.Option(DEFAULT_RETRIES, "--llm-retries", min=0, max=10, help=HELP_RETRIES),
+        llm_threads: Optional[int] = typer.Option(None, "--llm-threads", min=1, help=HELP_THREADS),
         quiet: bool = typer.Option(False, "--quiet", help="print only the run folder")) -> None:
     """Run one mediated negotiation and write summary.json, transcript.jsonl, outcomes.csv."""
     from sim.core.records import write_run
@@ -117,7 +119,8 @@ def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
             fail(f"--opening: the {mediator_name} mediator does not take an opening; fix: use a rule-based mediator")
         options["opening"] = tuple(ids)
     flags = {"llm": llm, "replay": replay, "dry_run": dry_run, "max_rounds": max_rounds,
-             "max_tokens": llm_max_tokens, "timeout": llm_timeout, "retries": llm_retries}
+             "max_tokens": llm_max_tokens, "timeout": llm_timeout, "retries": llm_retries,
+             "threads": llm_threads}
     setup = setup_llm(s, default, lineup, mediator_name, seed, flags)
     if setup is None:   # dry run
         return

@@ -48,6 +48,7 @@ _LLM_RUNS = {            # the LLM layer's sweep hooks, resolved only when a swe
     "layer": "agents.llm.factory",                  # the module: make_client, replay_client, estimate
     "chat_model": "agents.llm.models:make_chat_model",
     "settings": "agents.llm.models:LLMSettings",
+    "check": "agents.llm.check",                    # the module: run_check, render (negsim llm-check)
 }
 _GAME_PLAYERS = {
     "scripted": "agents.game_players:make_player",
@@ -132,7 +133,7 @@ def llm_run_hook(name: str) -> Any:
     """One entry of the LLM layer, resolved on use.
 
     `client` (spec, seed, cache_file, replay_file), `save` (client, cache_file), `layer` (the
-    factory module), `chat_model` (spec) or `settings` (the LLMSettings type).
+    factory module), `chat_model` (spec), `settings` (the LLMSettings type) or `check` (the llm-check module).
     """
     target = _LLM_RUNS[name]
     return entry_point(target) if ":" in target else importlib.import_module(target)

@@ -86,7 +86,7 @@ def test_hosted_openai_gets_a_strict_schema_and_max_completion_tokens(monkeypatc
     assert fmt["strict"] is True and fmt["name"] == "StakeholderReply"
     schema = fmt["schema"]
     # OpenAI strict mode: every property required, no extra properties, no defaults or length keywords
-    assert schema["required"] == ["decision", "choice", "amendment", "reservation", "ranking", "reason"]
+    assert schema["required"] == ["reservation", "decision", "choice", "amendment", "ranking", "reason"]
     assert schema["additionalProperties"] is False
     text = json.dumps(schema)
     assert all(f'"{k}"' not in text for k in ("default", "maxLength", "title"))
