@@ -45,14 +45,15 @@ def _default_out(name: str, seed: int, mediator: str) -> Path:
     return Path("runs") / f"{slug}-{mediator}-seed{seed}"
 
 
-def check_agents(mediator: str, default: str, lineup: dict[str, str]) -> None:
-    """Exit 2 with one line when the mediator or a stakeholder spec names no registered agent."""
-    from sim.run.registry import check_mediator, mediator_names, stakeholder_names
+def check_agents(mediator: str, default: str, lineup: dict[str, str], where: str = "--mediator") -> None:
+    """Exit 2 with one line when the mediator or a stakeholder spec names no registered agent.
 
-    if AgentSpec.parse(mediator).name not in mediator_names():
-        fail(f"--mediator: unknown mediator '{mediator}'; fix: use one of {', '.join(mediator_names())}")
-    if why := check_mediator(mediator):
-        fail(f"--mediator: {why}")
+    `where` names the mediator's origin in the message (the flag, or the scenario's protocol.mediator).
+    """
+    from sim.cli.common import check_mediator_name
+    from sim.run.registry import stakeholder_names
+
+    check_mediator_name(mediator, where)
     for spec in [default, *lineup.values()]:
         if AgentSpec.parse(spec).name not in stakeholder_names():
             fail(f"--agents: unknown agent '{spec}'; fix: use one of {', '.join(stakeholder_names())}")
@@ -105,7 +106,7 @@ def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
     s = load_or_fail(scenario)
     default, lineup = parse_agents(agents, s.group_ids)
     mediator_name = mediator or s.protocol.mediator
-    check_agents(mediator_name, default, lineup)
+    check_agents(mediator_name, default, lineup, "--mediator" if mediator else f"{scenario}: protocol.mediator")
     check_protocol(s, information, elicitation, voice)
     options = {}
     if opening is not None:

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from sim.cli.common import fail
+from sim.cli.common import check_mediator_name, fail
 
 
 def sweep(sweep_file: Path = typer.Argument(..., help="sweep YAML file"),
@@ -34,6 +34,9 @@ def sweep(sweep_file: Path = typer.Argument(..., help="sweep YAML file"),
         fail(str(err))
     if out.exists() and not out.is_dir():
         fail(f"{out}: --out: exists and is not a folder; fix: choose a folder path")
+    mediator = plan.scenario_data.get("protocol", {}).get("mediator") or "negotiated"
+    for spec in sorted({str(t.mediator or mediator) for t in plan.tasks}):
+        check_mediator_name(spec, f"{sweep_file}: axes: mediator")
     _check_llm(plan, sweep_file, llm, replay)
     try:
         options = {"sweep_path": str(sweep_file), "workers": workers, "backend": backend,
@@ -57,11 +60,6 @@ def _check_llm(plan, sweep_file: Path, llm: str | None, replay: Path | None) -> 
              "fix: add --llm local (or another --llm spec)")
     if (llm or replay) and not llm_runs:
         fail("--llm/--replay: no LLM lineup in the sweep; fix: add an agents or mediator axis value with llm")
-    for spec in sorted({t.mediator or mediator for t in llm_runs if uses_llm(t.mediator or mediator)}):
-        from sim.run.registry import check_mediator
-
-        if why := check_mediator(spec):
-            fail(f"{sweep_file}: axes: mediator: {why}")
     if replay is not None and not (Path(replay) / "llm").is_dir():
         fail(f"--replay: {replay} holds no llm/ caches; fix: give the --out folder of a sweep with LLM lineups")
 
