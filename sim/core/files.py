@@ -49,7 +49,7 @@ class BoundedLoader(yaml.SafeLoader):
             if self._depth > MAX_YAML_DEPTH:
                 line = self.peek_event().start_mark.line + 1
                 raise _Refused(f"line {line}", f"nesting deeper than {MAX_YAML_DEPTH} levels",
-                               f"flatten the file (a scenario needs about 5 levels)")
+                               "flatten the file (a scenario needs about 5 levels)")
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
