@@ -40,9 +40,27 @@ def parse_agents(text: str, group_ids: list[str]) -> tuple[str, dict[str, str]]:
     raise AssertionError("unreachable")
 
 
-def _default_out(name: str, seed: int, mediator: str) -> Path:
-    slug = re.sub(r"[^A-Za-z0-9_-]+", "_", name).strip("_").lower() or "run"
-    return Path("runs") / f"{slug}-{mediator}-seed{seed}"
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", str(text)).strip("_").lower()[:40]
+
+
+def default_out(name: str, seed: int, mediator: str, settings: dict[str, object]) -> Path:
+    """runs/NAME-MEDIATOR-seedN, then every run setting that was given (so experiments never share a folder).
+
+    `settings` maps a flag name to its value, None (or the default) when not given; a long value
+    (an opening, a lineup) is shortened to a hash so the name stays short.
+    """
+    import hashlib
+
+    parts = [_slug(name) or "run", _slug(mediator), f"seed{seed}"]
+    for flag, value in sorted(settings.items()):
+        if value is None:
+            continue
+        text = _slug(value)
+        if len(text) > 24 or text != str(value).lower():
+            text = hashlib.sha256(str(value).encode()).hexdigest()[:8]
+        parts.append(f"{flag}_{text}")
+    return Path("runs") / "-".join(parts)
 
 
 def check_agents(mediator: str, default: str, lineup: dict[str, str], where: str = "--mediator") -> None:
@@ -78,7 +96,7 @@ def check_protocol(s, information: str | None, elicitation: str | None, voice: s
 
 
 def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
-        out: Optional[Path] = typer.Option(None, "--out", help="run folder (default runs/NAME-MEDIATOR-seedN)"),
+        out: Optional[Path] = typer.Option(None, "--out", help="run folder (default: runs/NAME-MEDIATOR-seedN-SETTINGS)"),
         seed: Optional[int] = typer.Option(None, "--seed", min=0, help="run seed (default: the scenario's)"),
         mediator: Optional[str] = typer.Option(None, "--mediator", help="mediator strategy"),
         max_rounds: Optional[int] = typer.Option(None, "--max-rounds", min=1, help="round limit"),
@@ -97,7 +115,8 @@ def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
         llm_max_tokens: Optional[int] = typer.Option(None, "--llm-max-tokens", min=16, help=HELP_MAX_TOKENS),
         llm_timeout: float = typer.Option(DEFAULT_TIMEOUT, "--llm-timeout", min=0.1, help=HELP_TIMEOUT),
         llm_retries: int = typer.Option(DEFAULT_RETRIES, "--llm-retries", min=0, max=10, help=HELP_RETRIES),
-        quiet: bool = typer.Option(False, "--quiet", help="print only the run folder")) -> None:
+        quiet: bool = typer.Option(False, "--quiet", help="print only the run folder"),
+        overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing --out folder")) -> None:
     """Run one mediated negotiation and write summary.json, transcript.jsonl, outcomes.csv."""
     from sim.core.records import write_run
     from sim.run.registry import STRATEGIES
@@ -117,6 +136,13 @@ def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
         if mediator_name not in STRATEGIES:
             fail(f"--opening: the {mediator_name} mediator does not take an opening; fix: use a rule-based mediator")
         options["opening"] = tuple(ids)
+    seed_used = s.protocol.seed if seed is None else seed
+    out = out or default_out(s.name, seed_used, mediator_name, {
+        "agents": None if agents == "heuristic" else agents, "information": information, "elicitation": elicitation,
+        "voice": None if voice == "truthful" else voice, "rounds": max_rounds, "opening": opening,
+        "llm": llm, "replay": replay})
+    if out.exists() and not overwrite:
+        fail(f"--out: {out} already exists; fix: choose another folder or add --overwrite")
     flags = {"llm": llm, "replay": replay, "dry_run": dry_run, "max_rounds": max_rounds,
              "max_tokens": llm_max_tokens, "timeout": llm_timeout, "retries": llm_retries}
     setup = setup_llm(s, default, lineup, mediator_name, seed, flags)
@@ -127,7 +153,6 @@ def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
                        mediator_options={**setup.mediator_options, **options},
                        information=information, elicitation=elicitation, voice=voice)
     result = run_with_llm(lambda: run_negotiation(s, config), setup)
-    out = out or _default_out(s.name, result.seed, mediator_name)
     summary = write_run(result, out, scenario_path=str(scenario))
     save_llm(setup, out)
     if quiet:

@@ -1,7 +1,7 @@
 """Run folders: summary.json, transcript.jsonl, outcomes.csv, written atomically.
 
-The dashboard and every later tool read runs only through these files. Each file is
-written to a temporary name in the run folder and renamed into place.
+The dashboard and every later tool read runs only through these files. A run folder is
+written whole into a temporary sibling folder and renamed into place once.
 """
 
 from __future__ import annotations
@@ -9,8 +9,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import platform
+import shutil
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -37,7 +39,7 @@ def versions() -> dict[str, str]:
 
 
 def jsonable(value: Any) -> Any:
-    """JSON-safe copy: numpy scalars and arrays to Python, floats rounded to 9 places."""
+    """JSON-safe copy: numpy scalars and arrays to Python, floats rounded to 9 places, NaN/inf to None."""
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -45,7 +47,7 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         return jsonable(value.tolist())
     if isinstance(value, (np.floating, float)):
-        return round(float(value), 9)
+        return round(float(value), 9) if math.isfinite(value) else None    # strict JSON: no NaN/Infinity
     if isinstance(value, np.integer):
         return int(value)
     return value
@@ -161,13 +163,35 @@ def write_run(result, out: Path, scenario_path: str | None = None, extra: dict |
     summary["scenario_path"] = scenario_path
     summary["scenario_file"] = SCENARIO_COPY
     summary.update(jsonable(extra or {}))
-    lines = "".join(json.dumps(jsonable(row), sort_keys=False) + "\n" for row in result.transcript)
-    out = Path(out)
-    atomic_write(out / SCENARIO_COPY, scenario_to_yaml(result.ctx.scenario))
-    atomic_write(out / TRANSCRIPT, lines)
-    atomic_write(out / OUTCOMES, rows_to_csv(outcome_rows(result)))
-    atomic_write(out / SUMMARY, json.dumps(summary, indent=2) + "\n")
+    lines = "".join(json.dumps(jsonable(row), sort_keys=False, allow_nan=False) + "\n" for row in result.transcript)
+    files = {SCENARIO_COPY: scenario_to_yaml(result.ctx.scenario), TRANSCRIPT: lines,
+             OUTCOMES: rows_to_csv(outcome_rows(result)), SUMMARY: json.dumps(summary, indent=2, allow_nan=False) + "\n"}
+    write_folder(Path(out), files)
     return summary
+
+
+def write_folder(out: Path, files: dict[str, str]) -> None:
+    """Write `files` (name -> text) as the folder `out` in one step: a temporary sibling folder, one rename.
+
+    A crash leaves either no folder or the whole new one (never one run's summary beside another's
+    transcript); an existing `out` is replaced whole, so none of its old files survive.
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))
+    tmp.chmod(0o755)                  # mkdtemp makes it private; a run folder is an ordinary folder
+    try:
+        for name, text in files.items():
+            (tmp / name).write_text(text, encoding="utf-8", newline="")
+        if out.exists():
+            old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".old"))
+            os.replace(out, old / out.name)
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def read_summary(run_dir: Path) -> dict:
