@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,7 +12,7 @@ import yaml
 
 from sim.core.limits import MAX_YAML_DEPTH, MAX_YAML_NODES
 
-__all__ = ["BoundedLoader", "read_bounded", "safe_load_yaml"]
+__all__ = ["BoundedLoader", "read_bounded", "safe_load_yaml", "strict_json"]
 
 UserError = Callable[[str, str, str, str], Exception]     # (source, field, problem, fix), e.g. ScenarioError
 
@@ -87,7 +89,11 @@ def safe_load_yaml(text: str | bytes, source: str, error: UserError,
     alias bombs (expansion past MAX_YAML_NODES); messages never quote more than a short excerpt.
     `loader` is the one place a faster Loader class can be swapped in.
     """
-    ldr = loader(text)
+    try:
+        ldr = loader(text)
+    except yaml.YAMLError as err:                   # bad bytes: not UTF-8, control characters
+        raise error(source, "(file)", f"not valid YAML text ({' '.join(str(err).split())[:120]})",
+                    "save the file as UTF-8 text without control characters") from None
     try:
         node = ldr.get_single_node()
         if node is None:
@@ -106,3 +112,22 @@ def safe_load_yaml(text: str | bytes, source: str, error: UserError,
                     "remove the !!tag and write the value plainly") from None
     finally:
         ldr.dispose()
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text[:20]} is out of range")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def strict_json(text: str | bytes) -> Any:
+    """json.loads that refuses NaN, Infinity and numbers that overflow to inf (1e999): strict JSON only.
+
+    Raises ValueError (json.JSONDecodeError is one) with a short message.
+    """
+    return json.loads(text, parse_constant=_no_constant, parse_float=_finite)

@@ -20,6 +20,9 @@ from typing import Any
 
 import numpy as np
 
+from sim.core.errors import NegsimError
+from sim.core.files import strict_json
+
 SUMMARY, TRANSCRIPT, OUTCOMES = "summary.json", "transcript.jsonl", "outcomes.csv"
 SCENARIO_COPY = "scenario.yaml"
 TIMING_KEYS = ("created", "seconds")
@@ -194,9 +197,36 @@ def write_folder(out: Path, files: dict[str, str]) -> None:
         raise
 
 
+class RunFolderError(NegsimError, ValueError):
+    """A run folder whose files are missing, corrupt or not what `negsim run` writes: one line."""
+
+    def __init__(self, run_dir: Path, name: str, problem: str) -> None:
+        super().__init__(f"{run_dir}: {name}: {problem}; fix: re-run `negsim run` to rewrite the folder")
+
+
+def _read_json(run_dir: Path, name: str, text: str, line: int | None = None) -> Any:
+    where = name if line is None else f"{name} line {line}"
+    try:
+        value = strict_json(text)
+    except ValueError as err:
+        raise RunFolderError(run_dir, where, f"not valid JSON ({' '.join(str(err).split())[:80]})") from None
+    if not isinstance(value, dict):
+        raise RunFolderError(run_dir, where, f"holds a JSON {type(value).__name__}, not an object")
+    return value
+
+
+def _read_text(run_dir: Path, name: str) -> str:
+    try:
+        return (Path(run_dir) / name).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RunFolderError(run_dir, name, "missing (not a complete run folder)") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise RunFolderError(run_dir, name, f"unreadable ({' '.join(str(err).split())[:80]})") from None
+
+
 def read_summary(run_dir: Path) -> dict:
-    """A run folder's summary.json."""
-    return json.loads((Path(run_dir) / SUMMARY).read_text(encoding="utf-8"))
+    """A run folder's summary.json (a JSON object), or RunFolderError."""
+    return _read_json(Path(run_dir), SUMMARY, _read_text(run_dir, SUMMARY))
 
 
 def read_run_scenario(run_dir: Path):
@@ -208,8 +238,9 @@ def read_run_scenario(run_dir: Path):
 
 def read_transcript(run_dir: Path) -> list[dict]:
     """A run folder's transcript.jsonl, one dict per entry."""
-    text = (Path(run_dir) / TRANSCRIPT).read_text(encoding="utf-8")
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
+    text = _read_text(run_dir, TRANSCRIPT)
+    return [_read_json(Path(run_dir), TRANSCRIPT, line, i) for i, line in enumerate(text.splitlines(), 1)
+            if line.strip()]
 
 
 def read_outcomes(run_dir: Path) -> list[dict]:

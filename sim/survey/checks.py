@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sim.core.limits import EXCERPT_CHARS, MAX_CRITERIA, MAX_GROUPS, MAX_ITEMS
+from sim.core.limits import EXCERPT_CHARS, MAX_CRITERIA, MAX_GROUPS, MAX_ITEMS, excerpt
 from sim.survey.format import RANK_TASKS, RATING_TASKS, TASKS, Survey, SurveyError
 
 IDS = ("participant", "group", "task", "target", "criterion")
@@ -131,8 +131,8 @@ def _cross_row_problems(r: _Rows) -> list[Problem]:
 
     return [
         (g != g[first_row], "group",
-         lambda i: f"participant '{cell('participant', i)}' is in group '{groups[g[i]]}' here but in "
-                   f"'{groups[g[first_row[i]]]}' on row {first_row[i] + 1}", "give each participant one group"),
+         lambda i: f"participant '{cell('participant', i)}' is in group '{excerpt(groups[g[i]])[1:-1]}' here but in "
+                   f"'{excerpt(groups[g[first_row[i]]])[1:-1]}' on row {first_row[i] + 1}", "give each participant one group"),
         (row != first_answer, "value",
          lambda i: f"a second answer of participant '{cell('participant', i)}' to the same task, target and "
                    f"criterion (first on row {first_answer[i] + 1})", "keep one answer per participant and question"),

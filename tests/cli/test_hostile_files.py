@@ -120,3 +120,17 @@ def test_inf_budget_run_never_writes_non_strict_json(tmp_path):
     code, output = invoke(["run", str(HOSTILE.parents[1] / "data" / "tiny.yaml"), "--out", str(out), "--quiet"])
     assert code == 0, output
     json.loads((out / "summary.json").read_text(), parse_constant=lambda c: pytest.fail(f"non-strict JSON {c}"))
+
+
+@pytest.mark.parametrize("text", ["[1, 2]", '{"metrics": NaN}', "", '{"a": 1'])
+def test_dashboard_skips_a_broken_run_folder_with_a_note(tmp_path, text):
+    from dashboards.data import list_runs
+
+    code, output = invoke(["run", str(HOSTILE.parents[0] / "tiny.yaml"), "--out", str(tmp_path / "good"), "--quiet"])
+    assert code == 0, output
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "summary.json").write_text(text)
+    frame = list_runs(tmp_path)
+    assert frame["run"].tolist() == ["good"]
+    assert len(frame.attrs["skipped"]) == 1 and "bad" in frame.attrs["skipped"][0]
+    assert "fix:" in frame.attrs["skipped"][0]
