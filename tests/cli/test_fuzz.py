@@ -26,7 +26,7 @@ SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
 TINY_SCENARIO = ROOT / "scenarios" / "tiny_example.yaml"
 SURVEY = ROOT / "scenarios" / "surveys" / "tiny_survey.csv"
 CASES = {"scenario_data": 150, "scenario_text": 150, "scenario_run": 120, "survey": 250,
-         "sweep_spec": 200, "rerun_move": 150, "run_folder": 150}
+         "sweep_spec": 200, "rerun_move": 150, "run_folder": 150, "sweep_folder": 100}
 
 
 def fuzz(n: int):
@@ -205,4 +205,36 @@ def test_fuzz_run_folder(tmp_path_factory, parent_run):
         check_answer(*invoke(["rerun", str(run), "--at", "1", "--move", '{"kind": "accept"}',
                               "--out", str(root / "child")]), str(run), "--move", "--at")
         list_runs(root)
+    case()
+
+
+def test_fuzz_sweep_folder(tmp_path_factory):
+    """A damaged sweep folder: resume heals it or says why in one line; the report then reads it."""
+    from tests.run.test_sweep_heal import BODY
+    from tests.run.test_sweep import TINY, write_sweep
+
+    folder = tmp_path_factory.mktemp("sweep")
+    sweep = write_sweep(folder, TINY, BODY)
+    done = folder / "done"
+    assert invoke(["sweep", str(sweep), "--out", str(done), "--quiet"])[0] == 0
+    files = sorted(str(p.relative_to(done)) for p in done.rglob("*") if p.is_file() and p.name != ".lock")
+
+    @fuzz(CASES["sweep_folder"])
+    @given(st.lists(st.sampled_from(files), min_size=1, max_size=3, unique=True), st.data())
+    def case(names, data):
+        out = tmp_path_factory.mktemp("d") / "copy"
+        shutil.copytree(done, out)
+        for name in names:
+            raw = (out / name).read_bytes()
+            how = data.draw(st.sampled_from(["truncate", "flip", "empty", "delete", "junk"]))
+            if how == "delete":
+                (out / name).unlink()
+                continue
+            i = data.draw(st.integers(0, max(0, len(raw) - 1)))
+            (out / name).write_bytes({"truncate": raw[:i], "empty": b"", "junk": b"[1, 2]",
+                                      "flip": raw[:i] + bytes([raw[i] ^ 0xFF]) + raw[i + 1:] if raw else b""}[how])
+        code, output = invoke(["sweep", str(sweep), "--out", str(out), "--quiet"])
+        check_answer(code, output.strip().splitlines()[-1] if code == 0 else output, str(out))
+        if code == 0:
+            check_answer(*invoke(["report", str(out), "--csv", str(out / "r.csv")]), str(out))
     case()

@@ -91,11 +91,11 @@ def part_problem(part: Path, manifest: dict | None) -> str:
     if expected is not None and digest(part) != expected:
         return "checksum differs from manifest.json"
     try:
-        frame = pd.read_parquet(part, columns=["run_id", "error"])
+        frame = pd.read_parquet(part)              # every column: consolidate reads them all
     except Exception as err:                      # pyarrow raises several unrelated types for bad files
         return " ".join(str(err).split())[:80] or type(err).__name__
-    if frame["run_id"].isna().any():
-        return "rows without a run id"
+    if "run_id" not in frame or "error" not in frame or frame["run_id"].isna().any():
+        return "rows without a run id or error column"
     return ""
 
 
