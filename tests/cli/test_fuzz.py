@@ -210,8 +210,8 @@ def test_fuzz_run_folder(tmp_path_factory, parent_run):
 
 def test_fuzz_sweep_folder(tmp_path_factory):
     """A damaged sweep folder: resume heals it or says why in one line; the report then reads it."""
-    from tests.run.test_sweep_heal import BODY
     from tests.run.test_sweep import TINY, write_sweep
+    from tests.run.test_sweep_heal import BODY
 
     folder = tmp_path_factory.mktemp("sweep")
     sweep = write_sweep(folder, TINY, BODY)
