@@ -116,11 +116,13 @@ def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
         llm_timeout: float = typer.Option(DEFAULT_TIMEOUT, "--llm-timeout", min=0.1, help=HELP_TIMEOUT),
         llm_retries: int = typer.Option(DEFAULT_RETRIES, "--llm-retries", min=0, max=10, help=HELP_RETRIES),
         quiet: bool = typer.Option(False, "--quiet", help="print only the run folder"),
-        overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing --out folder")) -> None:
+        overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing --out folder"),
+        max_seconds: Optional[float] = typer.Option(None, "--max-seconds", min=0.0,
+                                                    help="give up (one line, nothing written) past this long")) -> None:
     """Run one mediated negotiation and write summary.json, transcript.jsonl, outcomes.csv."""
     from sim.core.records import write_run
     from sim.run.registry import STRATEGIES
-    from sim.run.runner import RunConfig, run_negotiation
+    from sim.run.runner import RunConfig, deadline, run_negotiation
 
     s = load_or_fail(scenario)
     default, lineup = parse_agents(agents, s.group_ids)
@@ -152,7 +154,8 @@ def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
                        lineup=lineup, agent_options=setup.agent_options,
                        mediator_options={**setup.mediator_options, **options},
                        information=information, elicitation=elicitation, voice=voice)
-    result = run_with_llm(lambda: run_negotiation(s, config), setup)
+    progress = None if max_seconds is None else deadline(max_seconds)
+    result = run_with_llm(lambda: run_negotiation(s, config, progress), setup)
     summary = write_run(result, out, scenario_path=str(scenario))
     save_llm(setup, out)
     if quiet:

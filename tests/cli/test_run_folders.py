@@ -60,7 +60,7 @@ SETTINGS = st.fixed_dictionaries({k: st.none() | st.sampled_from(v) for k, v in 
     "rounds": [3, 5], "opening": ["ramp,trees", "ramp"]}.items()})
 
 
-@settings(max_examples=200, derandomize=True, database=None)
+@settings(max_examples=200, derandomize=True, database=None, deadline=None)
 @given(SETTINGS, SETTINGS)
 def test_default_out_differs_whenever_a_setting_differs(a, b):
     name_a, name_b = default_out("tiny", 0, "negotiated", a), default_out("tiny", 0, "negotiated", b)
@@ -70,3 +70,24 @@ def test_default_out_differs_whenever_a_setting_differs(a, b):
 
 def test_default_out_without_settings_keeps_the_old_name():
     assert str(default_out("Tiny Example", 3, "maximin", {"voice": None})) == "runs/tiny_example-maximin-seed3"
+
+
+def test_max_seconds_ends_a_run_in_one_line_and_writes_nothing(tmp_path):
+    out = tmp_path / "slow"
+    code, output = invoke(["run", str(TINY), "--out", str(out), "--quiet", "--max-seconds", "0"])
+    assert code == 2 and "--max-seconds" in output and "fix:" in output and len(output.strip().splitlines()) == 1
+    assert not out.exists()
+    code, output = invoke(["run", str(TINY), "--out", str(out), "--quiet", "--max-seconds", "3600"])
+    assert code == 0, output
+
+
+def test_deadline_raises_only_after_its_time():
+    from sim.run.runner import RunOverTime, deadline
+
+    now = [0.0]
+    check = deadline(5.0, clock=lambda: now[0])
+    now[0] = 5.0
+    check(1, 8)                                  # exactly at the limit: still fine
+    now[0] = 5.01
+    with pytest.raises(RunOverTime, match="round 2 of 8"):
+        check(2, 8)
