@@ -90,6 +90,8 @@ def run_with_llm(run_fn, setup: LLMSetup):
     try:
         return run_fn()
     except NegsimError as e:           # ReplayMiss: a model call the replayed run did not record
+        if type(e).__name__ == "RunOverTime":
+            raise
         fail(f"--replay: {e}")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 __all__ = [
     "EXCERPT_CHARS", "MAX_ABS_VALUE", "MAX_BASE_DESIGNS", "MAX_CRITERIA", "MAX_GROUPS", "MAX_ITEMS",
-    "MAX_MEMBERS", "MAX_MILP_CELLS", "MAX_SCENARIO_BYTES", "MAX_SWEEP_RUNS", "MAX_YAML_DEPTH",
+    "MAX_MEMBERS", "MAX_SCENARIO_BYTES", "MAX_SWEEP_RUNS", "MAX_YAML_DEPTH",
     "MAX_YAML_NODES", "MIN_PRIOR_SD", "excerpt",
 ]
 
@@ -26,7 +26,6 @@ MAX_BASE_DESIGNS = 100          # planners' packages
 MAX_ABS_VALUE = 1e12            # any number in a scenario (costs, budget, effects, weights, sizes)
 MIN_PRIOR_SD = 1e-6             # smallest prior standard error (1e-300 overflows the precision)
 
-MAX_MILP_CELLS = 400_000        # items x groups the MILP is asked to hold (work budget of one run)
 MAX_SWEEP_RUNS = 100_000        # runs one sweep file may plan
 
 EXCERPT_CHARS = 60              # longest quote of a bad value in an error line
