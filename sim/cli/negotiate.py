@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Optional
 
@@ -38,29 +37,6 @@ def parse_agents(text: str, group_ids: list[str]) -> tuple[str, dict[str, str]]:
     except ValueError as err:
         fail(f"--agents: {err}")
     raise AssertionError("unreachable")
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_-]+", "_", str(text)).strip("_").lower()[:40]
-
-
-def default_out(name: str, seed: int, mediator: str, settings: dict[str, object]) -> Path:
-    """runs/NAME-MEDIATOR-seedN, then every run setting that was given (so experiments never share a folder).
-
-    `settings` maps a flag name to its value, None (or the default) when not given; a long value
-    (an opening, a lineup) is shortened to a hash so the name stays short.
-    """
-    import hashlib
-
-    parts = [_slug(name) or "run", _slug(mediator), f"seed{seed}"]
-    for flag, value in sorted(settings.items()):
-        if value is None:
-            continue
-        text = _slug(value)
-        if len(text) > 24 or text != str(value).lower():
-            text = hashlib.sha256(str(value).encode()).hexdigest()[:8]
-        parts.append(f"{flag}_{text}")
-    return Path("runs") / "-".join(parts)
 
 
 def check_agents(mediator: str, default: str, lineup: dict[str, str], where: str = "--mediator") -> None:
@@ -120,7 +96,7 @@ def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
         max_seconds: Optional[float] = typer.Option(None, "--max-seconds", min=0.0,
                                                     help="give up (one line, nothing written) past this long")) -> None:
     """Run one mediated negotiation and write summary.json, transcript.jsonl, outcomes.csv."""
-    from sim.core.records import write_run
+    from sim.core.records import default_run_folder, write_run
     from sim.run.registry import STRATEGIES
     from sim.run.runner import RunConfig, deadline, run_negotiation
 
@@ -139,7 +115,7 @@ def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
             fail(f"--opening: the {mediator_name} mediator does not take an opening; fix: use a rule-based mediator")
         options["opening"] = tuple(ids)
     seed_used = s.protocol.seed if seed is None else seed
-    out = out or default_out(s.name, seed_used, mediator_name, {
+    out = out or default_run_folder(s.name, seed_used, mediator_name, {
         "agents": None if agents == "heuristic" else agents, "information": information, "elicitation": elicitation,
         "voice": None if voice == "truthful" else voice, "rounds": max_rounds, "opening": opening,
         "llm": llm, "replay": replay})

@@ -7,11 +7,13 @@ written whole into a temporary sibling folder and renamed into place once.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import math
 import os
 import platform
+import re
 import shutil
 import tempfile
 from datetime import datetime, timezone
@@ -151,6 +153,27 @@ def rows_to_csv(rows: list[dict]) -> str:
         writer.writeheader()
         writer.writerows(rows)
     return buf.getvalue()
+
+
+def _slug(text: object) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", str(text)).strip("_").lower()[:40]
+
+
+def default_run_folder(name: str, seed: int, mediator: str, settings: dict[str, object]) -> Path:
+    """runs/NAME-MEDIATOR-seedN, then every run setting that was given (so experiments never share a folder).
+
+    `settings` maps a flag name to its value, None (or the default) when not given; a long value
+    (an opening, a lineup) is shortened to a hash so the name stays short.
+    """
+    parts = [_slug(name) or "run", _slug(mediator), f"seed{seed}"]
+    for flag, value in sorted(settings.items()):
+        if value is None:
+            continue
+        text = _slug(value)
+        if len(text) > 24 or text != str(value).lower():
+            text = hashlib.sha256(str(value).encode()).hexdigest()[:8]
+        parts.append(f"{flag}_{text}")
+    return Path("runs") / "-".join(parts)
 
 
 def write_run(result, out: Path, scenario_path: str | None = None, extra: dict | None = None) -> dict:

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.cli.negotiate import default_out
 from sim.core.records import SUMMARY, TRANSCRIPT, write_folder, write_run
+from sim.core.records import default_run_folder as default_out
 from sim.run.runner import RunConfig, run_negotiation
 from tests.cli.test_hostile_files import invoke
 from tests.conftest import TINY
