@@ -107,7 +107,8 @@ def test_missing_extra_is_one_line(monkeypatch):
     from sim.core.errors import MissingExtra
     from sim.run.registry import entry_point
 
-    monkeypatch.setitem(sys.modules, "langchain_core", None)      # import langchain_core now fails
+    for name in ["langchain_core", *[m for m in sys.modules if m.startswith("langchain_core.")]]:
+        monkeypatch.setitem(sys.modules, name, None)               # import langchain_core[.x] now fails
     for name in [m for m in sys.modules if m.startswith("agents.llm")]:
         monkeypatch.delitem(sys.modules, name)
     with pytest.raises(MissingExtra, match=r"needs langchain_core, .*; fix: pip install 'negsim\[llm\]'"):
