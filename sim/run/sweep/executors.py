@@ -83,7 +83,7 @@ def _prepare(plan: Plan, out: Path, sweep_path: str) -> list[str]:
                                    "sweep_file": sweep_path, "scenario": plan.source,
                                    "runs": len(plan.tasks),
                                    "axes": [a.name for a in plan.spec.axes]}, indent=2))
-    return notes + (heal_parts(out) if note else [])
+    return notes + heal_parts(out)          # parts may survive a lost sweep.json and manifest
 
 
 def _write_part(out: Path, chunk_id: int, rows: list[dict]) -> Path:
