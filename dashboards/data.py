@@ -6,7 +6,6 @@ wraps these functions in its caches.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +15,8 @@ import pandas as pd
 from sim.analysis.gains import HIGHER_IS_BETTER as _HIGHER
 from sim.analysis.labels import Labels, labels_for
 from sim.core.context import NegotiationContext, make_context
+from sim.core.errors import NegsimError
+from sim.core.records import read_summary
 from sim.core.scenario import Scenario, ScenarioError, loads_scenario
 from sim.core.summary import RunFolder, load_run
 
@@ -38,11 +39,12 @@ def agents_text(agents) -> str:
 
 def list_runs(root: Path) -> pd.DataFrame:
     """One row per run folder (a folder holding summary.json) under root, newest first."""
-    rows = []
+    rows, skipped = [], []
     for summary in sorted(Path(root).rglob("summary.json")) if Path(root).is_dir() else []:
         try:
-            s = json.loads(summary.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            s = read_summary(summary.parent)
+        except NegsimError as err:        # a broken folder is listed in frame.attrs["skipped"], never fatal
+            skipped.append(str(err))
             continue
         m = s.get("metrics", {})
         rows.append({"run": str(summary.parent.relative_to(root)), "scenario": s.get("scenario"),
@@ -52,7 +54,9 @@ def list_runs(root: Path) -> pd.DataFrame:
                      "agreement": bool(s.get("agreement")), "rounds": s.get("rounds"),
                      **{k: m.get(k) for k in METRICS}, "note": run_note(s)})
     frame = pd.DataFrame(rows, columns=RUN_COLUMNS)
-    return frame.sort_values(["created", "run"], ascending=[False, True]).reset_index(drop=True)
+    frame = frame.sort_values(["created", "run"], ascending=[False, True]).reset_index(drop=True)
+    frame.attrs["skipped"] = skipped
+    return frame
 
 
 def run_note(summary: dict) -> str:

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import charts, data
+from sim.core.errors import NegsimError
 
 RUN_COLUMNS = {
     "run": st.column_config.TextColumn("run", width="medium"),
@@ -52,7 +53,11 @@ def current_run(root: Path) -> data.RunView | None:
         return None
     folder = root / run
     stamp = max([folder.stat().st_mtime_ns] + [p.stat().st_mtime_ns for p in folder.iterdir()])  # reload on changes
-    view = _run(str(folder), stamp)
+    try:
+        view = _run(str(folder), stamp)
+    except NegsimError as err:                 # a run folder broken after it was listed
+        st.warning(f"Skipped a broken run folder: {err}")
+        return None
     st.caption(data.run_identity(run, view.summary))
     return view
 
@@ -62,6 +67,8 @@ def runs_page(root: Path) -> None:
     """The Runs page: filter the runs by scenario and agreement, pick the open run, compare runs, and browse sweeps."""
     st.header("Runs")
     frame = cached_runs(str(root))
+    for note in frame.attrs.get("skipped", [])[:5]:
+        st.warning(f"Skipped a broken run folder: {note}")
     if frame.empty:
         st.info(f"No runs under `{root}` yet. Make one with "
                 f"`negsim run scenarios/montreal_streets.yaml --out {root}/first`, "

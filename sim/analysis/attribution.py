@@ -73,7 +73,7 @@ class Attribution:
 
 def load_run_data(run_dir: Path) -> RunData:
     """Re-load a run folder (scenario.yaml + summary.json) into a context and package."""
-    from sim.core.records import SCENARIO_COPY, SUMMARY
+    from sim.core.records import SCENARIO_COPY, SUMMARY, RunFolderError
     from sim.core.scenario import ScenarioError
     from sim.core.summary import load_run
 
@@ -83,6 +83,8 @@ def load_run_data(run_dir: Path) -> RunData:
             raise AttributionError(f"{folder}: {name}: missing; fix: pass a folder written by `negsim run`")
     try:
         run = load_run(folder, transcript=False)
+    except RunFolderError as err:           # already names the folder
+        raise AttributionError(str(err)) from err
     except (ScenarioError, ValueError) as err:
         raise AttributionError(f"{folder}: {err}") from err
     unknown = [i for i in run.summary.get("package", []) if i not in run.ctx.rubric.item_index]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from sim.cli.common import fail, load_or_fail  # noqa: F401  (re-exported for feature modules)
+from sim.cli.common import check_mediator_name, fail, load_or_fail  # noqa: F401  (re-exported for feature modules)
 from sim.core.errors import NegsimError
 from sim.core.scenario import json_schema
 
@@ -66,6 +66,7 @@ def schema(summary: bool = typer.Option(False, "--summary", help="the schema of 
 def validate(scenario: Path) -> None:
     """Check a scenario file; exit 0 when valid, 2 with a one-line error otherwise."""
     s = load_or_fail(scenario)
+    check_mediator_name(s.protocol.mediator, f"{scenario}: protocol.mediator")
     typer.echo(f"{scenario}: ok ({len(s.items)} items, {len(s.groups)} groups, "
                f"{len(s.criteria)} criteria, budget {s.budget:,.0f} {s.currency})")
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from sim.core.limits import excerpt
 from sim.core.scenario import Scenario, ScenarioError, load_scenario
 
 
@@ -22,3 +23,13 @@ def load_or_fail(path: Path) -> Scenario:
     except ScenarioError as err:
         fail(str(err))
     raise AssertionError("unreachable")
+
+
+def check_mediator_name(mediator: str, where: str) -> None:
+    """Exit 2 with one line when `mediator` names no registered mediator (or an option it refuses)."""
+    from sim.run.registry import AgentSpec, check_mediator, mediator_names
+
+    if AgentSpec.parse(mediator).name not in mediator_names():
+        fail(f"{where}: unknown mediator '{excerpt(mediator)[1:-1]}'; fix: use one of {', '.join(mediator_names())}")
+    if why := check_mediator(mediator):
+        fail(f"{where}: {why}")

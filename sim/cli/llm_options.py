@@ -87,10 +87,13 @@ def run_with_llm(run_fn, setup: LLMSetup):
     if setup.client is None:
         return run_fn()
     from sim.core.errors import NegsimError
+    from sim.run.runner import RunOverTime
 
     try:
         return run_fn()
     except NegsimError as e:           # ReplayMiss: a model call the replayed run did not record
+        if isinstance(e, RunOverTime):
+            raise
         fail(f"--replay: {e}")
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Optional
 
@@ -41,19 +40,15 @@ def parse_agents(text: str, group_ids: list[str]) -> tuple[str, dict[str, str]]:
     raise AssertionError("unreachable")
 
 
-def _default_out(name: str, seed: int, mediator: str) -> Path:
-    slug = re.sub(r"[^A-Za-z0-9_-]+", "_", name).strip("_").lower() or "run"
-    return Path("runs") / f"{slug}-{mediator}-seed{seed}"
+def check_agents(mediator: str, default: str, lineup: dict[str, str], where: str = "--mediator") -> None:
+    """Exit 2 with one line when the mediator or a stakeholder spec names no registered agent.
 
+    `where` names the mediator's origin in the message (the flag, or the scenario's protocol.mediator).
+    """
+    from sim.cli.common import check_mediator_name
+    from sim.run.registry import stakeholder_names
 
-def check_agents(mediator: str, default: str, lineup: dict[str, str]) -> None:
-    """Exit 2 with one line when the mediator or a stakeholder spec names no registered agent."""
-    from sim.run.registry import check_mediator, mediator_names, stakeholder_names
-
-    if AgentSpec.parse(mediator).name not in mediator_names():
-        fail(f"--mediator: unknown mediator '{mediator}'; fix: use one of {', '.join(mediator_names())}")
-    if why := check_mediator(mediator):
-        fail(f"--mediator: {why}")
+    check_mediator_name(mediator, where)
     for spec in [default, *lineup.values()]:
         if AgentSpec.parse(spec).name not in stakeholder_names():
             fail(f"--agents: unknown agent '{spec}'; fix: use one of {', '.join(stakeholder_names())}")
@@ -78,7 +73,7 @@ def check_protocol(s, information: str | None, elicitation: str | None, voice: s
 
 
 def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
-        out: Optional[Path] = typer.Option(None, "--out", help="run folder (default runs/NAME-MEDIATOR-seedN)"),
+        out: Optional[Path] = typer.Option(None, "--out", help="run folder (default: runs/NAME-MEDIATOR-seedN-SETTINGS)"),
         seed: Optional[int] = typer.Option(None, "--seed", min=0, help="run seed (default: the scenario's)"),
         mediator: Optional[str] = typer.Option(None, "--mediator", help="mediator strategy"),
         max_rounds: Optional[int] = typer.Option(None, "--max-rounds", min=1, help="round limit"),
@@ -98,16 +93,19 @@ def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
         llm_timeout: float = typer.Option(DEFAULT_TIMEOUT, "--llm-timeout", min=0.1, help=HELP_TIMEOUT),
         llm_retries: int = typer.Option(DEFAULT_RETRIES, "--llm-retries", min=0, max=10, help=HELP_RETRIES),
         llm_threads: Optional[int] = typer.Option(None, "--llm-threads", min=1, help=HELP_THREADS),
-        quiet: bool = typer.Option(False, "--quiet", help="print only the run folder")) -> None:
+        quiet: bool = typer.Option(False, "--quiet", help="print only the run folder"),
+        overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing --out folder"),
+        max_seconds: Optional[float] = typer.Option(None, "--max-seconds", min=0.0,
+                                                    help="give up (one line, nothing written) past this long")) -> None:
     """Run one mediated negotiation and write summary.json, transcript.jsonl, outcomes.csv."""
-    from sim.core.records import write_run
+    from sim.core.records import default_run_folder, write_run
     from sim.run.registry import STRATEGIES
-    from sim.run.runner import RunConfig, run_negotiation
+    from sim.run.runner import RunConfig, deadline, run_negotiation
 
     s = load_or_fail(scenario)
     default, lineup = parse_agents(agents, s.group_ids)
     mediator_name = mediator or s.protocol.mediator
-    check_agents(mediator_name, default, lineup)
+    check_agents(mediator_name, default, lineup, "--mediator" if mediator else f"{scenario}: protocol.mediator")
     check_protocol(s, information, elicitation, voice)
     options = {}
     if opening is not None:
@@ -118,6 +116,13 @@ def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
         if mediator_name not in STRATEGIES:
             fail(f"--opening: the {mediator_name} mediator does not take an opening; fix: use a rule-based mediator")
         options["opening"] = tuple(ids)
+    seed_used = s.protocol.seed if seed is None else seed
+    out = out or default_run_folder(s.name, seed_used, mediator_name, {
+        "agents": None if agents == "heuristic" else agents, "information": information, "elicitation": elicitation,
+        "voice": None if voice == "truthful" else voice, "rounds": max_rounds, "opening": opening,
+        "llm": llm, "replay": replay})
+    if out.exists() and not overwrite:
+        fail(f"--out: {out} already exists; fix: choose another folder or add --overwrite")
     flags = {"llm": llm, "replay": replay, "dry_run": dry_run, "max_rounds": max_rounds,
              "max_tokens": llm_max_tokens, "timeout": llm_timeout, "retries": llm_retries,
              "threads": llm_threads}
@@ -128,8 +133,8 @@ def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
                        lineup=lineup, agent_options=setup.agent_options,
                        mediator_options={**setup.mediator_options, **options},
                        information=information, elicitation=elicitation, voice=voice)
-    result = run_with_llm(lambda: run_negotiation(s, config), setup)
-    out = out or _default_out(s.name, result.seed, mediator_name)
+    progress = None if max_seconds is None else deadline(max_seconds)
+    result = run_with_llm(lambda: run_negotiation(s, config, progress), setup)
     summary = write_run(result, out, scenario_path=str(scenario))
     save_llm(setup, out)
     if quiet:

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from sim.cli.common import fail
+from sim.cli.common import check_mediator_name, fail
 
 
 def sweep(sweep_file: Path = typer.Argument(..., help="sweep YAML file"),
@@ -20,7 +20,9 @@ def sweep(sweep_file: Path = typer.Argument(..., help="sweep YAML file"),
           llm: Optional[str] = typer.Option(None, "--llm", help="chat model of LLM lineups (as negsim run --llm)"),
           replay: Optional[Path] = typer.Option(None, "--replay",
                                                 help="answer LLM lineups from an earlier sweep folder's caches"),
-          quiet: bool = typer.Option(False, "--quiet", help="no progress bar")) -> None:
+          quiet: bool = typer.Option(False, "--quiet", help="no progress bar"),
+          max_seconds: Optional[float] = typer.Option(None, "--max-seconds", min=0.0,
+                                                      help="start no more runs after this long; resume later")) -> None:
     """Run every (axes x seeds) negotiation of a sweep into OUT/results.parquet."""
     from sim.core.scenario import ScenarioError
     from sim.run.sweep.executors import BACKENDS
@@ -34,16 +36,26 @@ def sweep(sweep_file: Path = typer.Argument(..., help="sweep YAML file"),
         fail(str(err))
     if out.exists() and not out.is_dir():
         fail(f"{out}: --out: exists and is not a folder; fix: choose a folder path")
+    mediator = plan.scenario_data.get("protocol", {}).get("mediator") or "negotiated"
+    for spec in sorted({str(t.mediator or mediator) for t in plan.tasks}):
+        check_mediator_name(spec, f"{sweep_file}: axes: mediator")
     _check_llm(plan, sweep_file, llm, replay)
+    resume = f"negsim sweep {sweep_file} --out {out}"
     try:
-        options = {"sweep_path": str(sweep_file), "workers": workers, "backend": backend,
-                   "scheduler": scheduler, "retry_failed": retry_failed, "llm": llm, "replay": replay}
+        options = {"sweep_path": str(sweep_file), "workers": workers, "backend": backend, "scheduler": scheduler,
+                   "retry_failed": retry_failed, "llm": llm, "replay": replay, "max_seconds": max_seconds}
         outcome = _run_with_progress(plan, out, options, quiet)
     except SweepError as err:
         fail(str(err))
+    except KeyboardInterrupt:
+        typer.echo(f"interrupted: finished runs are kept in {out}; resume: {resume}", err=True)
+        raise typer.Exit(code=130) from None
+    for note in outcome.notes:
+        typer.echo(f"{out}: healed: {note}")
+    stopped = f"; stopped by --max-seconds, resume: {resume}" if outcome.stopped else ""
     typer.echo(f"{plan.spec.name}: {outcome.runs} runs ({outcome.skipped} already done, "
                f"{outcome.executed} run now, {outcome.failures} failed) in {outcome.seconds:.1f} s; "
-               f"results: {outcome.results}")
+               f"results: {outcome.results}{stopped}")
 
 
 def _check_llm(plan, sweep_file: Path, llm: str | None, replay: Path | None) -> None:
@@ -57,11 +69,6 @@ def _check_llm(plan, sweep_file: Path, llm: str | None, replay: Path | None) -> 
              "fix: add --llm local (or another --llm spec)")
     if (llm or replay) and not llm_runs:
         fail("--llm/--replay: no LLM lineup in the sweep; fix: add an agents or mediator axis value with llm")
-    for spec in sorted({t.mediator or mediator for t in llm_runs if uses_llm(t.mediator or mediator)}):
-        from sim.run.registry import check_mediator
-
-        if why := check_mediator(spec):
-            fail(f"{sweep_file}: axes: mediator: {why}")
     if replay is not None and not (Path(replay) / "llm").is_dir():
         fail(f"--replay: {replay} holds no llm/ caches; fix: give the --out folder of a sweep with LLM lineups")
 
@@ -102,10 +109,11 @@ def report(folder: Path = typer.Argument(..., help="a sweep's --out folder"),
 
     from sim.core.records import atomic_write
     from sim.run.sweep.aggregate import REPORT_METRICS, aggregate, load_results
+    from sim.run.sweep.spec import SweepError
 
     try:
         frame, axes = load_results(folder)
-    except FileNotFoundError as err:
+    except (FileNotFoundError, SweepError) as err:
         fail(str(err))
     unknown = [m for m in metric or [] if m not in frame.columns]
     if unknown:

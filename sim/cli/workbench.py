@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 
 from sim.cli.common import fail
+from sim.core.files import strict_json
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -79,9 +79,9 @@ def rerun(run_dir: Path = typer.Argument(..., help="the parent run folder"),
     if out.exists():
         fail(f"--out: {out} already exists; fix: pick a new folder")
     try:
-        row = json.loads(move)
+        row = strict_json(move)
     except ValueError as err:
-        fail(f"--move: not valid JSON ({err}); fix: pass one transcript row as a JSON object")
+        fail(f"--move: not valid JSON ({' '.join(str(err).split())[:80]}); fix: pass one transcript row as a JSON object")
     try:
         result, extra = rerun_from(load_parent(run_dir), at, row)
     except RerunError as err:

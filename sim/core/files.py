@@ -1,13 +1,23 @@
-"""Reading untrusted user files: the existence and size checks every loader makes, in one place."""
+"""Reading untrusted user files: the existence and size checks and the safe YAML load, in one place."""
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-__all__ = ["read_bounded"]
+import yaml
+
+from sim.core.limits import MAX_YAML_DEPTH, MAX_YAML_NODES
+
+__all__ = ["BoundedLoader", "read_bounded", "safe_load_yaml", "strict_json"]
 
 UserError = Callable[[str, str, str, str], Exception]     # (source, field, problem, fix), e.g. ScenarioError
+
+_SAFE_TAGS = {f"tag:yaml.org,2002:{name}" for name in
+              ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge")}
 
 
 def read_bounded(path: str | Path, max_bytes: int, error: UserError, *, too_big: tuple[str, str],
@@ -24,3 +34,100 @@ def read_bounded(path: str | Path, max_bytes: int, error: UserError, *, too_big:
     if path.stat().st_size > max_bytes:
         raise error(source, "(file)", *too_big)
     return path.read_bytes()
+
+
+class _Refused(Exception):
+    """A YAML document refused before construction: (line, problem, fix)."""
+
+
+class BoundedLoader(yaml.SafeLoader):
+    """yaml.SafeLoader that refuses nesting deeper than MAX_YAML_DEPTH while composing."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: D102
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                line = self.peek_event().start_mark.line + 1
+                raise _Refused(f"line {line}", f"nesting deeper than {MAX_YAML_DEPTH} levels",
+                               "flatten the file (a scenario needs about 5 levels)")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _check_tree(root: yaml.Node) -> None:
+    """Refuse unsafe tags and alias expansion past MAX_YAML_NODES; iterative, each node visited once."""
+    size: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in size:
+            continue
+        if node.tag not in _SAFE_TAGS:
+            raise _Refused(f"line {node.start_mark.line + 1}", f"tag '{node.tag[:40]}' is not allowed",
+                           "remove the tag; scenario files hold plain text, numbers, lists and mappings")
+        kids = ([n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode)
+                else node.value if isinstance(node, yaml.SequenceNode) else [])
+        if children_done or not kids:
+            size[id(node)] = 1 + sum(size[id(k)] for k in kids)
+            if size[id(node)] > MAX_YAML_NODES:
+                raise _Refused(f"line {node.start_mark.line + 1}",
+                               f"more than {MAX_YAML_NODES:,} values once aliases are expanded",
+                               "remove the anchors (&) and aliases (*) or shrink the file")
+            continue
+        stack.append((node, True))
+        stack.extend((k, False) for k in kids if id(k) not in size)
+
+
+def safe_load_yaml(text: str | bytes, source: str, error: UserError,
+                   loader: type[BoundedLoader] = BoundedLoader) -> Any:
+    """Parse one YAML document from an untrusted file, or raise `error(source, where, problem, fix)`.
+
+    Refuses nesting deeper than MAX_YAML_DEPTH, tags other than plain scalars/lists/mappings, and
+    alias bombs (expansion past MAX_YAML_NODES); messages never quote more than a short excerpt.
+    `loader` is the one place a faster Loader class can be swapped in.
+    """
+    try:
+        ldr = loader(text)
+    except yaml.YAMLError as err:                   # bad bytes: not UTF-8, control characters
+        raise error(source, "(file)", f"not valid YAML text ({' '.join(str(err).split())[:120]})",
+                    "save the file as UTF-8 text without control characters") from None
+    try:
+        node = ldr.get_single_node()
+        if node is None:
+            return None
+        _check_tree(node)
+        return ldr.construct_document(node)
+    except _Refused as refused:
+        raise error(source, *refused.args) from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "(file)"
+        problem = " ".join(str(getattr(err, "problem", None) or err).split())[:120]
+        raise error(source, where, f"not valid YAML ({problem})", "fix the YAML syntax at that line") from None
+    except (ValueError, TypeError, OverflowError) as err:
+        raise error(source, "(file)", f"a tagged value cannot be read ({' '.join(str(err).split())[:80]})",
+                    "remove the !!tag and write the value plainly") from None
+    finally:
+        ldr.dispose()
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text[:20]} is out of range")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def strict_json(text: str | bytes) -> Any:
+    """json.loads that refuses NaN, Infinity and numbers that overflow to inf (1e999): strict JSON only.
+
+    Raises ValueError (json.JSONDecodeError is one) with a short message.
+    """
+    return json.loads(text, parse_constant=_no_constant, parse_float=_finite)

@@ -1,22 +1,29 @@
 """Run folders: summary.json, transcript.jsonl, outcomes.csv, written atomically.
 
-The dashboard and every later tool read runs only through these files. Each file is
-written to a temporary name in the run folder and renamed into place.
+The dashboard and every later tool read runs only through these files. A run folder is
+written whole into a temporary sibling folder and renamed into place once.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
+import math
 import os
 import platform
+import re
+import shutil
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from sim.core.errors import NegsimError
+from sim.core.files import strict_json
 
 SUMMARY, TRANSCRIPT, OUTCOMES = "summary.json", "transcript.jsonl", "outcomes.csv"
 SCENARIO_COPY = "scenario.yaml"
@@ -37,7 +44,7 @@ def versions() -> dict[str, str]:
 
 
 def jsonable(value: Any) -> Any:
-    """JSON-safe copy: numpy scalars and arrays to Python, floats rounded to 9 places."""
+    """JSON-safe copy: numpy scalars and arrays to Python, floats rounded to 9 places, NaN/inf to None."""
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -45,7 +52,7 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         return jsonable(value.tolist())
     if isinstance(value, (np.floating, float)):
-        return round(float(value), 9)
+        return round(float(value), 9) if math.isfinite(value) else None    # strict JSON: no NaN/Infinity
     if isinstance(value, np.integer):
         return int(value)
     return value
@@ -157,6 +164,27 @@ def rows_to_csv(rows: list[dict]) -> str:
     return buf.getvalue()
 
 
+def _slug(text: object) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", str(text)).strip("_").lower()[:40]
+
+
+def default_run_folder(name: str, seed: int, mediator: str, settings: dict[str, object]) -> Path:
+    """runs/NAME-MEDIATOR-seedN, then every run setting that was given (so experiments never share a folder).
+
+    `settings` maps a flag name to its value, None (or the default) when not given; a long value
+    (an opening, a lineup) is shortened to a hash so the name stays short.
+    """
+    parts = [_slug(name) or "run", _slug(mediator), f"seed{seed}"]
+    for flag, value in sorted(settings.items()):
+        if value is None:
+            continue
+        text = _slug(value)
+        if len(text) > 24 or text != str(value).lower():
+            text = hashlib.sha256(str(value).encode()).hexdigest()[:8]
+        parts.append(f"{flag}_{text}")
+    return Path("runs") / "-".join(parts)
+
+
 def write_run(result, out: Path, scenario_path: str | None = None, extra: dict | None = None) -> dict:
     """Write the run files into `out` (created only now) and return the summary.
 
@@ -170,18 +198,67 @@ def write_run(result, out: Path, scenario_path: str | None = None, extra: dict |
     summary["scenario_path"] = scenario_path
     summary["scenario_file"] = SCENARIO_COPY
     summary.update(jsonable(extra or {}))
-    lines = "".join(json.dumps(jsonable(row), sort_keys=False) + "\n" for row in result.transcript)
-    out = Path(out)
-    atomic_write(out / SCENARIO_COPY, scenario_to_yaml(result.ctx.scenario))
-    atomic_write(out / TRANSCRIPT, lines)
-    atomic_write(out / OUTCOMES, rows_to_csv(outcome_rows(result)))
-    atomic_write(out / SUMMARY, json.dumps(summary, indent=2) + "\n")
+    lines = "".join(json.dumps(jsonable(row), sort_keys=False, allow_nan=False) + "\n" for row in result.transcript)
+    files = {SCENARIO_COPY: scenario_to_yaml(result.ctx.scenario), TRANSCRIPT: lines,
+             OUTCOMES: rows_to_csv(outcome_rows(result)), SUMMARY: json.dumps(summary, indent=2, allow_nan=False) + "\n"}
+    write_folder(Path(out), files)
     return summary
 
 
+def write_folder(out: Path, files: dict[str, str]) -> None:
+    """Write `files` (name -> text) as the folder `out` in one step: a temporary sibling folder, one rename.
+
+    A crash leaves either no folder or the whole new one (never one run's summary beside another's
+    transcript); an existing `out` is replaced whole, so none of its old files survive.
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))
+    tmp.chmod(0o755)                  # mkdtemp makes it private; a run folder is an ordinary folder
+    try:
+        for name, text in files.items():
+            (tmp / name).write_text(text, encoding="utf-8", newline="")
+        if out.exists():
+            old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".old"))
+            os.replace(out, old / out.name)
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+class RunFolderError(NegsimError, ValueError):
+    """A run folder whose files are missing, corrupt or not what `negsim run` writes: one line."""
+
+    def __init__(self, run_dir: Path, name: str, problem: str) -> None:
+        super().__init__(f"{run_dir}: {name}: {problem}; fix: re-run `negsim run` to rewrite the folder")
+
+
+def _read_json(run_dir: Path, name: str, text: str, line: int | None = None) -> Any:
+    where = name if line is None else f"{name} line {line}"
+    try:
+        value = strict_json(text)
+    except ValueError as err:
+        raise RunFolderError(run_dir, where, f"not valid JSON ({' '.join(str(err).split())[:80]})") from None
+    if not isinstance(value, dict):
+        raise RunFolderError(run_dir, where, f"holds a JSON {type(value).__name__}, not an object")
+    return value
+
+
+def _read_text(run_dir: Path, name: str) -> str:
+    try:
+        return (Path(run_dir) / name).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RunFolderError(run_dir, name, "missing (not a complete run folder)") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise RunFolderError(run_dir, name, f"unreadable ({' '.join(str(err).split())[:80]})") from None
+
+
 def read_summary(run_dir: Path) -> dict:
-    """A run folder's summary.json."""
-    return json.loads((Path(run_dir) / SUMMARY).read_text(encoding="utf-8"))
+    """A run folder's summary.json (a JSON object), or RunFolderError."""
+    return _read_json(Path(run_dir), SUMMARY, _read_text(run_dir, SUMMARY))
 
 
 def read_run_scenario(run_dir: Path):
@@ -193,8 +270,9 @@ def read_run_scenario(run_dir: Path):
 
 def read_transcript(run_dir: Path) -> list[dict]:
     """A run folder's transcript.jsonl, one dict per entry."""
-    text = (Path(run_dir) / TRANSCRIPT).read_text(encoding="utf-8")
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
+    text = _read_text(run_dir, TRANSCRIPT)
+    return [_read_json(Path(run_dir), TRANSCRIPT, line, i) for i, line in enumerate(text.splitlines(), 1)
+            if line.strip()]
 
 
 def read_outcomes(run_dir: Path) -> list[dict]:

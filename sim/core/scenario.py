@@ -15,9 +15,20 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim.core.errors import NegsimError
-from sim.core.files import read_bounded
+from sim.core.files import read_bounded, safe_load_yaml
+from sim.core.limits import (
+    MAX_ABS_VALUE,
+    MAX_BASE_DESIGNS,
+    MAX_CRITERIA,
+    MAX_GROUPS,
+    MAX_ITEMS,
+    MAX_MEMBERS,
+    MAX_SCENARIO_BYTES,
+    MIN_PRIOR_SD,
+    excerpt,
+)
 
-MAX_SCENARIO_BYTES = 5_000_000
+RESERVED_IDS = ("mediator",)     # the protocol's own agent; a group may not take its name
 
 
 class ScenarioError(NegsimError, ValueError):
@@ -29,7 +40,11 @@ class ScenarioError(NegsimError, ValueError):
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+Number = Annotated[float, Field(ge=-MAX_ABS_VALUE, le=MAX_ABS_VALUE)]     # finite (allow_inf_nan=False) and bounded
+Amount = Annotated[float, Field(ge=0, le=MAX_ABS_VALUE)]
 
 
 class Criterion(_Model):
@@ -44,11 +59,11 @@ class Item(_Model):
 
     id: str = Field(min_length=1)
     label: str = ""
-    cost: float = Field(ge=0)
-    effects: dict[str, float] = Field(default_factory=dict)
+    cost: Amount
+    effects: dict[str, Number] = Field(default_factory=dict)
     requires: list[str] = Field(default_factory=list)
     excludes: list[str] = Field(default_factory=list)
-    group_effects: dict[str, dict[str, float]] = Field(default_factory=dict)
+    group_effects: dict[str, dict[str, Number]] = Field(default_factory=dict)
     category: str | None = None
     note: str | None = None
 
@@ -56,7 +71,7 @@ class Item(_Model):
 class RedLines(_Model):
     """Conditions a group will not give up: a utility floor, items it must have or never."""
 
-    min_utility: float | None = None
+    min_utility: Number | None = None
     must_have: list[str] = Field(default_factory=list)
     never: list[str] = Field(default_factory=list)
 
@@ -65,7 +80,7 @@ class Dispersion(_Model):
     """Members drawn around the group weights from a seeded Dirichlet (concentration = 1/spread)."""
 
     members: int = Field(default=10, ge=1, le=1000)
-    spread: float = Field(default=0.1, gt=0)
+    spread: float = Field(default=0.1, gt=0, le=MAX_ABS_VALUE)
 
 
 class Prior(_Model):
@@ -75,8 +90,8 @@ class Prior(_Model):
     weight (criteria left out get the mean of the given ones; no `sd` at all means 0.1).
     """
 
-    weights: dict[str, Annotated[float, Field(ge=0)]]
-    sd: dict[str, Annotated[float, Field(gt=0, le=1)]] = Field(default_factory=dict)
+    weights: dict[str, Amount]
+    sd: dict[str, Annotated[float, Field(ge=MIN_PRIOR_SD, le=1)]] = Field(default_factory=dict)
     source: str = ""
 
 
@@ -85,12 +100,12 @@ class Group(_Model):
 
     id: str = Field(min_length=1)
     label: str = ""
-    size: float = Field(default=1.0, gt=0)
-    weights: dict[str, Annotated[float, Field(ge=0)]]
+    size: float = Field(default=1.0, gt=0, le=MAX_ABS_VALUE)
+    weights: dict[str, Amount]
     persona: str = ""
     red_lines: RedLines = Field(default_factory=RedLines)
     veto: bool = False
-    members: list[dict[str, Annotated[float, Field(ge=0)]]] | None = None
+    members: list[dict[str, Amount]] | None = Field(default=None, max_length=MAX_MEMBERS)
     dispersion: Dispersion | None = None
     prior: Prior | None = None
 
@@ -169,11 +184,11 @@ class Scenario(_Model):
     name: str = Field(min_length=1)
     description: str = ""
     currency: str = "CAD"
-    budget: float = Field(gt=0)
-    criteria: list[Criterion] = Field(min_length=1)
-    items: list[Item] = Field(min_length=1)
-    groups: list[Group] = Field(min_length=1)
-    base_designs: dict[str, list[str]] = Field(default_factory=dict)
+    budget: float = Field(gt=0, le=MAX_ABS_VALUE)
+    criteria: list[Criterion] = Field(min_length=1, max_length=MAX_CRITERIA)
+    items: list[Item] = Field(min_length=1, max_length=MAX_ITEMS)
+    groups: list[Group] = Field(min_length=1, max_length=MAX_GROUPS)
+    base_designs: dict[str, list[str]] = Field(default_factory=dict, max_length=MAX_BASE_DESIGNS)
     protocol: Protocol = Field(default_factory=Protocol)
     sources: list[str] = Field(default_factory=list)
     repeated: RepeatedOptions | None = None
@@ -210,6 +225,14 @@ def _cross_reference_problems(s: Scenario):
     for kind, ids in (("criteria", s.criterion_ids), ("items", s.item_ids), ("groups", s.group_ids)):
         for dup in _duplicates(ids):
             yield (f"{kind}", f"duplicate id '{dup}'", f"give every entry of {kind} a unique id")
+    for i, gid in enumerate(s.group_ids):
+        if gid in RESERVED_IDS:
+            yield (f"groups[{i}].id", f"'{gid}' is reserved for the protocol's own agent", "rename the group")
+    members = sum(len(g.members) if g.members is not None else g.dispersion.members if g.dispersion else 0
+                  for g in s.groups)
+    if members > MAX_MEMBERS:
+        yield ("groups", f"{members:,} members in all, above the limit of {MAX_MEMBERS:,}",
+               "use fewer members per group (see docs/limits.md)")
     criteria, items, groups = set(s.criterion_ids), set(s.item_ids), set(s.group_ids)
     yield from _item_problems(s, criteria, items, groups)
     yield from _group_problems(s, criteria, items)
@@ -320,6 +343,8 @@ _FIXES = {
     "greater_than": "use a value above the minimum",
     "less_than_equal": "use a value at or below the maximum",
     "too_short": "add at least one entry",
+    "too_long": "use fewer entries (see docs/limits.md for the limits)",
+    "finite_number": "write a finite number (no nan or inf)",
 }
 
 
@@ -331,8 +356,7 @@ def _pydantic_to_error(source: str, err: ValidationError) -> ScenarioError:
         return ScenarioError(source, field, problem, fix)
     loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
     loc = loc.lstrip(".") or "(top level)"
-    value = first.get("input")
-    problem = msg if first["type"] == "missing" else f"{msg} (got {value!r})"[:200]
+    problem = msg if first["type"] == "missing" else f"{msg} (got {excerpt(first.get('input'))})"
     fix = _FIXES.get(first["type"], "correct the value; `negsim schema` shows the expected type")
     return ScenarioError(source, loc, problem, fix)
 
@@ -353,15 +377,7 @@ def loads_scenario(text: str | bytes, source: str = "<scenario>") -> Scenario:
     if len(text) > MAX_SCENARIO_BYTES:
         raise ScenarioError(source, "(file)", f"file is larger than {MAX_SCENARIO_BYTES} bytes",
                             "split the scenario or trim its text fields")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "(file)"
-        problem = str(getattr(err, "problem", None) or err).replace("\n", " ")
-        raise ScenarioError(source, where, f"not valid YAML ({problem})",
-                            "fix the YAML syntax at that line") from None
-    return parse_scenario(data, source)
+    return parse_scenario(safe_load_yaml(text, source, ScenarioError), source)
 
 
 def load_scenario(path: str | Path) -> Scenario:

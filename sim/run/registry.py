@@ -12,7 +12,7 @@ import importlib
 from dataclasses import dataclass
 from typing import Any
 
-from sim.core.errors import NegsimError
+from sim.core.errors import MissingExtra, NegsimError
 from sim.core.interfaces import Mediator, Stakeholder
 
 __all__ = [
@@ -76,9 +76,15 @@ def register_mediator(name: str, target: str) -> None:
 
 
 def entry_point(target: str) -> Any:
-    """Resolve ``"module:attribute"`` to the object it names."""
+    """Resolve ``"module:attribute"`` to the object it names; a missing optional package is MissingExtra."""
     module, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module), attr)
+    try:
+        loaded = importlib.import_module(module)
+    except ModuleNotFoundError as err:
+        if not err.name or err.name.partition(".")[0] in ("sim", "agents", "dashboards"):
+            raise
+        raise MissingExtra(f"'{module}'", err.name) from None
+    return getattr(loaded, attr)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,11 @@ EDITABLE = ("draft", "accept", "object")
 class RerunError(NegsimError, ValueError):
     """A bad row number, an illegal edited move, or a parent that cannot be replayed."""
 
+    def __init__(self, message: str) -> None:
+        if len(message) > 400:                  # a quoted move may be huge: keep the start and the fix
+            message = message[:200] + " ... " + message[-150:]
+        super().__init__(message)
+
 
 Parent = RunFolder          # a run folder to rerun from (the one run-folder type, sim.core.summary)
 

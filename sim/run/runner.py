@@ -15,6 +15,7 @@ import numpy as np
 
 from sim.core.cache import memo
 from sim.core.context import NegotiationContext, make_context
+from sim.core.errors import NegsimError
 from sim.core.evaluate import DesignReport, evaluate_designs
 from sim.core.protocol import MEDIATOR, NegotiationEnv, Outcome
 from sim.core.scenario import Scenario
@@ -94,6 +95,24 @@ def _make_agents(ctx: NegotiationContext, config: RunConfig) -> dict[str, Any]:
     for gid in ctx.rubric.group_ids:
         agents[gid] = make_stakeholder(config.agent_spec(gid), gid, **config.agent_options)
     return agents
+
+
+class RunOverTime(NegsimError):
+    """A run passed its --max-seconds before the negotiation ended (nothing is written)."""
+
+
+def deadline(max_seconds: float, clock: Callable[[], float] = time.perf_counter) -> Callable[[int, int], None]:
+    """A `progress` callback for run_negotiation that ends the run with RunOverTime once `max_seconds` pass.
+
+    It is checked as each round starts, so a run stops at a round boundary.
+    """
+    end = clock() + max_seconds
+
+    def check(round_: int, max_rounds: int) -> None:
+        if clock() > end:
+            raise RunOverTime(f"--max-seconds: the run passed {max_seconds:g} s at round {round_} of {max_rounds}; "
+                              "fix: allow more time, lower --max-rounds or shrink the scenario (docs/limits.md)")
+    return check
 
 
 def play(env: NegotiationEnv, agents: dict[str, Any], seed: int,

@@ -15,7 +15,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sim.survey.format import RANK_TASKS, RATING_TASKS, TASKS, Survey
+from sim.core.limits import EXCERPT_CHARS, MAX_CRITERIA, MAX_GROUPS, MAX_ITEMS, excerpt
+from sim.survey.format import RANK_TASKS, RATING_TASKS, TASKS, Survey, SurveyError
 
 IDS = ("participant", "group", "task", "target", "criterion")
 Problem = tuple[np.ndarray, str, Callable[[int], str], str]   # mask, column, problem(i), fix
@@ -66,7 +67,9 @@ class _Rows:
         self.blank = {c: pc.equal(self.columns[c], "").to_numpy(zero_copy_only=False) for c in ("scale_min", "scale_max")}
 
     def cell(self, column: str, i: int) -> str:
-        return self.columns[column][i].as_py()
+        """The text of one cell, cut to a short excerpt for messages."""
+        text = str(self.columns[column][i].as_py())
+        return text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS] + "..."
 
     def code_is(self, column: str, names) -> np.ndarray:
         codes, names_of = self.codes[column]
@@ -128,8 +131,8 @@ def _cross_row_problems(r: _Rows) -> list[Problem]:
 
     return [
         (g != g[first_row], "group",
-         lambda i: f"participant '{cell('participant', i)}' is in group '{groups[g[i]]}' here but in "
-                   f"'{groups[g[first_row[i]]]}' on row {first_row[i] + 1}", "give each participant one group"),
+         lambda i: f"participant '{cell('participant', i)}' is in group '{excerpt(groups[g[i]])[1:-1]}' here but in "
+                   f"'{excerpt(groups[g[first_row[i]]])[1:-1]}' on row {first_row[i] + 1}", "give each participant one group"),
         (row != first_answer, "value",
          lambda i: f"a second answer of participant '{cell('participant', i)}' to the same task, target and "
                    f"criterion (first on row {first_answer[i] + 1})", "keep one answer per participant and question"),
@@ -157,10 +160,23 @@ def _raise_first(survey: Survey, problems: list[Problem]) -> None:
         raise survey.error(i + 1, column, problem(i), fix)
 
 
+COUNT_LIMITS = {"group": MAX_GROUPS, "target": MAX_ITEMS, "criterion": MAX_CRITERIA}
+
+
+def _check_counts(survey: Survey, r: _Rows) -> None:
+    """One line when a survey names more groups, targets or criteria than a scenario may hold."""
+    for column, limit in COUNT_LIMITS.items():
+        names = [n for n in r.codes[column][1] if n]
+        if len(names) > limit:
+            raise SurveyError(survey.source, f"column {column}", f"{len(names):,} distinct values, above the "
+                              f"limit of {limit:,}", "split the survey or merge values (see docs/limits.md)")
+
+
 def typed_responses(survey: Survey, text: pa.Table) -> pd.DataFrame:
     """Check every row of the survey's text columns; return them typed (`value`, scales float; `row` 1-based)."""
     rows = _Rows(text)
     _raise_first(survey, _row_problems(rows))
+    _check_counts(survey, rows)
     _raise_first(survey, _cross_row_problems(rows))
     out = text.select(list(IDS)).to_pandas()
     out["value"], out["scale_min"], out["scale_max"] = rows.value, rows.lo, rows.hi

@@ -22,12 +22,14 @@ TASKS = ("importance_rating", "importance_rank", "rating", "ranking")
 IMPORTANCE_TASKS = ("importance_rating", "importance_rank")
 MAX_SURVEY_BYTES = 100_000_000
 MAX_SURVEY_ROWS = 5_000_000
+MAX_PROBLEM = 240
 
 
 class SurveyError(NegsimError, ValueError):
     """A mistake in a survey file, reported as one line: file, row, column, problem, fix."""
 
     def __init__(self, source: str, where: str, problem: str, fix: str) -> None:
+        problem = problem if len(problem) <= MAX_PROBLEM else problem[:MAX_PROBLEM] + "..."   # never a whole cell
         self.source, self.where, self.problem, self.fix = source, where, problem, fix
         super().__init__(f"{source}: {where}: {problem}; fix: {fix}")
 

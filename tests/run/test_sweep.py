@@ -135,7 +135,7 @@ axes:
     ("axes:\n  - {name: u_fun, path: groups.fun.weights.c, values: [2]}\n", "axes.u_fun"),
     ("axes:\n  - {name: budget, path: items.bench.cost, values: [25]}\n", "axes.budget"),
     ("axes:\n  - {name: seed, values: [1]}\n", "axes.seed"),
-    ("axes: !!python/object/apply:os.system [echo pwned]\n", "(file)"),
+    ("axes: !!python/object/apply:os.system [echo pwned]\n", "is not allowed"),
     ("axes:\n  - {name: voice, values: [truthful, loud]}\n", "axes.voice"),
     ("axes:\n  - {name: voice, values: ['truthful,nobody=silent']}\n", "axes.voice"),
     ("axes:\n  - {name: elicitation, values: ['rank:1']}\n", "axes.elicitation"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +35,20 @@ def load_results(folder: Path):
     if not results.is_file() or not meta.is_file():
         raise FileNotFoundError(f"{folder}: (folder): no results.parquet and sweep.json; "
                                 f"fix: give the --out folder of a `negsim sweep`")
-    return pd.read_parquet(results), list(json.loads(meta.read_text()).get("axes", []))
+    from sim.run.sweep.spec import SweepError
+    from sim.run.sweep.store import read_json_object
+
+    held = read_json_object(meta)
+    try:
+        frame = pd.read_parquet(results)
+    except Exception as err:                      # pyarrow raises several unrelated types for bad files
+        held, why = None, " ".join(str(err).split())[:80]
+    else:
+        why = "sweep.json is corrupt"
+    if held is None:
+        raise SweepError(str(folder), "results.parquet" if why != "sweep.json is corrupt" else "sweep.json",
+                         f"unreadable ({why})", "run the same `negsim sweep` again: it heals the folder from its parts")
+    return frame, list(held.get("axes", []))
 
 
 def aggregate(frame, axes: list[str], seed: int = 0, metrics: tuple[str, ...] = REPORT_METRICS):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from concurrent.futures import CancelledError
+from typing import Callable, Iterator
 
 from sim.run.sweep.spec import SweepError
-from sim.run.sweep.worker import run_chunk
+from sim.run.sweep.worker import error_row, run_chunk
 
 CONNECT_TIMEOUT = "10s"
 
@@ -36,19 +37,45 @@ class DaskBackend:
                                         dashboard_address=None)
             self.client = Client(self.cluster)
 
-    def run(self, payloads: list) -> Iterator[tuple[int, list[dict]]]:
-        """Submit every chunk and yield (chunk id, rows) as they finish."""
-        from dask.distributed import as_completed
+    def run(self, payloads: list, fn: Callable[[tuple], tuple[int, list[dict]]] = run_chunk
+            ) -> Iterator[tuple[int, list[dict]]]:
+        """Submit every chunk and yield (chunk id, rows) as they finish.
 
-        futures = self.client.map(run_chunk, payloads, pure=False)
+        A chunk that kept killing its workers (KilledWorker, after Dask's retries) becomes failed rows
+        and the sweep goes on; a lost scheduler is one SweepError (finished chunks are already stored).
+        """
+        from dask.distributed import as_completed
+        from distributed.scheduler import KilledWorker
+
+        futures = self.client.map(fn, payloads, pure=False)
+        payload_of = {f.key: p for f, p in zip(futures, payloads)}
         try:
             for future in as_completed(futures):
-                yield future.result()
+                try:
+                    yield future.result()
+                except KilledWorker as err:
+                    yield failed_chunk(payload_of[future.key], err)
+                except (CancelledError, OSError, TimeoutError) as err:   # scheduler gone: CommClosedError is an OSError
+                    raise SweepError("sweep", "--scheduler", f"lost the dask scheduler ({type(err).__name__})",
+                                     "finished runs are kept: start the scheduler again and re-run the same "
+                                     "command to resume") from None
         finally:                                      # interrupted: cancel what has not run
-            self.client.cancel(futures)
+            try:
+                self.client.cancel(futures)
+            except Exception:                         # the scheduler may be gone already
+                pass
 
     def close(self) -> None:
         """Close the client and, when this backend started one, the LocalCluster."""
-        self.client.close()
+        try:
+            self.client.close(timeout=5)
+        except Exception:                             # a lost scheduler: nothing left to close cleanly
+            pass
         if self.cluster is not None:
             self.cluster.close()
+
+
+def failed_chunk(payload: tuple, err: BaseException) -> tuple[int, list[dict]]:
+    """(chunk id, rows) recording every run of a chunk as failed with `err` (the chunk never finished)."""
+    chunk_id, tasks = payload[0], payload[4]
+    return chunk_id, [error_row(task, err) for task in tasks]

@@ -20,6 +20,7 @@ import yaml
 
 from sim.core.records import atomic_write
 from sim.run.sweep.spec import Plan, SweepError, chunks
+from sim.run.sweep.store import check_meta, locked, part_problem, quarantine, read_manifest, record_part
 from sim.run.sweep.worker import run_chunk
 
 BACKENDS = ("local", "dask")
@@ -37,6 +38,8 @@ class SweepOutcome:
     failures: int
     seconds: float
     results: Path
+    notes: tuple[str, ...] = ()          # healed corruption, one line each
+    stopped: bool = False                # ended by max_seconds before every run was done
 
 
 LLM_DIR = "llm"          # each LLM run's record/replay cache, one file per run id
@@ -62,23 +65,28 @@ def finished_ids(out: Path, retry_failed: bool = False) -> set[int]:
     return {i for i, ok in latest.items() if ok or not retry_failed}
 
 
-def _prepare(plan: Plan, out: Path, sweep_path: str) -> None:
-    """Create DIR with sweep.yaml and sweep.json, or check DIR holds this same sweep."""
+def heal_parts(out: Path) -> list[str]:
+    """Move every corrupt part (checksum mismatch, truncated, unreadable) aside; one note per part."""
+    manifest = read_manifest(out)
+    return [quarantine(out, part, why) for part in _parts(out) if (why := part_problem(part, manifest))]
+
+
+def _prepare(plan: Plan, out: Path, sweep_path: str) -> list[str]:
+    """Create DIR with sweep.yaml and sweep.json, or check DIR holds this same sweep (healing it); notes."""
     meta = out / "sweep.json"
-    if meta.is_file():
-        held = json.loads(meta.read_text()).get("fingerprint")
-        if held != plan.fingerprint:
-            raise SweepError(str(out), "sweep.json", "this folder holds results of a different sweep",
-                             "use a new --out folder, or the same sweep file and scenario to resume")
-        return
+    note = check_meta(out, plan.fingerprint)
+    if note == "":
+        return heal_parts(out)
+    notes = [note] if note else []
     atomic_write(out / "sweep.yaml", yaml.safe_dump(plan.spec.model_dump(mode="json"), sort_keys=False))
     atomic_write(meta, json.dumps({"fingerprint": plan.fingerprint, "name": plan.spec.name,
                                    "sweep_file": sweep_path, "scenario": plan.source,
                                    "runs": len(plan.tasks),
                                    "axes": [a.name for a in plan.spec.axes]}, indent=2))
+    return notes + heal_parts(out)          # parts may survive a lost sweep.json and manifest
 
 
-def _write_part(out: Path, chunk_id: int, rows: list[dict]) -> None:
+def _write_part(out: Path, chunk_id: int, rows: list[dict]) -> Path:
     import pandas as pd
 
     path = _parts_dir(out) / f"part-{chunk_id:05d}.parquet"
@@ -90,6 +98,7 @@ def _write_part(out: Path, chunk_id: int, rows: list[dict]) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     pd.DataFrame(rows).to_parquet(tmp, index=False)
     os.replace(tmp, path)
+    return path
 
 
 def _restore_dtypes(frame, parts: list):
@@ -127,13 +136,27 @@ def run_payloads(payloads: list, workers: int) -> Iterator[tuple[int, list[dict]
     return _local(payloads, workers)
 
 
+def _worker_init() -> None:
+    """In each pool worker: die with the parent (Linux), leave Ctrl-C to the parent (one line, no tracebacks)."""
+    import ctypes
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)     # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):                  # not Linux: workers end when the pool closes
+        pass
+    if os.getppid() == 1:                              # the parent died before prctl took effect
+        os._exit(1)
+
+
 def _local(payloads: list, workers: int) -> Iterator[tuple[int, list[dict]]]:
     if workers <= 1:
         for payload in payloads:
             yield run_chunk(payload)
         return
     ctx = multiprocessing.get_context("spawn")        # no fork under the progress thread
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
     try:
         futures = [pool.submit(run_chunk, p) for p in payloads]
         for fut in as_completed(futures):
@@ -142,15 +165,32 @@ def _local(payloads: list, workers: int) -> Iterator[tuple[int, list[dict]]]:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+@dataclass(frozen=True)
+class _Job:
+    """One call of `execute`: where, and the options that shape what runs."""
+
+    plan: Plan
+    out: Path
+    sweep_path: str
+    workers: int
+    retry_failed: bool
+    llm: str | None
+    replay: Path | None
+    max_seconds: float | None
+    on_chunk: Callable[[int, int, int], None] | None
+
+
 def execute(plan: Plan, out: Path, *, sweep_path: str = "", workers: int = 1, backend: str = "local",
             scheduler: str | None = None, retry_failed: bool = False,
             on_chunk: Callable[[int, int, int], None] | None = None,
-            llm: str | None = None, replay: Path | None = None) -> SweepOutcome:
+            llm: str | None = None, replay: Path | None = None, max_seconds: float | None = None) -> SweepOutcome:
     """Run the unfinished part of a plan into DIR; on_chunk(done, total, failures) reports progress.
 
     retry_failed: also run again the runs whose stored row holds an error (transient failures).
     llm: the chat model spec of LLM lineups; each run's cache goes to DIR/llm/run-ID.jsonl, and
     with `replay` (an earlier sweep folder) every run answers from that folder's caches only.
+    max_seconds: start no chunk after this long; what finished is kept (resume with the same call).
+    The folder is locked for the call; corrupt parts found on resume are set aside and redone.
     """
     if backend not in BACKENDS:
         raise SweepError("--backend", "backend", f"unknown backend '{backend}'", "use local or dask")
@@ -159,45 +199,57 @@ def execute(plan: Plan, out: Path, *, sweep_path: str = "", workers: int = 1, ba
     if backend == "dask":
         from sim.run.sweep.dask_backend import DaskBackend
         dask = DaskBackend(workers, scheduler)        # connect before touching the folder
+    job = _Job(plan, Path(out), sweep_path, workers, retry_failed, llm, replay, max_seconds, on_chunk)
     try:
-        _prepare(plan, out, sweep_path)
-        done = finished_ids(out, retry_failed)
-        todo = {t.run_id for t in plan.tasks} - done
-        key = plan.scenario_key
-        extra = ({"spec": llm, "cache_dir": str(Path(out).resolve() / LLM_DIR),
-                  "replay_dir": str(Path(replay).resolve() / LLM_DIR) if replay else None},) \
-            if (llm or replay) else ()
-        if extra:
-            (Path(out) / LLM_DIR).mkdir(parents=True, exist_ok=True)
-        payloads = [(cid, key, plan.scenario_data, plan.source, tasks, *extra) for cid, tasks in chunks(plan, todo)]
-        stream = dask.run(payloads) if dask is not None else _local(payloads, workers)
-        failures = _store(stream, out, len(done), len(plan.tasks), on_chunk)
+        with locked(job.out):
+            return _execute(job, dask, started)
     finally:
         if dask is not None:
             dask.close()
-    return SweepOutcome(len(plan.tasks), len(done), len(todo), failures,
-                        time.perf_counter() - started, out / "results.parquet")
 
 
-def _store(stream, out: Path, finished: int, total: int,
-           on_chunk: Callable[[int, int, int], None] | None) -> int:
-    """Write each finished chunk as a part; keep results.parquet current, even when interrupted."""
-    failures, last, cost = 0, time.perf_counter(), 0.0
+def _execute(job: _Job, dask, started: float) -> SweepOutcome:
+    plan, out = job.plan, job.out
+    notes = _prepare(plan, out, job.sweep_path)
+    done = finished_ids(out, job.retry_failed)
+    todo = {t.run_id for t in plan.tasks} - done
+    extra = ({"spec": job.llm, "cache_dir": str(out.resolve() / LLM_DIR),
+              "replay_dir": str(Path(job.replay).resolve() / LLM_DIR) if job.replay else None},) \
+        if (job.llm or job.replay) else ()
+    if extra:
+        (out / LLM_DIR).mkdir(parents=True, exist_ok=True)
+    payloads = [(cid, plan.scenario_key, plan.scenario_data, plan.source, tasks, *extra)
+                for cid, tasks in chunks(plan, todo)]
+    stream = dask.run(payloads) if dask is not None else _local(payloads, job.workers)
+    deadline = None if job.max_seconds is None else started + job.max_seconds
+    failures, executed = _store(stream, job, len(done), deadline)
+    return SweepOutcome(len(plan.tasks), len(done), executed, failures, time.perf_counter() - started,
+                        out / "results.parquet", tuple(notes), executed < len(todo))
+
+
+def _store(stream, job: _Job, finished: int, deadline: float | None) -> tuple[int, int]:
+    """Write each finished chunk as a part (then its checksum); keep results.parquet current, even when interrupted.
+
+    Returns (failed runs, runs stored now); stops taking chunks once `deadline` (perf_counter) passes.
+    """
+    failures, executed, last, cost = 0, 0, time.perf_counter(), 0.0
     try:
         for chunk_id, rows in stream:
-            _write_part(out, chunk_id, rows)
-            finished += len(rows)
+            record_part(job.out, _write_part(job.out, chunk_id, rows), job.plan.fingerprint)
+            finished, executed = finished + len(rows), executed + len(rows)
             failures += sum(1 for r in rows if r.get("error"))
-            if on_chunk:
-                on_chunk(finished, total, failures)
+            if job.on_chunk:
+                job.on_chunk(finished, len(job.plan.tasks), failures)
+            if deadline is not None and time.perf_counter() > deadline:
+                break
             if time.perf_counter() - last > max(SNAPSHOT_EVERY, 20 * cost):
                 tick = time.perf_counter()
-                consolidate(out)                      # big sweeps: rarer, at most ~5% of the time
+                consolidate(job.out)                  # big sweeps: rarer, at most ~5% of the time
                 last = time.perf_counter()
                 cost = last - tick
     finally:                                          # Ctrl-C or a crashed worker: keep what finished
         close = getattr(stream, "close", None)
         if close is not None:
             close()                                   # stop the backend from starting more chunks
-        consolidate(out)
-    return failures
+        consolidate(job.out)
+    return failures, executed

@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim.core.cache import LRU
 from sim.core.errors import NegsimError
-from sim.core.files import read_bounded
-from sim.core.scenario import MAX_SCENARIO_BYTES, ScenarioError, parse_scenario
+from sim.core.files import read_bounded, safe_load_yaml
+from sim.core.limits import MAX_SCENARIO_BYTES, MAX_SWEEP_RUNS, excerpt
+from sim.core.scenario import ScenarioError, parse_scenario
 
 RUN_AXES = ("mediator", "agents", "max_rounds", "information", "elicitation", "voice")  # run settings
 # result columns an axis must not be named after (its values would be overwritten) ...
@@ -49,7 +49,7 @@ class SweepError(NegsimError, ValueError):
 class Axis(BaseModel):
     """One varied parameter: a run setting (mediator, agents, max_rounds) or a scenario path."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     name: str = Field(min_length=1)
     path: str | None = None           # dotted scenario path; default: the name
     values: list[Any] = Field(min_length=1)
@@ -63,7 +63,7 @@ class Axis(BaseModel):
 class SweepSpec(BaseModel):
     """The sweep file."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     name: str = Field(min_length=1)
     description: str = ""
     scenario: str = Field(min_length=1)        # path, relative to the sweep file
@@ -81,6 +81,12 @@ class SweepSpec(BaseModel):
             raise ValueError("seeds|a seed count below 1|use a count >= 1 or a list of seeds")
         if isinstance(self.seeds, list) and (not self.seeds or min(self.seeds) < 0):
             raise ValueError("seeds|an empty list or a negative seed|list seeds >= 0")
+        runs = self.seeds if isinstance(self.seeds, int) else len(self.seeds)
+        for axis in self.axes:
+            runs *= len(axis.values)
+        if runs > MAX_SWEEP_RUNS:
+            raise ValueError(f"seeds|the sweep plans {runs:,} runs, above the limit of {MAX_SWEEP_RUNS:,}|"
+                             "use fewer seeds or axis values (split the sweep)")
         for axis in self.axes:
             clash = axis.name in RESULT_COLUMNS or axis.name.startswith(RESULT_PREFIXES) or \
                 SAME_AS_COLUMN.get(axis.name, axis.target) != axis.target
@@ -143,7 +149,7 @@ def _pydantic_error(source: str, err: ValidationError) -> SweepError:
     loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"]).lstrip(".")
     fix = "add this field" if first["type"] == "missing" else \
         "remove this field" if first["type"] == "extra_forbidden" else "correct the value"
-    return SweepError(source, loc or "(top level)", f"{msg} (got {first.get('input')!r})"[:200], fix)
+    return SweepError(source, loc or "(top level)", f"{msg[:120]} (got {excerpt(first.get('input'))})", fix)
 
 
 def load_sweep(path: str | Path) -> SweepSpec:
@@ -151,11 +157,7 @@ def load_sweep(path: str | Path) -> SweepSpec:
     source = str(path)
     raw = read_bounded(path, MAX_SCENARIO_BYTES, SweepError, source=source,
                        too_big=("file too large", "keep sweep files under 5 MB"))
-    try:
-        data = yaml.safe_load(raw.decode("utf-8"))
-    except yaml.YAMLError as err:
-        raise SweepError(source, "(file)", f"not valid YAML ({str(err).splitlines()[0]})",
-                         "fix the YAML syntax") from None
+    data = safe_load_yaml(raw, source, SweepError)
     if not isinstance(data, dict):
         raise SweepError(source, "(top level)", "the file does not hold a mapping",
                          "start with `name:`, `scenario:` and `axes:`")
@@ -256,7 +258,7 @@ def _check_run_settings(run: dict, group_ids: list[str], sweep_path: Path) -> No
     from sim.core.voice import VoiceError, parse_voices
 
     if run.get("information") not in (None, "private", "full"):
-        raise SweepError(str(sweep_path), "axes.information", f"unknown mode {run['information']!r}",
+        raise SweepError(str(sweep_path), "axes.information", f"unknown mode {excerpt(run['information'])}",
                          "use private or full")
     try:
         if run.get("elicitation") is not None:
@@ -280,7 +282,7 @@ def _check_variant(base: dict, overrides, spec: SweepSpec, sweep_path: Path, sou
     try:
         variant(key, base, overrides, source)        # parsed here once; a serial sweep's worker reuses it
     except ScenarioError as err:
-        where = ", ".join(f"{p}={v}" for p, v in overrides)
+        where = ", ".join(f"{p}={excerpt(v)}" for p, v in overrides)
         raise SweepError(str(sweep_path), "axes", f"the variant ({where}) is not a valid scenario: {err}",
                          "change the axis values") from None
 

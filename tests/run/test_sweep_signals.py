@@ -1,0 +1,68 @@
+"""A sweep's pool workers die with their parent; Ctrl-C is one line with the resume command."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.run.test_sweep import TINY, write_sweep
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
+BODY = "seed: 1\nseeds: 40\nchunk_size: 1\naxes:\n  - {name: mediator, values: [negotiated, maximin]}\n"
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split()[2] != "Z"
+
+
+def _start_sweep(tmp_path) -> tuple[subprocess.Popen, list[int]]:
+    sweep = write_sweep(tmp_path, TINY, BODY)
+    code = "import sys; from sim.cli.commands import main; sys.argv = ['negsim'] + sys.argv[1:]; main()"
+    proc = subprocess.Popen([sys.executable, "-c", code, "sweep", str(sweep), "--out", str(tmp_path / "out"),
+                             "--workers", "2", "--quiet"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        parts = list((tmp_path / "out" / "parts").glob("part-*.parquet")) if (tmp_path / "out").exists() else []
+        if parts:
+            return proc, _children(proc.pid)
+        time.sleep(0.2)
+    proc.kill()
+    pytest.fail("the sweep wrote no part within 240 s")
+
+
+def test_workers_die_with_their_parent(tmp_path):
+    proc, children = _start_sweep(tmp_path)
+    assert children
+    proc.kill()                                      # SIGKILL: no cleanup code runs in the parent
+    proc.wait(timeout=60)
+    deadline = time.monotonic() + 60
+    while any(_alive(c) for c in children) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(c) for c in children)
+
+
+def test_ctrl_c_is_one_line_with_the_resume_command(tmp_path):
+    proc, _ = _start_sweep(tmp_path)
+    os.kill(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert proc.returncode == 130, err[-2000:]
+    assert len(lines) == 1 and "interrupted" in lines[0] and "resume: negsim sweep" in lines[0], err[-2000:]
