@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from agents.beliefs import Beliefs, BeliefSettings
-from agents.knowledge import BeliefKnowledge, FullKnowledge, mediation_pool, red_lines_ok
+from agents.knowledge import BeliefKnowledge, FullKnowledge, mediation_pool, pool_objectives, red_lines_ok
 from agents.listening import hear_positions, hear_replies
 from sim.core.cache import memo
 from sim.core.context import NegotiationContext
@@ -66,7 +66,7 @@ class RuleMediator:
             self.history = [self.know.beliefs.mean_params()]
             self.start, self.floor_total = None, -np.inf
             return
-        self.know = FullKnowledge(ctx)
+        self.know = FullKnowledge(ctx, pool_objectives(self.name))
         self.history = []
         self.start = self._opening_package()
         self.floor_total = float(ctx.rubric.utilities(self.start).sum()) \

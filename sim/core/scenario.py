@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sim.core.errors import NegsimError
 from sim.core.files import read_bounded
+from sim.core.yaml_io import yaml_dump, yaml_load
 
 MAX_SCENARIO_BYTES = 5_000_000
 
@@ -354,7 +355,7 @@ def loads_scenario(text: str | bytes, source: str = "<scenario>") -> Scenario:
         raise ScenarioError(source, "(file)", f"file is larger than {MAX_SCENARIO_BYTES} bytes",
                             "split the scenario or trim its text fields")
     try:
-        data = yaml.safe_load(text)
+        data = yaml_load(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "(file)"
@@ -374,7 +375,7 @@ def load_scenario(path: str | Path) -> Scenario:
 def scenario_to_yaml(scenario: Scenario) -> str:
     """Serialise a scenario back to YAML (round-trips through load_scenario)."""
     data = scenario.model_dump(mode="json", exclude_defaults=False)
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return yaml_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
 def json_schema() -> str:

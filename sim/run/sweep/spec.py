@@ -22,6 +22,7 @@ from sim.core.cache import LRU
 from sim.core.errors import NegsimError
 from sim.core.files import read_bounded
 from sim.core.scenario import MAX_SCENARIO_BYTES, ScenarioError, parse_scenario
+from sim.core.yaml_io import yaml_load
 
 RUN_AXES = ("mediator", "agents", "max_rounds", "information", "elicitation", "voice")  # run settings
 # result columns an axis must not be named after (its values would be overwritten) ...
@@ -152,7 +153,7 @@ def load_sweep(path: str | Path) -> SweepSpec:
     raw = read_bounded(path, MAX_SCENARIO_BYTES, SweepError, source=source,
                        too_big=("file too large", "keep sweep files under 5 MB"))
     try:
-        data = yaml.safe_load(raw.decode("utf-8"))
+        data = yaml_load(raw.decode("utf-8"))
     except yaml.YAMLError as err:
         raise SweepError(source, "(file)", f"not valid YAML ({str(err).splitlines()[0]})",
                          "fix the YAML syntax") from None
