@@ -155,6 +155,7 @@ def write_run(result, out: Path, scenario_path: str | None = None, extra: dict |
     to scenario.yaml so that later tools (explain, dashboard) need nothing else. `extra`
     adds keys to summary.json (a human seat, a counterfactual's parent, a lab opening).
     """
+    from sim.core.members_file import MEMBERS_FILE, split_members
     from sim.core.scenario import scenario_to_yaml
 
     summary = build_summary(result)
@@ -163,7 +164,10 @@ def write_run(result, out: Path, scenario_path: str | None = None, extra: dict |
     summary.update(jsonable(extra or {}))
     lines = "".join(json.dumps(jsonable(row), sort_keys=False) + "\n" for row in result.transcript)
     out = Path(out)
-    atomic_write(out / SCENARIO_COPY, scenario_to_yaml(result.ctx.scenario))
+    data, members = split_members(result.ctx.scenario.model_dump(mode="json", exclude_defaults=False))
+    atomic_write(out / SCENARIO_COPY, scenario_to_yaml(data))
+    if members is not None:
+        atomic_write(out / MEMBERS_FILE, members)
     atomic_write(out / TRANSCRIPT, lines)
     atomic_write(out / OUTCOMES, rows_to_csv(outcome_rows(result)))
     atomic_write(out / SUMMARY, json.dumps(summary, indent=2) + "\n")

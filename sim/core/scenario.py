@@ -349,8 +349,11 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
         raise _pydantic_to_error(source, err) from None
 
 
-def loads_scenario(text: str | bytes, source: str = "<scenario>") -> Scenario:
-    """Parse YAML text safely (size-limited, no tags executed) into a Scenario."""
+def loads_scenario(text: str | bytes, source: str = "<scenario>", base: Path | None = None) -> Scenario:
+    """Parse YAML text safely (size-limited, no tags executed) into a Scenario.
+
+    `base` is the scenario's folder: groups with `members_file` read their members from there.
+    """
     if len(text) > MAX_SCENARIO_BYTES:
         raise ScenarioError(source, "(file)", f"file is larger than {MAX_SCENARIO_BYTES} bytes",
                             "split the scenario or trim its text fields")
@@ -362,6 +365,10 @@ def loads_scenario(text: str | bytes, source: str = "<scenario>") -> Scenario:
         problem = str(getattr(err, "problem", None) or err).replace("\n", " ")
         raise ScenarioError(source, where, f"not valid YAML ({problem})",
                             "fix the YAML syntax at that line") from None
+    if base is not None:
+        from sim.core.members_file import join_members
+
+        data = join_members(data, Path(base), source, ScenarioError)
     return parse_scenario(data, source)
 
 
@@ -369,12 +376,12 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file."""
     raw = read_bounded(path, MAX_SCENARIO_BYTES, ScenarioError, too_big=(
         f"file is larger than {MAX_SCENARIO_BYTES} bytes", "split the scenario or trim its text fields"))
-    return loads_scenario(raw, str(path))
+    return loads_scenario(raw, str(path), Path(path).parent)
 
 
-def scenario_to_yaml(scenario: Scenario) -> str:
-    """Serialise a scenario back to YAML (round-trips through load_scenario)."""
-    data = scenario.model_dump(mode="json", exclude_defaults=False)
+def scenario_to_yaml(scenario: Scenario | dict) -> str:
+    """Serialise a scenario (or its dumped data) back to YAML (round-trips through load_scenario)."""
+    data = scenario if isinstance(scenario, dict) else scenario.model_dump(mode="json", exclude_defaults=False)
     return yaml_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
