@@ -127,13 +127,13 @@ def red_lines_ok(ctx: NegotiationContext, C: np.ndarray, U: np.ndarray) -> np.nd
 
 
 def pool_objectives(strategy: str) -> tuple[str, ...]:
-    """The objectives whose optima a strategy's pool needs: the frontier's two ends and its own objective.
+    """The objectives whose optima a strategy's pool holds: all but leximin, unless it ranks by leximin.
 
-    `negotiated` ranks as maximin; an objective nobody ranks by (leximin, nash, kalai for another
-    strategy) is never solved, which matters at many groups (leximin) or many items (nash).
+    Leximin needs one MILP stage per group (its cost grows about G^3 per solve), and on the shipped
+    scenarios its optimum never decided a run of another strategy; the nash and kalai optima did
+    (dropping them changed 4 of 60 full-information runs), so they stay (docs/performance.md).
     """
-    own = "maximin" if strategy == "negotiated" else strategy
-    return tuple(o for o in OBJECTIVES if o in ("utilitarian", "maximin", own))
+    return tuple(o for o in OBJECTIVES if o != "leximin" or strategy == "leximin")
 
 
 def mediation_pool(ctx: NegotiationContext, objectives: tuple[str, ...] = OBJECTIVES) -> np.ndarray:
