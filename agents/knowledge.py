@@ -31,15 +31,15 @@ class FullKnowledge:
 
     private = False
 
-    def __init__(self, ctx: NegotiationContext) -> None:
-        self.ctx, self.rubric = ctx, ctx.rubric
+    def __init__(self, ctx: NegotiationContext, objectives: tuple[str, ...] = OBJECTIVES) -> None:
+        self.ctx, self.rubric, self.objectives = ctx, ctx.rubric, objectives
         self.values = ctx.rubric.values
         self.d, self.ideals = ctx.disagreement_utilities, ctx.ideals
         self.base_packages, self.best_base = ctx.base_packages, ctx.best_base
 
     def pool(self) -> np.ndarray:
-        """Base designs, objective optima, each group's best package and the frontier."""
-        return mediation_pool(self.ctx)
+        """Base designs, the optima of the objectives used, each group's best package and the frontier."""
+        return mediation_pool(self.ctx, self.objectives)
 
     def red_lines_ok(self, C: np.ndarray, U: np.ndarray) -> np.ndarray:
         """(n, G) whether each candidate keeps each group's true red lines."""
@@ -126,28 +126,44 @@ def red_lines_ok(ctx: NegotiationContext, C: np.ndarray, U: np.ndarray) -> np.nd
     return lines_ok(lines, C, U)
 
 
-def mediation_pool(ctx: NegotiationContext) -> np.ndarray:
+def pool_objectives(strategy: str) -> tuple[str, ...]:
+    """The objectives whose optima a strategy's pool holds: all but leximin, unless it ranks by leximin.
+
+    Leximin needs one MILP stage per group (its cost grows about G^3 per solve), and on the shipped
+    scenarios its optimum never decided a run of another strategy; the nash and kalai optima did
+    (dropping them changed 4 of 60 full-information runs), so they stay (docs/performance.md).
+    """
+    return tuple(o for o in OBJECTIVES if o != "leximin" or strategy == "leximin")
+
+
+def mediation_pool(ctx: NegotiationContext, objectives: tuple[str, ...] = OBJECTIVES) -> np.ndarray:
     """Feasible packages the omniscient mediator may table beyond local amendments.
 
-    Base designs, objective optima, each group's best package and the (total, worst_group) frontier.
+    Base designs, the optima of `objectives`, each group's best package and the (total,
+    worst_group) frontier.
     """
     def build() -> np.ndarray:
         d = ctx.disagreement_utilities
         rows = list(ctx.base_packages.values())
-        rows += [ctx.search.optimise(o, disagreement=d).package for o in OBJECTIVES]
+        rows += [ctx.search.optimise(o, disagreement=d).package for o in objectives]
         rows += [ctx.ideal_package(g) for g in range(ctx.rubric.n_groups)]
         rows += [p.package for p in ctx.search.pareto_frontier()]
         pool = np.unique(np.array(rows, dtype=np.int8), axis=0)
         return pool[ctx.rubric.feasible_mask(pool)]
-    return owned(ctx, "mediation_pool", build)
+    return owned(ctx, "mediation_pool:" + ",".join(objectives), build)
 
 
 def directions(public: PublicContext, n: int) -> np.ndarray:
-    """Weight directions over the criteria: each criterion alone, uniform, the priors, n random ones."""
+    """Weight directions over the criteria: each criterion alone, uniform, the priors, n random ones.
+
+    A direction repeated (groups without a prior share one) is kept once, at its first place.
+    """
     C = len(public.rubric.criterion_ids)
     rng = np.random.default_rng(POOL_SEED)
-    return np.vstack([np.eye(C), np.full((1, C), 1.0 / C), public.prior_weights,
-                      rng.dirichlet(np.ones(C), size=n)])
+    D = np.vstack([np.eye(C), np.full((1, C), 1.0 / C), public.prior_weights,
+                   rng.dirichlet(np.ones(C), size=n)])
+    _, first = np.unique(D, axis=0, return_index=True)
+    return D[np.sort(first)]
 
 
 def public_pool(public: PublicContext) -> np.ndarray:

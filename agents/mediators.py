@@ -22,7 +22,7 @@ import numpy as np
 
 from agents.beliefs import Beliefs, BeliefSettings
 from agents.drafting import conflicts, searched
-from agents.knowledge import BeliefKnowledge, FullKnowledge, mediation_pool, red_lines_ok
+from agents.knowledge import BeliefKnowledge, FullKnowledge, mediation_pool, pool_objectives, red_lines_ok
 from agents.listening import hear_positions, hear_replies
 from agents.support import SupportModel, credibility, shares
 from sim.core.cache import memo
@@ -71,7 +71,7 @@ class RuleMediator:
             self.objected: dict[tuple[bytes, int], int] = {}
             self._stale_rows = None
             return
-        self.know = FullKnowledge(ctx)
+        self.know = FullKnowledge(ctx, pool_objectives(self.name))
         self.history, self.support, self.objected, self._stale_rows = [], None, {}, None
         self.start = self._opening_package()
         self.floor_total = float(ctx.rubric.utilities(self.start).sum()) \

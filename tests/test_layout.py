@@ -30,7 +30,7 @@ CONFINED = {
     "langchain_core": ("agents.llm",),
     "streamlit": ("dashboards",),
     "shap": ("sim.analysis.shapley",),
-    "pabutools": ("sim.pb.pabulib",),
+    "pabutools": ("sim.pb.pabulib", "sim.pb.mes"),
     "dask": ("sim.run.sweep.dask_backend",),
     "krippendorff": ("sim.survey",),
     "choix": ("sim.survey",),

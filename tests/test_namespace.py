@@ -59,7 +59,7 @@ PUBLIC = {
     ],
     "sim.testing": [
         'ConformanceError', 'ConformanceReport', 'LlamaServer', 'check_mediator', 'check_stakeholder',
-        'random_scenario', 'random_scenario_dict', 'scenarios'
+        'random_scenario', 'random_scenario_dict', 'scenarios', 'synthetic_election'
     ],
     "sim.cli": [
         'app', 'main'

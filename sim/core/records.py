@@ -192,6 +192,7 @@ def write_run(result, out: Path, scenario_path: str | None = None, extra: dict |
     to scenario.yaml so that later tools (explain, dashboard) need nothing else. `extra`
     adds keys to summary.json (a human seat, a counterfactual's parent, a lab opening).
     """
+    from sim.core.members_file import MEMBERS_FILE, split_members
     from sim.core.scenario import scenario_to_yaml
 
     summary = build_summary(result)
@@ -199,8 +200,11 @@ def write_run(result, out: Path, scenario_path: str | None = None, extra: dict |
     summary["scenario_file"] = SCENARIO_COPY
     summary.update(jsonable(extra or {}))
     lines = "".join(json.dumps(jsonable(row), sort_keys=False, allow_nan=False) + "\n" for row in result.transcript)
-    files = {SCENARIO_COPY: scenario_to_yaml(result.ctx.scenario), TRANSCRIPT: lines,
+    data, members = split_members(result.ctx.scenario.model_dump(mode="json", exclude_defaults=False))
+    files = {SCENARIO_COPY: scenario_to_yaml(data), TRANSCRIPT: lines,
              OUTCOMES: rows_to_csv(outcome_rows(result)), SUMMARY: json.dumps(summary, indent=2, allow_nan=False) + "\n"}
+    if members is not None:
+        files[MEMBERS_FILE] = members
     write_folder(Path(out), files)
     return summary
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.core.cache import memo
+from sim.core.cache import memo, owned
 from sim.core.rubric import EPS
 
 REPAIR_MEMO_MAX = 200_000
@@ -72,26 +72,66 @@ def _repair(ctx, x: np.ndarray, protect: frozenset[int],
 
 
 def refill(rub, y: np.ndarray, worth: np.ndarray, banned: frozenset[int]) -> np.ndarray:
-    """Greedily add (with what they require) the best value-per-cost items that still fit."""
+    """Greedily add (with what they require) the best value-per-cost items that still fit.
+
+    Each step takes the item with the highest ratio of value to cost added (its closure counted),
+    the lowest index among equals. Every candidate is screened at once (`_screen`); only those
+    within rounding of the best screened ratio are scored exactly by `_addition`, so the choice is
+    the one trying every item in turn would make.
+    """
     y = y.copy()
+    ban = np.zeros(rub.n_items, dtype=bool)
+    ban[list(banned)] = True
     while True:
-        best, best_ratio = None, 0.0
-        for k in np.flatnonzero(y == 0):
-            if k in banned or worth[k] <= 0:
-                continue
-            z = y.copy()
-            z[k] = 1
-            z = rub.closure(z)
-            added = np.flatnonzero(z != y)
-            gain = float(worth[added].sum())
-            if gain <= 0 or any(int(a) in banned for a in added) or not rub.feasible(z):
-                continue
-            ratio = gain / max(float(rub.costs[added].sum()), 1e-9)
-            if ratio > best_ratio:
-                best, best_ratio = z, ratio
+        ratio = _screen(rub, y, worth, ban)
+        best, best_ratio, best_k = None, 0.0, rub.n_items
+        for k in np.argsort(-ratio, kind="stable"):
+            if not np.isfinite(ratio[k]) or ratio[k] < best_ratio - 1e-9 * max(1.0, abs(best_ratio)):
+                break
+            found = _addition(rub, y, worth, banned, int(k))
+            if found is not None and (found[1] > best_ratio or (found[1] == best_ratio and k < best_k)):
+                best, best_ratio, best_k = found[0], found[1], k
         if best is None:
             return y
         y = best
+
+
+def _closure_rows(rub) -> np.ndarray:
+    """(K, K) bool: row k is item k with everything it transitively requires (once per rubric)."""
+    return owned(rub, "closure_rows", lambda: np.array(
+        [rub.closure(np.eye(rub.n_items, dtype=np.int8)[k]) for k in range(rub.n_items)], dtype=bool))
+
+
+def _screen(rub, y: np.ndarray, worth: np.ndarray, ban: np.ndarray) -> np.ndarray:
+    """(K,) approximate gain-per-cost of adding each item with its closure; -inf where it cannot be added.
+
+    Budget and gain are tested with a small slack (rounding); excludes and bans exactly.
+    """
+    have = y.astype(bool)
+    closure = _closure_rows(rub)
+    add = closure & ~have
+    gain, cost = np.where(add, worth, 0.0).sum(axis=1), np.where(add, rub.costs, 0.0).sum(axis=1)
+    ok = ~have & ~ban & (worth > 0) & ~(add & ban).any(axis=1) & (gain > -1e-9)
+    ok &= rub.cost(y) + cost <= rub.budget + EPS + 1e-9 * max(1.0, rub.budget)
+    packages = closure | have
+    for a, b in rub.excludes:
+        ok &= ~(packages[:, a] & packages[:, b])
+    return np.where(ok, gain / np.maximum(cost, 1e-9), -np.inf)
+
+
+def _addition(rub, y: np.ndarray, worth: np.ndarray, banned: frozenset[int],
+              k: int) -> tuple[np.ndarray, float] | None:
+    """The package y plus item k and what it requires, and its exact gain per cost; None when not allowed or infeasible."""
+    if k in banned or worth[k] <= 0 or y[k]:
+        return None
+    z = y.copy()
+    z[k] = 1
+    z = rub.closure(z)
+    added = np.flatnonzero(z != y)
+    gain = float(worth[added].sum())
+    if gain <= 0 or any(int(a) in banned for a in added) or not rub.feasible(z):
+        return None
+    return z, gain / max(float(rub.costs[added].sum()), 1e-9)
 
 
 def _cheapest_loss(rub, y: np.ndarray, worth: np.ndarray, protect: frozenset[int]) -> int:

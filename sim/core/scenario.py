@@ -11,7 +11,6 @@ import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim.core.errors import NegsimError
@@ -27,6 +26,7 @@ from sim.core.limits import (
     MIN_PRIOR_SD,
     excerpt,
 )
+from sim.core.yaml_io import yaml_dump
 
 RESERVED_IDS = ("mediator",)     # the protocol's own agent; a group may not take its name
 
@@ -372,25 +372,33 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
         raise _pydantic_to_error(source, err) from None
 
 
-def loads_scenario(text: str | bytes, source: str = "<scenario>") -> Scenario:
-    """Parse YAML text safely (size-limited, no tags executed) into a Scenario."""
+def loads_scenario(text: str | bytes, source: str = "<scenario>", base: Path | None = None) -> Scenario:
+    """Parse YAML text safely (size-limited, no tags executed) into a Scenario.
+
+    `base` is the scenario's folder: groups with `members_file` read their members from there.
+    """
     if len(text) > MAX_SCENARIO_BYTES:
         raise ScenarioError(source, "(file)", f"file is larger than {MAX_SCENARIO_BYTES} bytes",
                             "split the scenario or trim its text fields")
-    return parse_scenario(safe_load_yaml(text, source, ScenarioError), source)
+    data = safe_load_yaml(text, source, ScenarioError)
+    if base is not None:
+        from sim.core.members_file import join_members
+
+        data = join_members(data, Path(base), source, ScenarioError)
+    return parse_scenario(data, source)
 
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file."""
     raw = read_bounded(path, MAX_SCENARIO_BYTES, ScenarioError, too_big=(
         f"file is larger than {MAX_SCENARIO_BYTES} bytes", "split the scenario or trim its text fields"))
-    return loads_scenario(raw, str(path))
+    return loads_scenario(raw, str(path), Path(path).parent)
 
 
-def scenario_to_yaml(scenario: Scenario) -> str:
-    """Serialise a scenario back to YAML (round-trips through load_scenario)."""
-    data = scenario.model_dump(mode="json", exclude_defaults=False)
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+def scenario_to_yaml(scenario: Scenario | dict) -> str:
+    """Serialise a scenario (or its dumped data) back to YAML (round-trips through load_scenario)."""
+    data = scenario if isinstance(scenario, dict) else scenario.model_dump(mode="json", exclude_defaults=False)
+    return yaml_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
 def json_schema() -> str:

@@ -125,11 +125,12 @@ def load_game(path: str | Path) -> Game:
     import yaml
 
     from sim.core.files import read_bounded
+    from sim.core.yaml_io import yaml_load
 
     raw = read_bounded(path, MAX_GAME_BYTES, ScenarioError, missing_fix="check the path, or use pd or bos",
                        too_big=(f"file is larger than {MAX_GAME_BYTES} bytes", "a 2x2 game file needs only a few lines"))
     try:
-        data = yaml.safe_load(raw.decode("utf-8"))
+        data = yaml_load(raw.decode("utf-8"))
     except yaml.YAMLError as err:
         problem = str(getattr(err, "problem", None) or err).replace("\n", " ")
         raise ScenarioError(str(path), "(file)", f"not valid YAML ({problem})", "fix the YAML syntax") from None

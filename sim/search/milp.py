@@ -19,7 +19,9 @@ from sim.core.errors import NegsimError
 from sim.core.rubric import Rubric
 
 FIX_TOL = 1e-9                 # relative slack when fixing an earlier stage's optimum
-MILP_OPTIONS = {"mip_rel_gap": 1e-9, "time_limit": 120.0, "presolve": True}
+# The limit is in branch-and-bound nodes (work), not wall time, so whether a solve is optimal never
+# depends on the machine's load; a solve that reaches it keeps its best package (all_optimal False).
+MILP_OPTIONS = {"mip_rel_gap": 1e-9, "node_limit": 100_000, "presolve": True}
 Expr = tuple[np.ndarray, dict[int, float]]   # linear expression: x coefficients, extra columns
 
 
@@ -102,13 +104,9 @@ class PackageMILP:
         c[:K] = -expr[0]
         for j, v in expr[1].items():
             c[j] = -v
-        A = np.zeros((len(self.rows), n))
-        for i, (xc, extra, _, _) in enumerate(self.rows):
-            A[i, :K] = xc
-            for j, v in extra.items():
-                A[i, j] = v
-        lb, ub = zip(*[(r[2], r[3]) for r in self.rows])
         from scipy.optimize import Bounds, LinearConstraint, milp  # ~1 s import: only when solving
+        A = self._matrix(n)
+        lb, ub = zip(*[(r[2], r[3]) for r in self.rows])
         with quiet_stdout():
             res = milp(c, integrality=np.r_[np.ones(K), np.zeros(n - K)],
                        bounds=Bounds(self.lo, self.hi), constraints=LinearConstraint(A, lb, ub),
@@ -118,6 +116,18 @@ class PackageMILP:
             error = InfeasibleMILP if res.status == 2 else RuntimeError
             raise error(f"MILP found no solution: {res.message}")
         return np.round(res.x[:K]).astype(np.int8), float(-res.fun)
+
+    def _matrix(self, n: int):
+        """The constraint rows as a sparse CSR matrix (memory grows with the nonzeros, not rows x columns)."""
+        from scipy.sparse import csr_array
+
+        data, cols, ptr = [], [], [0]
+        for xc, extra, _, _ in self.rows:
+            nz = np.flatnonzero(xc)
+            cols += [nz, np.fromiter(extra, dtype=np.intp, count=len(extra))]
+            data += [xc[nz], np.fromiter(extra.values(), dtype=float, count=len(extra))]
+            ptr.append(ptr[-1] + nz.size + len(extra))
+        return csr_array((np.concatenate(data), np.concatenate(cols), np.array(ptr)), shape=(len(self.rows), n))
 
     def details(self) -> dict:
         """Solver facts for the search result: solves, whether all were optimal, budget tightening, skipped tie-breaks."""

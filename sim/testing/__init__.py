@@ -16,6 +16,7 @@ _EXPORTS = {
     "random_scenario": "sim.testing.scenarios",
     "random_scenario_dict": "sim.testing.scenarios",
     "scenarios": "sim.testing.strategies",
+    "synthetic_election": "sim.testing.elections",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

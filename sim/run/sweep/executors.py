@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-import yaml
-
 from sim.core.records import atomic_write
+from sim.core.yaml_io import yaml_dump
 from sim.run.sweep.spec import Plan, SweepError, chunks
 from sim.run.sweep.store import check_meta, locked, part_problem, quarantine, read_manifest, record_part
 from sim.run.sweep.worker import run_chunk
@@ -78,7 +77,7 @@ def _prepare(plan: Plan, out: Path, sweep_path: str) -> list[str]:
     if note == "":
         return heal_parts(out)
     notes = [note] if note else []
-    atomic_write(out / "sweep.yaml", yaml.safe_dump(plan.spec.model_dump(mode="json"), sort_keys=False))
+    atomic_write(out / "sweep.yaml", yaml_dump(plan.spec.model_dump(mode="json"), sort_keys=False))
     atomic_write(meta, json.dumps({"fingerprint": plan.fingerprint, "name": plan.spec.name,
                                    "sweep_file": sweep_path, "scenario": plan.source,
                                    "runs": len(plan.tasks),

@@ -1,0 +1,57 @@
+"""MES completed by budget increase (`sim.pb.mes`) equals pabutools' own, on every shipped file and synthetic ones.
+
+The oracle is pabutools itself: `exhaustion_by_budget_increase(method_of_equal_shares)`, which
+rebuilds MES's tables at every 1% step; ours builds them once and must give the same projects.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+pytest.importorskip("pabutools")
+
+from pabutools.rules import exhaustion_by_budget_increase, method_of_equal_shares  # noqa: E402
+
+from sim.pb.mes import mes_by_budget_increase  # noqa: E402
+from sim.pb.pabulib import load_election  # noqa: E402
+from sim.testing import synthetic_election  # noqa: E402
+from tests.pb.test_pabulib_data import FILES  # noqa: E402
+
+
+def _both(e) -> tuple[list[str], list[str]]:
+    sat = e.sat("mes")
+    theirs = exhaustion_by_budget_increase(e.instance, e.profile, method_of_equal_shares, {"sat_class": sat})
+    ours = mes_by_budget_increase(e.instance, e.profile, sat_class=sat)
+    return sorted(p.name for p in ours), sorted(p.name for p in theirs)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not FILES, reason="shared/data/pabulib not found")
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_same_outcome_as_pabutools_on_shipped_files(path: Path) -> None:
+    ours, theirs = _both(load_election(path))
+    assert ours == theirs
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10_000), n_projects=st.integers(2, 12), n_voters=st.integers(1, 60),
+       share=st.sampled_from([0.05, 0.2, 0.5, 0.9]))
+def test_same_outcome_as_pabutools_on_synthetic_elections(tmp_path: Path, seed: int, n_projects: int,
+                                                          n_voters: int, share: float) -> None:
+    path = tmp_path / f"e{seed}.pb"
+    path.write_text(synthetic_election(seed, n_projects, n_voters, budget_share=share), encoding="utf-8")
+    ours, theirs = _both(load_election(path))
+    assert ours == theirs
+
+
+def test_only_resolute() -> None:
+    path = FILES[0] if FILES else None
+    if path is None:
+        pytest.skip("no shipped file")
+    e = load_election(path)
+    with pytest.raises(ValueError, match="resolute"):
+        mes_by_budget_increase(e.instance, e.profile, resoluteness=False, sat_class=e.sat("mes"))
