@@ -51,6 +51,7 @@ class VoteOutcome(BaseModel):
     gini: float | None = None
     efficiency: float | None = None
     fairness: float | None = None
+    red_lines_broken: list[str] = []        # groups whose stated red lines the package breaks
 
 
 class NegotiatedMetrics(BaseModel):

@@ -126,7 +126,8 @@ def votes_block(ctx, package: np.ndarray, max_total: float, max_worst: float) ->
         m = reports[name].metrics
         rows[name] = {"package": rub.ids(designs[name]), "total": m.total, "worst_group": m.worst_group,
                       "p20": m.p20, "gini": m.gini, "efficiency": _ratio(m.total, max_total),
-                      "fairness": _ratio(m.worst_group, max_worst)}
+                      "fairness": _ratio(m.worst_group, max_worst),
+                      "red_lines_broken": sorted(reports[name].red_lines)}
     best = max(rows, key=lambda n: (rows[n]["worst_group"], rows[n]["total"]))
     neg = reports["negotiated"].metrics
     return {"negotiated": {"total": neg.total, "worst_group": neg.worst_group, "p20": neg.p20},
