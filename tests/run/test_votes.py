@@ -106,3 +106,26 @@ def test_votes_feasible_and_optimal(scenario):
         score = dict(zip(scenario.item_ids, s))
         top = max(sum(score[i] for i in c) for c in feasible)
         assert float(s @ best) == pytest.approx(top, abs=1e-9)
+
+
+def test_summary_cli_and_decision_carry_the_votes(tmp_path):
+    from typer.testing import CliRunner
+
+    from sim.analysis.decision import decision_summary
+    from sim.cli.commands import app
+    from sim.core.summary import load_run
+
+    out = tmp_path / "r"
+    res = CliRunner().invoke(app, ["run", str(ROOT / "scenarios" / "tiny_example.yaml"), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    run = load_run(out)
+    votes = run.record.benchmark.votes
+    assert votes is not None and set(votes.ballots) == {f"{f}/{a}" for f in FORMATS for a in ("greedy", "utilitarian")}
+    # every vote breaks the wheelchair users' must-have (no ballot funds the ramp) in tiny_example
+    assert all(b.red_lines_broken == ["wheelchair_users"] for b in votes.ballots.values())
+    best = votes.ballots[votes.best]
+    assert all((b.worst_group, b.total) <= (best.worst_group, best.total) for b in votes.ballots.values())
+    text = " ".join(res.output.split())
+    assert text.count("vs best vote") == 1 and f"best vote ({votes.best})" in text
+    lines = decision_summary(run.summary, run.transcript, load_scenario(ROOT / "scenarios" / "tiny_example.yaml"))
+    assert any(line.startswith("Negotiated vs best vote") for line in lines.lines())
