@@ -34,18 +34,31 @@ FORMATS = ("threshold", "knapsack", "value_rank", "vfm_rank", "approve:3", "rank
 AGGREGATIONS = ("greedy", "utilitarian")
 
 
-def linear_optimum(rub: Rubric, scores: np.ndarray) -> np.ndarray:
-    """The feasible package maximising sum of `scores` over its items (exact utilitarian search)."""
-    v = np.asarray(scores, dtype=float)[None, :]
-    one = replace(rub, values=v, group_ids=("ballots",), sizes=np.ones(1), weights=rub.weights[:1],
-                  unit_values=v, unit_group=np.zeros(1, dtype=np.int64),
-                  criterion_values=rub.criterion_values[:1])
-    if rub.n_items <= ENUM_MAX_ITEMS:
+def _one_voter(rub: Rubric, v: np.ndarray) -> Rubric:
+    """`rub` with one pseudo-group whose item values are v (the budget and links unchanged)."""
+    v = v[None, :]
+    return replace(rub, values=v, group_ids=("ballots",), sizes=np.ones(1), weights=rub.weights[:1],
+                   unit_values=v, unit_group=np.zeros(1, dtype=np.int64),
+                   criterion_values=rub.criterion_values[:1])
+
+
+def linear_optima(rub: Rubric, S: np.ndarray) -> np.ndarray:
+    """Per row of S (m, K): the feasible package maximising its summed item scores (exact search)."""
+    S = np.atleast_2d(np.asarray(S, dtype=float))
+    one = [_one_voter(rub, s) for s in S]
+    if rub.n_items <= ENUM_MAX_ITEMS:                  # one product for all rows, then the library's argmax
         X, _ = feasible_table(rub)
-        U = (X @ v[0])[:, None]
-        U.setflags(write=False)
-        share_table(one, (X, U))
-    return optimise(one, "utilitarian").package
+        U = owned(rub, "votes:float_table", lambda: X.astype(np.float64)) @ S.T
+        for i, r in enumerate(one):
+            col = np.ascontiguousarray(U[:, [i]])
+            col.setflags(write=False)
+            share_table(r, (X, col))
+    return np.array([optimise(r, "utilitarian").package for r in one], dtype=np.int8)
+
+
+def linear_optimum(rub: Rubric, scores: np.ndarray) -> np.ndarray:
+    """The feasible package maximising the sum of `scores` over its items (exact utilitarian search)."""
+    return linear_optima(rub, scores)[0]
 
 
 def _borda(order: np.ndarray, positive: np.ndarray, top: int) -> np.ndarray:
@@ -77,11 +90,18 @@ def ballot(rub: Rubric, fmt: str, v: np.ndarray) -> np.ndarray:
                      "approve:K or rank:K")
 
 
+def ballots(rub: Rubric, fmt: str) -> np.ndarray:
+    """Every voter's implied utilities (U, K); knapsack ballots in one batch."""
+    if fmt == "knapsack":
+        return linear_optima(rub, rub.unit_values).astype(float)
+    return np.array([ballot(rub, fmt, v) for v in rub.unit_values])
+
+
 def vote_scores(rub: Rubric, fmt: str) -> np.ndarray:
     """Summed implied utilities per item over all voters, each weighted by its share of its group's size."""
     members = np.bincount(rub.unit_group, minlength=rub.n_groups)
     weight = rub.sizes[rub.unit_group] / members[rub.unit_group]
-    return sum(w * ballot(rub, fmt, v) for w, v in zip(weight, rub.unit_values))
+    return weight @ ballots(rub, fmt)
 
 
 def greedy_by_votes(rub: Rubric, scores: np.ndarray) -> np.ndarray:
