@@ -65,6 +65,7 @@ class DecisionSummary:
     gains: GainsLosses | None = None                 # per-group change against the design
     why: list[ItemWhy] = field(default_factory=list)  # per item added or dropped
     blockers: list[Blocker] = field(default_factory=list)
+    votes: dict | None = None                        # summary benchmark.votes
 
     @property
     def design_label(self) -> str:
@@ -98,6 +99,8 @@ class DecisionSummary:
             out.append(self.moved_line())
         if self.price:
             out.append(self.price_line())
+        if self.votes:
+            out.append(self.votes_line())
         return out
 
     def headline(self) -> str:
@@ -150,6 +153,14 @@ class DecisionSummary:
         return text + " (100% = as good as a mediator who knew every group's values)."
 
 
+    def votes_line(self) -> str:
+        """The negotiated package against the best one-shot vote (total and worst group)."""
+        from sim.run.votes import votes_line
+
+        line = votes_line(self.votes or {})
+        return line[:1].upper() + line[1:] + "."
+
+
 def label_of(scenario: Scenario, item_id: str) -> str:
     """An item's label (its id when it has none or is unknown)."""
     return labels_for(scenario).item(item_id)
@@ -199,6 +210,7 @@ def decision_summary(summary: dict, transcript: list[dict], scenario: Scenario) 
         added=labelled([i for i in package if i not in base]),
         dropped=labelled([i for i in base if i not in package]),
         moves=_moves(transcript), price=price_of_private_information(summary), labels=labels,
+        votes=(summary.get("benchmark") or {}).get("votes"),
         gains=gains_and_losses(summary, labels, best),
         why=item_reasons(summary, transcript, build_rubric(scenario), labels, best) if best else [],
         blockers=blockers(summary, transcript, labels))

@@ -128,6 +128,10 @@ def print_run(summary: dict, rubric, out: Path, console: Console | None = None,
         from sim.run.benchmark import price_line
 
         console.print(price_line(summary["benchmark"]))
+    if (summary.get("benchmark") or {}).get("votes") and decision is None:
+        from sim.run.votes import votes_line
+
+        console.print(votes_line(summary["benchmark"]["votes"]), highlight=False)
     if decision is not None:
         from sim.analysis.decision import METRIC_HELP
 

@@ -41,6 +41,35 @@ class DesignRecord(BaseModel):
     per_group: dict[str, float]
 
 
+class VoteOutcome(BaseModel):
+    """One ballot format and aggregation: its package and metrics (benchmark.votes.ballots)."""
+
+    package: list[str]
+    total: float
+    worst_group: float
+    p20: float
+    gini: float | None = None
+    efficiency: float | None = None
+    fairness: float | None = None
+    red_lines_broken: list[str] = []        # groups whose stated red lines the package breaks
+
+
+class NegotiatedMetrics(BaseModel):
+    """The negotiated package's metrics, evaluated beside the votes."""
+
+    total: float
+    worst_group: float
+    p20: float
+
+
+class Votes(BaseModel):
+    """A vote to beat: every ballot's outcome, the negotiated package and the best vote's key."""
+
+    negotiated: NegotiatedMetrics
+    ballots: dict[str, VoteOutcome]
+    best: str
+
+
 class Benchmark(BaseModel):
     """The full-information benchmark: optima, efficiency, fairness and the mediator's belief error."""
 
@@ -53,6 +82,7 @@ class Benchmark(BaseModel):
     fairness: float | None = None
     belief_error: dict[str, float] | None = None
     belief_error_prior: dict[str, float] | None = None
+    votes: Votes | None = None
 
 
 class RunSummary(BaseModel):

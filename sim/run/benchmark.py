@@ -9,7 +9,9 @@
   `belief_error_prior` the same before anyone spoke (0 under full information; None when the
   mediator does not report beliefs);
 - `statements` per group: how many statement fields it made (priorities, ideal package, red
-  lines, amendments, reservations, rankings).
+  lines, amendments, reservations, rankings);
+- `votes`: one-shot ballots cast truthfully and aggregated within the budget, against the
+  negotiated package (sim/run/votes.py).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from sim.core.context import NegotiationContext
+from sim.run.votes import votes_block
 
 STATEMENT_FIELDS = ("priorities", "package", "must_have", "never", "min_utility", "reservation", "ranking")
 
@@ -64,6 +67,7 @@ def benchmark(ctx: NegotiationContext, package: np.ndarray, transcript: list[dic
         "belief_error": belief_errors(ctx, mediator, package, None),
         "belief_error_prior": belief_errors(ctx, mediator, package, 0),
         "statements": statements_per_group(transcript, rub.group_ids),
+        "votes": votes_block(ctx, package, max_total, max_worst),
     }
 
 

@@ -1,0 +1,161 @@
+"""A vote to beat: one-shot ballots cast truthfully, aggregated within the budget (issue 19, item 5).
+
+Every voter (every member of a group with members, else the group itself; a voter's ballot
+weighs its group's size shared equally among the group's voters) casts a ballot from its true
+item values, read as implied utilities per item:
+
+- `threshold`: approve (1) every item worth at least T to the voter and more than 0, with T the
+  voter's mean item value (Benade et al. 2017's threshold approval with a per-voter default);
+- `knapsack`: approve the voter's best feasible package within the budget (exact search);
+- `value_rank` / `vfm_rank`: Borda scores (P for the first ... 1 for the last of the P items
+  worth more than 0) of the items ranked by value / by value per unit of cost, others 0;
+- `approve:K`: approve the K items of highest positive value;
+- `rank:K`: Borda scores K ... 1 for the K items of highest positive value.
+
+Two aggregations per format: `greedy` adds items by descending vote score (ties: lower index),
+each with what it requires, when the result stays feasible (the rubric's closure and
+feasibility); `utilitarian` is the exact optimum (sim.search) of the summed implied utilities.
+The best vote is the one with the highest worst group (then total).
+Each vote package is scored with the library's evaluate_designs beside the negotiated package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from sim.core.cache import owned
+from sim.core.evaluate import evaluate_designs
+from sim.core.rubric import Rubric
+from sim.search.exact import ENUM_MAX_ITEMS, feasible_table, optimise, share_table
+
+FORMATS = ("threshold", "knapsack", "value_rank", "vfm_rank", "approve:3", "rank:3")
+AGGREGATIONS = ("greedy", "utilitarian")
+
+
+def _one_voter(rub: Rubric, v: np.ndarray) -> Rubric:
+    """`rub` with one pseudo-group whose item values are v (the budget and links unchanged)."""
+    v = v[None, :]
+    return replace(rub, values=v, group_ids=("ballots",), sizes=np.ones(1), weights=rub.weights[:1],
+                   unit_values=v, unit_group=np.zeros(1, dtype=np.int64),
+                   criterion_values=rub.criterion_values[:1])
+
+
+def linear_optima(rub: Rubric, S: np.ndarray) -> np.ndarray:
+    """Per row of S (m, K): the feasible package maximising its summed item scores (exact search)."""
+    S = np.atleast_2d(np.asarray(S, dtype=float))
+    one = [_one_voter(rub, s) for s in S]
+    if rub.n_items <= ENUM_MAX_ITEMS:                  # one product for all rows, then the library's argmax
+        X, _ = feasible_table(rub)
+        U = owned(rub, "votes:float_table", lambda: X.astype(np.float64)) @ S.T
+        for i, r in enumerate(one):
+            col = np.ascontiguousarray(U[:, [i]])
+            col.setflags(write=False)
+            share_table(r, (X, col))
+    return np.array([optimise(r, "utilitarian").package for r in one], dtype=np.int8)
+
+
+def linear_optimum(rub: Rubric, scores: np.ndarray) -> np.ndarray:
+    """The feasible package maximising the sum of `scores` over its items (exact utilitarian search)."""
+    return linear_optima(rub, scores)[0]
+
+
+def _borda(order: np.ndarray, positive: np.ndarray, top: int) -> np.ndarray:
+    """Scores top, top-1, ... 1 for the first `top` items of `order` that are positive."""
+    score = np.zeros(len(order))
+    picked = [k for k in order if positive[k]][:top]
+    for r, k in enumerate(picked):
+        score[k] = top - r
+    return score
+
+
+def ballot(rub: Rubric, fmt: str, v: np.ndarray) -> np.ndarray:
+    """The implied utilities per item of one voter with true item values v, under format `fmt`."""
+    K, positive = len(v), v > 0
+    by_value = np.argsort(-v, kind="stable")
+    if fmt == "threshold":
+        return ((v >= v.mean()) & positive).astype(float)
+    if fmt == "knapsack":
+        return linear_optimum(rub, v).astype(float)
+    if fmt == "value_rank":
+        return _borda(by_value, positive, int(positive.sum()))
+    if fmt == "vfm_rank":
+        return _borda(np.argsort(-(v / rub.costs), kind="stable"), positive, int(positive.sum()))
+    name, _, k = fmt.partition(":")
+    if name in ("approve", "rank") and k.isdigit() and int(k) > 0:
+        score = _borda(by_value, positive, min(int(k), K))
+        return (score > 0).astype(float) if name == "approve" else score
+    raise ValueError(f"unknown ballot format {fmt!r}; use threshold, knapsack, value_rank, vfm_rank, "
+                     "approve:K or rank:K")
+
+
+def ballots(rub: Rubric, fmt: str) -> np.ndarray:
+    """Every voter's implied utilities (U, K); knapsack ballots in one batch."""
+    if fmt == "knapsack":
+        return linear_optima(rub, rub.unit_values).astype(float)
+    return np.array([ballot(rub, fmt, v) for v in rub.unit_values])
+
+
+def vote_scores(rub: Rubric, fmt: str) -> np.ndarray:
+    """Summed implied utilities per item over all voters, each weighted by its share of its group's size."""
+    members = np.bincount(rub.unit_group, minlength=rub.n_groups)
+    weight = rub.sizes[rub.unit_group] / members[rub.unit_group]
+    return weight @ ballots(rub, fmt)
+
+
+def greedy_by_votes(rub: Rubric, scores: np.ndarray) -> np.ndarray:
+    """Add items by descending score (positive only), each with its requirements, while feasible."""
+    x = np.zeros(rub.n_items, dtype=np.int8)
+    for k in np.argsort(-scores, kind="stable"):
+        if scores[k] <= 0 or x[k]:
+            continue
+        y = x.copy()
+        y[k] = 1
+        y = rub.closure(y)
+        if rub.feasible(y):
+            x = y
+    return x
+
+
+def vote_packages(rub: Rubric, formats=FORMATS) -> dict[str, np.ndarray]:
+    """`format/aggregation` -> package, computed once per rubric and format list."""
+    def build() -> dict[str, np.ndarray]:
+        out = {}
+        for fmt in formats:
+            s = vote_scores(rub, fmt)
+            out[f"{fmt}/greedy"] = greedy_by_votes(rub, s)
+            out[f"{fmt}/utilitarian"] = np.asarray(linear_optimum(rub, s), dtype=np.int8)
+        return out
+    return owned(rub, "votes:" + ",".join(formats), build)
+
+
+def _ratio(value: float, best: float) -> float | None:
+    return None if best <= 1e-12 else float(value / best)
+
+
+def votes_block(ctx, package: np.ndarray, max_total: float, max_worst: float) -> dict:
+    """benchmark.votes of summary.json: every vote's package and metrics, and the best vote."""
+    rub = ctx.rubric
+    designs = {"negotiated": np.asarray(package, dtype=np.int8), **vote_packages(rub)}
+    reports = evaluate_designs(ctx, designs, {})
+    rows = {}
+    for name in designs:
+        if name == "negotiated":
+            continue
+        m = reports[name].metrics
+        rows[name] = {"package": rub.ids(designs[name]), "total": m.total, "worst_group": m.worst_group,
+                      "p20": m.p20, "gini": m.gini, "efficiency": _ratio(m.total, max_total),
+                      "fairness": _ratio(m.worst_group, max_worst),
+                      "red_lines_broken": sorted(reports[name].red_lines)}
+    best = max(rows, key=lambda n: (rows[n]["worst_group"], rows[n]["total"]))
+    neg = reports["negotiated"].metrics
+    return {"negotiated": {"total": neg.total, "worst_group": neg.worst_group, "p20": neg.p20},
+            "ballots": rows, "best": best}
+
+
+def votes_line(votes: dict) -> str:
+    """One line for `negsim run`: the negotiated package against the best vote."""
+    neg, best = votes["negotiated"], votes["ballots"][votes["best"]]
+    return (f"negotiated vs best vote ({votes['best']}): total {neg['total']:.2f} vs {best['total']:.2f}, "
+            f"worst group {neg['worst_group']:.2f} vs {best['worst_group']:.2f}")
