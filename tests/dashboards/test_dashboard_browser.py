@@ -179,13 +179,7 @@ def _pick(tab, label: str, option: str) -> None:
     tab.get_by_role("option", name=option).first.click()
 
 
-LLM_IN_CHROMIUM = pytest.mark.xfail(strict=False, reason=(
-    "measured 2026-12-03 under load: in Chromium the round after the first answer never shows within 180 s when "
-    "one opponent is the LLM stand-in served from the test process; the same game passes through AppTest "
-    "(tests/dashboards/test_workbench.py::test_play_a_full_game_against_rule_and_llm_opponents). Open."))
-
-
-@pytest.mark.parametrize("llm", [False, pytest.param(True, marks=LLM_IN_CHROMIUM)],
+@pytest.mark.parametrize("llm", [False, True],
                          ids=["rule-opponents", "rule-and-llm-opponents"])
 def test_play_page_through_a_full_negotiation(server, page, shots, stand_in, llm):
     url, runs = server
@@ -205,7 +199,7 @@ def test_play_page_through_a_full_negotiation(server, page, shots, stand_in, llm
         page.get_by_role("button", name="Send").click()
         page.wait_for_function(                      # the next round (or the end) is on screen, not a stale form
             f"() => /Round {i + 2} of 12|Saved as/.test(document.querySelector(\"[data-testid='stMain']\").innerText)",
-            timeout=180_000)
+            timeout=600_000)                         # generous: the LLM seat answers slowly on a loaded machine
         settle(page)
         if page.get_by_text("Saved as").count():
             break
