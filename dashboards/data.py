@@ -142,7 +142,8 @@ def run_identity(name: str, summary: dict) -> str:
     """Run name, scenario, mediator, information and date in one line, for the top of every page."""
     created = str(summary.get("created", "")).replace("T", " ")[:16]
     info = summary.get("information") or (summary.get("benchmark") or {}).get("information") or "private"
-    return (f"Run **{name}** · scenario {summary.get('scenario')} · mediator {summary.get('mediator')} · "
+    scenario = str(summary.get("scenario") or "").replace("_", " ").capitalize()     # words, not the file's id
+    return (f"Run **{name}** · scenario {scenario} · mediator {summary.get('mediator')} · "
             f"information {info} · {created} UTC")
 
 

@@ -213,3 +213,11 @@ def test_data_layer_known_answers(runs):
     ctx = make_context(view.scenario)
     x = ctx.rubric.package(view.summary["package"])
     assert evaluation_dict(evaluate_package(ctx, x), ctx)["per_group"] == pytest.approx(view.summary["per_group"])
+
+
+def test_run_identity_names_the_scenario_in_words():
+    from dashboards.data import run_identity
+
+    line = run_identity("run-a", {"scenario": "montreal_streets", "mediator": "negotiated", "created": "2026-12-03T10:00"})
+    assert "scenario Montreal streets" in line and "montreal_streets" not in line
+    assert line.startswith("Run **run-a**") and "2026-12-03 10:00 UTC" in line
