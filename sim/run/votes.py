@@ -21,11 +21,12 @@ Each vote package is scored with the library's evaluate_designs beside the negot
 
 from __future__ import annotations
 
+import copy
 from dataclasses import replace
 
 import numpy as np
 
-from sim.core.cache import owned
+from sim.core.cache import memo, owned
 from sim.core.evaluate import evaluate_designs
 from sim.core.rubric import Rubric
 from sim.search.exact import ENUM_MAX_ITEMS, feasible_table, optimise, share_table
@@ -135,7 +136,19 @@ def _ratio(value: float, best: float) -> float | None:
 
 
 def votes_block(ctx, package: np.ndarray, max_total: float, max_worst: float) -> dict:
-    """benchmark.votes of summary.json: every vote's package and metrics, and the best vote."""
+    """benchmark.votes of summary.json: every vote's package and metrics, and the best vote.
+
+    Memoised per context and negotiated package (P20 is scored against the negotiated package, so the
+    block depends on it; seeds that agree on the same package share one evaluation). A copy is returned.
+    """
+    package = np.asarray(package, dtype=np.int8)
+    table, key = memo(ctx, "votes_block"), (package.tobytes(), max_total, max_worst)
+    if key not in table:
+        table[key] = _votes_block(ctx, package, max_total, max_worst)
+    return copy.deepcopy(table[key])
+
+
+def _votes_block(ctx, package: np.ndarray, max_total: float, max_worst: float) -> dict:
     rub = ctx.rubric
     designs = {"negotiated": np.asarray(package, dtype=np.int8), **vote_packages(rub)}
     reports = evaluate_designs(ctx, designs, {})
