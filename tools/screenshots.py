@@ -10,29 +10,18 @@ tall viewport rather than full_page) and writes OUT/<width>/<nn>-<page>.png.
 from __future__ import annotations
 
 import argparse
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.parse
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
-PAGES = ["Runs", "Scenario", "Negotiation", "Outcomes", "Compare", "Proposal lab", "What if", "Play a stakeholder",
-         "Attribution", "Repeated", "Survey"]
+sys.path.insert(0, str(ROOT))
+from sim.testing.browser import CHROMIUM, FLAGS, PAGES, start_dashboard  # noqa: E402
+
 WIDTHS = (1400, 800)
 HEIGHT = 2600
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def make_runs(scenario: Path, runs: Path) -> list[str]:
@@ -44,24 +33,6 @@ def make_runs(scenario: Path, runs: Path) -> list[str]:
                         "--seed", seed, "--quiet"], cwd=ROOT, check=True)
         names.append(name)
     return names
-
-
-def start_dashboard(runs: Path, env: dict | None = None) -> tuple[subprocess.Popen, str]:
-    """`negsim dashboard` on a free port; (process, url) once it answers its health check."""
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "sim.cli.commands", "dashboard", "--runs", str(runs),
-                             "--port", str(port)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
-            return proc, url
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError("negsim dashboard did not start: " + (proc.stdout.read() if proc.stdout else ""))
 
 
 def settle(tab) -> None:
@@ -109,7 +80,7 @@ def main(argv: list[str] | None = None) -> list[Path]:
     with tempfile.TemporaryDirectory() as tmp:
         runs = Path(tmp)
         names = make_runs(args.scenario.resolve(), runs)
-        proc, url = start_dashboard(runs)
+        proc, url = start_dashboard(runs, cwd=ROOT)
         try:
             written = shoot(url, names[0], args.out, names)
         finally:

@@ -7,28 +7,16 @@ Needs Debian's chromium (apt-get install chromium chromium-driver) and pip's pla
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from sim.testing.browser import CHROMIUM, FLAGS, PAGES, start_dashboard
+
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ["Runs", "Scenario", "Negotiation", "Outcomes", "Compare", "Proposal lab", "What if", "Play a stakeholder",
-         "Attribution", "Repeated", "Survey"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -54,22 +42,11 @@ def server(tmp_path_factory, stand_in):
     subprocess.run([sys.executable, "-m", "sim.cli.commands", "survey", "report",
                     "scenarios/surveys/montreal_survey_synthetic.csv", "--out", str(runs / "survey"),
                     "--permutations", "199"], cwd=ROOT, check=True, capture_output=True)
-    port = free_port()
     env = dict(os.environ, NEGSIM_PLAY_LLM=f"openai-compatible:stand-in@{stand_in.url}")
-    proc = subprocess.Popen([sys.executable, "-m", "sim.cli.commands", "dashboard", "--runs", str(runs),
-                             "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE, env=env,
-                            stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("negsim dashboard did not start: " + (proc.stdout.read() if proc.stdout else ""))
+    try:
+        proc, url = start_dashboard(runs, env=env, cwd=ROOT)
+    except RuntimeError as err:
+        pytest.fail(str(err))
     yield url, runs
     proc.terminate()
     proc.wait(timeout=10)
