@@ -18,7 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from sim.testing.browser import CHROMIUM, FLAGS, PAGES, start_dashboard  # noqa: E402
+from tools.browser import CHROMIUM, FLAGS, PAGES, start_dashboard  # noqa: E402
 
 WIDTHS = (1400, 800)
 HEIGHT = 2600

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.testing.browser import CHROMIUM, FLAGS, PAGES, start_dashboard
+from tools.browser import CHROMIUM, FLAGS, PAGES, start_dashboard
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]

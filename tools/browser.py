@@ -1,4 +1,4 @@
-"""A dashboard in a real browser, for tests and tools: Debian's Chromium, a free port, one launcher.
+"""A dashboard in a real browser, for the browser tests and the docs' screenshots: Debian's Chromium, a free port, one launcher.
 
 Used by the browser tests (`tests/dashboards/test_dashboard_browser.py`) and the docs' screenshots
 (`tools/screenshots.py`), so both start the dashboard the same way.
