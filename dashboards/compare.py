@@ -14,7 +14,7 @@ import streamlit as st
 from dashboards import charts, data
 from dashboards.pages import cached_runs
 from sim.analysis.decision import METRIC_HELP
-from sim.analysis.labels import Labels, labels_for
+from sim.analysis.labels import Labels, labels_for, scenario_name
 
 ALL_METRICS = ("total", "worst_group", "worst_group_id", "p20", "gini", "nash_welfare", "total_weighted",
                "pareto_optimal")
@@ -43,7 +43,7 @@ def settings_table(views: dict[str, data.RunView], designs: list[str] = ()) -> p
     for name, v in views.items():
         s, m, labels = v.summary, v.summary.get("metrics", {}), labels_for(v.scenario)
         money = s.get("currency") or labels.currency
-        col = {"scenario": s.get("scenario"), "mediator": s.get("mediator"),
+        col = {"scenario": scenario_name(s.get("scenario")), "mediator": s.get("mediator"),
                "agents": labels.words(data.agents_text(s.get("agents"))), "seed": s.get("seed"),
                "agreement": "yes" if s.get("agreement") else "no", "rounds": s.get("rounds"),
                f"cost ({money})": f"{s.get('cost', 0):,.0f} of {s.get('budget', 0):,.0f}",
@@ -117,7 +117,7 @@ def compare_page(root: Path) -> None:
         st.info("Pick two or more runs; the page address then holds the selection, so it can be shared as a link.")
         return
     views = _views(root, chosen)
-    scenarios = sorted({str(v.summary.get("scenario")) for v in views.values()})
+    scenarios = sorted({scenario_name(v.summary.get("scenario")) for v in views.values()})
     if len(scenarios) > 1:
         st.warning(f"These runs come from {len(scenarios)} different scenarios ({', '.join(scenarios)}): "
                    "utilities and metrics are on different scales and do not compare.")

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.gains import HIGHER_IS_BETTER as _HIGHER
-from sim.analysis.labels import Labels, labels_for
+from sim.analysis.labels import Labels, labels_for, scenario_name
 from sim.core.context import NegotiationContext, make_context
 from sim.core.errors import NegsimError
 from sim.core.records import read_summary
@@ -47,7 +47,7 @@ def list_runs(root: Path) -> pd.DataFrame:
             skipped.append(str(err))
             continue
         m = s.get("metrics", {})
-        rows.append({"run": str(summary.parent.relative_to(root)), "scenario": s.get("scenario"),
+        rows.append({"run": str(summary.parent.relative_to(root)), "scenario": scenario_name(s.get("scenario")),
                      "created": str(s.get("created", "")).replace("T", " ").replace("+00:00", ""),
                      "seed": s.get("seed"),
                      "mediator": s.get("mediator"), "agents": agents_text(s.get("agents")),
@@ -142,7 +142,7 @@ def run_identity(name: str, summary: dict) -> str:
     """Run name, scenario, mediator, information and date in one line, for the top of every page."""
     created = str(summary.get("created", "")).replace("T", " ")[:16]
     info = summary.get("information") or (summary.get("benchmark") or {}).get("information") or "private"
-    scenario = str(summary.get("scenario") or "").replace("_", " ").capitalize()     # words, not the file's id
+    scenario = scenario_name(summary.get("scenario"))                # words, not the file's id
     return (f"Run **{name}** · scenario {scenario} · mediator {summary.get('mediator')} · "
             f"information {info} · {created} UTC")
 

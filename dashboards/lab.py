@@ -11,7 +11,7 @@ import streamlit as st
 from dashboards import data
 from dashboards.pages import cached_runs, context, current_run
 from sim.analysis.decision import METRIC_HELP
-from sim.analysis.labels import Labels, labels_for
+from sim.analysis.labels import Labels, labels_for, scenario_name
 from sim.core.scenario import load_scenario, scenario_to_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,7 +26,8 @@ def _lab_scenario(root: Path):
     if not options:
         st.info("No scenario: pick a run on the Runs page.")
         return None, None
-    choice = st.selectbox("Scenario", options, key="lab_source")
+    choice = st.selectbox("Scenario", options, key="lab_source",
+                          format_func=lambda o: o if o.startswith("open run: ") else scenario_name(Path(o).stem))
     if choice.startswith("open run: "):
         view = current_run(root)
         return view.scenario, view.summary

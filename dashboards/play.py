@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.pages import cached_runs, context
-from sim.analysis.labels import Labels, labels_for
+from sim.analysis.labels import Labels, labels_for, scenario_name
 from sim.core.scenario import load_scenario, loads_scenario, scenario_to_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,7 +42,8 @@ def opponent_kinds() -> dict[str, str]:
 def _setup(root: Path) -> None:
     shipped = sorted(p.name for p in (ROOT / "scenarios").glob("*.yaml"))
     name = st.selectbox("Scenario", shipped, index=shipped.index("montreal_streets.yaml")
-                        if "montreal_streets.yaml" in shipped else 0, key="play_scenario")
+                        if "montreal_streets.yaml" in shipped else 0, key="play_scenario",
+                        format_func=lambda f: scenario_name(Path(f).stem))
     scenario = load_scenario(ROOT / "scenarios" / name)
     labels, kinds = labels_for(scenario), opponent_kinds()
     seat = st.selectbox("Your seat", scenario.group_ids, format_func=labels.group, key="play_group")

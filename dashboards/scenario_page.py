@@ -10,7 +10,7 @@ import streamlit as st
 from dashboards import charts, data
 from dashboards.pages import context, current_run
 from sim.analysis.gains import p20_reference
-from sim.analysis.labels import labels_for
+from sim.analysis.labels import labels_for, scenario_name
 from sim.core.scenario import ScenarioError, parse_scenario, scenario_to_yaml
 
 
@@ -76,7 +76,7 @@ def scenario_page(root: Path) -> None:
     if scenario is None:
         st.info("Pick a run on the Runs page, or upload / paste a scenario YAML.")
         return
-    st.subheader(f"{scenario.name}: {len(scenario.items)} items, {len(scenario.groups)} groups, "
+    st.subheader(f"{scenario_name(scenario.name)}: {len(scenario.items)} items, {len(scenario.groups)} groups, "
                  f"budget {scenario.budget:,.0f} {scenario.currency}")
     ctx = context(scenario_to_yaml(scenario))
     st.markdown("#### Where the groups disagree")

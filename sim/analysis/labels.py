@@ -40,8 +40,18 @@ def design_name(design: str) -> str:
     """A design key in words: 'negotiated' -> 'Negotiated package', 'main_street' -> 'Main street'."""
     if design == NEGOTIATED:
         return "Negotiated package"
-    text = design.replace("_", " ").replace("-", " ").strip()
+    return _words(design)
+
+
+def _words(key: str) -> str:
+    """An id in words: underscores and hyphens become spaces, the first letter a capital."""
+    text = key.replace("_", " ").replace("-", " ").strip()
     return text[:1].upper() + text[1:]
+
+
+def scenario_name(scenario_id: object) -> str:
+    """A scenario's name in words, for what a reader sees: 'montreal_streets' -> 'Montreal streets'."""
+    return _words(str(scenario_id or ""))
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import numpy as np
 
 from sim.analysis.decision import METRIC_HELP, decision_summary
 from sim.analysis.gains import p20_reference
-from sim.analysis.labels import Labels, labels_for
+from sim.analysis.labels import Labels, labels_for, scenario_name
 from sim.analysis.transcript import readable_transcript
 from sim.core.metrics import gini, lorenz_curve
 from sim.core.records import read_run_scenario, read_summary, read_transcript
@@ -161,8 +161,8 @@ def report_html(run_dir: Path) -> str:
             f"seed {escape(str(summary.get('seed')))} · {escape(str(summary.get('created', '')))}")
     return "\n".join([
         "<!DOCTYPE html>", "<html lang='en'><head><meta charset='utf-8'>",
-        f"<title>negsim report: {escape(scenario.name)}</title><style>{CSS}</style></head><body>",
-        f"<h1>{escape(scenario.name)}: negotiation report</h1><p class='muted'>{meta}</p>",
+        f"<title>negsim report: {escape(scenario_name(scenario.name))}</title><style>{CSS}</style></head><body>",
+        f"<h1>{escape(scenario_name(scenario.name))}: negotiation report</h1><p class='muted'>{meta}</p>",
         f"<p class='caveat'><b>Read with care:</b> {escape(ASSUMPTIONS)}</p>",
         f"<p>{escape(scenario.description)}</p>",
         f"<h2>What was decided</h2><ul>{lines}</ul>{funded}",

@@ -150,3 +150,11 @@ def test_blockers_of_a_run_without_agreement_are_the_last_round_objectors(tmp_pa
     first = objectors[0]
     edited = [dict(r, kind="accept", amendments=[]) if r is first else r for r in run.transcript]
     assert [b.group for b in blockers(run.summary, edited, labels_for(scenario))] == [r["agent"] for r in objectors[1:]]
+
+
+def test_scenario_name_is_the_id_in_words():
+    from sim.analysis.labels import scenario_name
+
+    assert scenario_name("montreal_streets") == "Montreal streets"
+    assert scenario_name("pb-neighbourhood") == "Pb neighbourhood"
+    assert scenario_name(None) == "" and scenario_name("x") == "X"
