@@ -12,8 +12,8 @@ from sim.core.errors import NegsimError
 
 RUN_COLUMNS = {
     "run": st.column_config.TextColumn("run", width="medium"),
-    "scenario": st.column_config.TextColumn("scenario", width="small"),
-    "created": st.column_config.TextColumn("created (UTC)", width="small"),
+    "scenario": st.column_config.TextColumn("scenario", width="medium"),
+    "created": st.column_config.TextColumn("created (UTC)", width="medium"),
     "seed": st.column_config.NumberColumn("seed", width="small"),
     "mediator": st.column_config.TextColumn("mediator", width="small"),
     "agents": st.column_config.TextColumn("agents", width="small"),
