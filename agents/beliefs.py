@@ -47,6 +47,17 @@ class BeliefSettings:
     rejuvenate: float = 0.1       # resample when ESS < this share of the particles
     jitter: float = 200.0         # concentration of the Dirichlet jitter around a resampled particle
     private_effects: bool = False  # also learn private item effects for the items a group names (opt-in)
+    item_values: bool = False      # a private effect on every item from the start (the item-value belief)
+
+
+BELIEFS = ("weights", "private_effects", "item_values")
+
+
+def belief_settings(name: str) -> BeliefSettings:
+    """The belief called `name`: weights only, private effects for named items, or item values."""
+    if name not in BELIEFS:
+        raise ValueError(f"unknown belief {name!r}; use one of {', '.join(BELIEFS)}")
+    return BeliefSettings(private_effects=name == "private_effects", item_values=name == "item_values")
 
 
 class Beliefs:
@@ -56,7 +67,7 @@ class Beliefs:
                  settings: BeliefSettings = BeliefSettings()) -> None:
         public_effects = np.asarray(public.rubric.effects, dtype=float)  # (K, C)
         K = len(public_effects)
-        P = K if settings.private_effects else 0                       # private-effect columns
+        P = K if settings.private_effects or settings.item_values else 0   # private-effect columns
         self.E = np.hstack([public_effects, np.eye(K)[:, :P]])         # (K, C + P): v = E . (w, d)
         self.rng, self.s = rng, settings
         self.alpha = np.array(public.prior_alpha, dtype=float)         # (G, C)
@@ -72,6 +83,9 @@ class Beliefs:
         self.logw = np.zeros((G, settings.particles))
         for g in range(G):
             self.W[g] = self._dirichlet(np.broadcast_to(self.alpha[g], (settings.particles, C)))
+        if settings.item_values:
+            self.named[:] = True
+            self.S[:] = np.eye(K)[None] * (self.sd ** 2)[:, None, None]
 
     def _dirichlet(self, alpha: np.ndarray) -> np.ndarray:
         """Rows drawn from Dirichlet(alpha row), vectorised through gamma draws."""
@@ -103,7 +117,7 @@ class Beliefs:
 
     def named_items(self, named: dict[int, list[int]]) -> None:
         """Groups named items (column indices) in statements: give each new one a private effect with prior sd s_g."""
-        if not self.s.private_effects:
+        if not self.s.private_effects or self.s.item_values:
             return
         for g, cols in named.items():
             cols = np.unique(np.asarray(cols, dtype=np.intp))
