@@ -166,7 +166,7 @@ class RuleMediator:
         if self.heard == state.round and len(self.history) > 1:
             return
         if self.heard == 0:
-            hear_positions(know, state.stated)
+            hear_positions(know, state.stated, state.ballots)
         if state.draft is not None and self.heard < state.round:
             self._record(state.round - 1, state.draft, state.last_replies)
             hear_replies(know, state.last_replies, state.draft, state.candidates,
