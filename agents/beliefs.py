@@ -48,16 +48,23 @@ class BeliefSettings:
     jitter: float = 200.0         # concentration of the Dirichlet jitter around a resampled particle
     private_effects: bool = False  # also learn private item effects for the items a group names (opt-in)
     item_values: bool = False      # a private effect on every item from the start (the item-value belief)
+    decisions: bool = False        # an objection after an accept is a comparison (agents.support.ordered_pairs)
 
 
 BELIEFS = ("weights", "private_effects", "item_values")
+FLAGS = ("decisions",)
 
 
 def belief_settings(name: str) -> BeliefSettings:
-    """The belief called `name`: weights only, private effects for named items, or item values."""
-    if name not in BELIEFS:
-        raise ValueError(f"unknown belief {name!r}; use one of {', '.join(BELIEFS)}")
-    return BeliefSettings(private_effects=name == "private_effects", item_values=name == "item_values")
+    """The belief called `name`: weights, private_effects (named items) or item_values, each optionally +decisions.
+
+    `+decisions`: binding objections after accepts are comparisons too, e.g. item_values+decisions.
+    """
+    kind, *flags = str(name).split("+")
+    if kind not in BELIEFS or any(f not in FLAGS for f in flags):
+        raise ValueError(f"unknown belief {name!r}; use one of {', '.join(BELIEFS)}, optionally +decisions")
+    return BeliefSettings(private_effects=kind == "private_effects", item_values=kind == "item_values",
+                          decisions="decisions" in flags)
 
 
 class Beliefs:

@@ -60,6 +60,17 @@ def _ideal_rows(know: BeliefKnowledge, package: tuple[str, ...]) -> tuple[np.nda
     return table[package]
 
 
+def hear_decisions(know: BeliefKnowledge, support, lines_kept) -> None:
+    """The last round's binding objections as comparisons: each earlier accepted draft beats the objected one.
+
+    See `agents.support.SupportModel.ordered_pairs`; on with `BeliefSettings.decisions`.
+    """
+    if not know.beliefs.s.decisions:
+        return
+    pairs = support.ordered_pairs(lines_kept)
+    know.beliefs.add_many({g: preference_rows(know.beliefs.E, better, worse) for g, (better, worse) in pairs.items()})
+
+
 def ballot_rows(know: BeliefKnowledge, ids: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     """An elicited ballot as comparison rows: what it proves about item values (`sim.core.ballots.revealed`)."""
     fmt = know.ctx.protocol.elicitation

@@ -6,7 +6,7 @@ One group deviates at a time, every other group truthful, over paired seeds
 truthful; the table of docs/private-information.md comes from here.
 
 Usage: python benchmarks/bench_incentives.py [SCENARIO ...] [--seeds 30] [--information private]
-       [--deviations silent,exaggerate:2,exaggerate:4] [--beliefs weights|private_effects|item_values]
+       [--deviations silent,exaggerate:2,exaggerate:4] [--beliefs item_values+decisions]
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=30)
     parser.add_argument("--information", default="private", choices=("private", "full"))
     parser.add_argument("--deviations", default="silent,exaggerate:2,exaggerate:4")
-    parser.add_argument("--beliefs", default=None, choices=BELIEFS, help="default: the mediator's default belief")
+    parser.add_argument("--beliefs", default=None, help=f"one of {BELIEFS}, optionally +decisions (default: the "
+                        "mediator's default belief)")
     args = parser.parse_args()
     mediator = {"beliefs": belief_settings(args.beliefs)} if args.beliefs else None
     paths = [Path(p) for p in args.scenarios] or [ROOT / "scenarios" / f"{s}.yaml" for s in SHIPPED]
