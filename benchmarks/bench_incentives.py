@@ -7,6 +7,7 @@ truthful; the table of docs/private-information.md comes from here.
 
 Usage: python benchmarks/bench_incentives.py [SCENARIO ...] [--seeds 30] [--information private]
        [--deviations silent,exaggerate:2,exaggerate:4] [--beliefs item_values+decisions]
+       [--elicitation value_rank]
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=30)
     parser.add_argument("--information", default="private", choices=("private", "full"))
     parser.add_argument("--deviations", default="silent,exaggerate:2,exaggerate:4")
+    parser.add_argument("--elicitation", default=None, help="e.g. value_rank (default: each scenario's own)")
     parser.add_argument("--beliefs", default=None, help=f"one of {BELIEFS}, optionally +decisions (default: the "
                         "mediator's default belief)")
     args = parser.parse_args()
@@ -41,7 +43,7 @@ def main() -> None:
     print("| scenario | group | deviation | mean diff | se | differs | verdict |")
     print("|---|---|---|---:|---:|---:|---|")
     for path in paths:
-        ctx = make_context(load_scenario(path), information=args.information)
+        ctx = make_context(load_scenario(path), information=args.information, elicitation=args.elicitation)
         base = outcome_packages(ctx, seeds, "truthful", mediator)
         worst[path.stem] = float((base @ ctx.rubric.values.T).min(axis=1).mean())
         for r in incentive_table(ctx, seeds, deviations, truthful=base, mediator=mediator):
