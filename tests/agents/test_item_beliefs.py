@@ -33,7 +33,7 @@ def _one_criterion(tau: float = 0.1) -> Beliefs:
 
 def _quadrature(sd: float, tau: float, margins) -> tuple[float, float]:
     """Posterior mean of (d_a, d_b) under N(0, sd^2 I) times probit likelihoods of the margins, on a grid."""
-    grid = np.linspace(-8 * sd, 8 * sd, 1601)
+    grid = np.linspace(-8 * sd, 8 * sd, 401)
     da, db = np.meshgrid(grid, grid, indexing="ij")
     post = stats.norm.pdf(da, 0, sd) * stats.norm.pdf(db, 0, sd)
     for margin in margins:
