@@ -56,7 +56,7 @@ def check_agents(mediator: str, default: str, lineup: dict[str, str], where: str
 
 def check_protocol(s, information: str | None, elicitation: str | None, voice: str) -> None:
     """Exit 2 with one line on an unknown information mode, elicitation or voice."""
-    from sim.core.scenario import parse_elicitation
+    from sim.core.elicitation import parse_elicitation
     from sim.core.voice import VoiceError, parse_voices
 
     if information is not None and information not in ("private", "full"):

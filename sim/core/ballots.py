@@ -21,8 +21,8 @@ from dataclasses import replace
 import numpy as np
 
 from sim.core.cache import owned
+from sim.core.elicitation import parse_ballot
 from sim.core.rubric import Rubric
-from sim.core.scenario import parse_ballot
 from sim.search.exact import ENUM_MAX_ITEMS, feasible_table, optimise, share_table
 
 
