@@ -47,6 +47,24 @@ class BeliefSettings:
     rejuvenate: float = 0.1       # resample when ESS < this share of the particles
     jitter: float = 200.0         # concentration of the Dirichlet jitter around a resampled particle
     private_effects: bool = False  # also learn private item effects for the items a group names (opt-in)
+    item_values: bool = False      # a private effect on every item from the start (the item-value belief)
+    decisions: bool = False        # an objection after an accept is a comparison (agents.support.ordered_pairs)
+
+
+BELIEFS = ("weights", "private_effects", "item_values")
+FLAGS = ("decisions",)
+
+
+def belief_settings(name: str) -> BeliefSettings:
+    """The belief called `name`: weights, private_effects (named items) or item_values, each optionally +decisions.
+
+    `+decisions`: binding objections after accepts are comparisons too, e.g. item_values+decisions.
+    """
+    kind, *flags = str(name).split("+")
+    if kind not in BELIEFS or any(f not in FLAGS for f in flags):
+        raise ValueError(f"unknown belief {name!r}; use one of {', '.join(BELIEFS)}, optionally +decisions")
+    return BeliefSettings(private_effects=kind == "private_effects", item_values=kind == "item_values",
+                          decisions="decisions" in flags)
 
 
 class Beliefs:
@@ -56,7 +74,7 @@ class Beliefs:
                  settings: BeliefSettings = BeliefSettings()) -> None:
         public_effects = np.asarray(public.rubric.effects, dtype=float)  # (K, C)
         K = len(public_effects)
-        P = K if settings.private_effects else 0                       # private-effect columns
+        P = K if settings.private_effects or settings.item_values else 0   # private-effect columns
         self.E = np.hstack([public_effects, np.eye(K)[:, :P]])         # (K, C + P): v = E . (w, d)
         self.rng, self.s = rng, settings
         self.alpha = np.array(public.prior_alpha, dtype=float)         # (G, C)
@@ -72,6 +90,9 @@ class Beliefs:
         self.logw = np.zeros((G, settings.particles))
         for g in range(G):
             self.W[g] = self._dirichlet(np.broadcast_to(self.alpha[g], (settings.particles, C)))
+        if settings.item_values:
+            self.named[:] = True
+            self.S[:] = np.eye(K)[None] * (self.sd ** 2)[:, None, None]
 
     def _dirichlet(self, alpha: np.ndarray) -> np.ndarray:
         """Rows drawn from Dirichlet(alpha row), vectorised through gamma draws."""
@@ -103,7 +124,7 @@ class Beliefs:
 
     def named_items(self, named: dict[int, list[int]]) -> None:
         """Groups named items (column indices) in statements: give each new one a private effect with prior sd s_g."""
-        if not self.s.private_effects:
+        if not self.s.private_effects or self.s.item_values:
             return
         for g, cols in named.items():
             cols = np.unique(np.asarray(cols, dtype=np.intp))

@@ -12,16 +12,19 @@ import numpy as np
 
 from agents.beliefs import level_rows, preference_rows
 from agents.knowledge import BeliefKnowledge
+from sim.core.ballots import revealed
 from sim.core.cache import memo
 from sim.core.moves import Amendment, Move
 from sim.core.protocol import Reply
 
 
-def hear_positions(know: BeliefKnowledge, stated: dict[str, Move]) -> None:
+def hear_positions(know: BeliefKnowledge, stated: dict[str, Move],
+                   ballots: dict[str, tuple[str, ...]] | None = None) -> None:
     """Every group's position, as one belief update.
 
     Stated priorities move the priors (one redraw); each stated ideal package is preferred to every
-    base design (one reweighting); stated red lines are kept for predicted support.
+    base design and each elicited ballot adds the inequalities it proves (one reweighting); stated
+    red lines are kept for predicted support.
     """
     rub, beliefs = know.rubric, know.beliefs
     priorities, revealed, named = {}, {}, {}
@@ -38,6 +41,9 @@ def hear_positions(know: BeliefKnowledge, stated: dict[str, Move]) -> None:
             rows = _ideal_rows(know, said.package)
             if rows is not None:
                 revealed[g] = rows
+    for gid, ids in (ballots or {}).items():
+        g = rub.group_index[gid]
+        revealed[g] = _joined(revealed.get(g), ballot_rows(know, ids))
     beliefs.stated_many(priorities)
     beliefs.named_items(named)
     beliefs.add_many(revealed)
@@ -52,6 +58,31 @@ def _ideal_rows(know: BeliefKnowledge, package: tuple[str, ...]) -> tuple[np.nda
         table[package] = preference_rows(know.beliefs.E, np.repeat(ideal[None], len(others), axis=0),
                                          np.array(others)) if others else None
     return table[package]
+
+
+def hear_decisions(know: BeliefKnowledge, support, lines_kept) -> None:
+    """The last round's binding objections as comparisons: each earlier accepted draft beats the objected one.
+
+    See `agents.support.SupportModel.ordered_pairs`; on with `BeliefSettings.decisions`.
+    """
+    if not know.beliefs.s.decisions:
+        return
+    pairs = support.ordered_pairs(lines_kept)
+    know.beliefs.add_many({g: preference_rows(know.beliefs.E, better, worse) for g, (better, worse) in pairs.items()})
+
+
+def ballot_rows(know: BeliefKnowledge, ids: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """An elicited ballot as comparison rows: what it proves about item values (`sim.core.ballots.revealed`)."""
+    fmt = know.ctx.protocol.elicitation
+    R, b = revealed(know.rubric, fmt, tuple(know.rubric.item_index[i] for i in ids))
+    return R @ know.beliefs.E, b
+
+
+def _joined(a, b):
+    """Two (rows, bounds) blocks as one (either may be None)."""
+    if a is None or b is None:
+        return a if b is None else b
+    return np.vstack([a[0], b[0]]), np.concatenate([a[1], b[1]])
 
 
 def amended(rub, x: np.ndarray, a: Amendment) -> np.ndarray:

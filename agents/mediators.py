@@ -23,7 +23,7 @@ import numpy as np
 from agents.beliefs import Beliefs, BeliefSettings
 from agents.drafting import conflicts, searched
 from agents.knowledge import BeliefKnowledge, FullKnowledge, mediation_pool, pool_objectives, red_lines_ok
-from agents.listening import hear_positions, hear_replies
+from agents.listening import hear_decisions, hear_positions, hear_replies
 from agents.support import SupportModel, credibility, shares
 from sim.core.cache import memo
 from sim.core.context import NegotiationContext
@@ -166,11 +166,12 @@ class RuleMediator:
         if self.heard == state.round and len(self.history) > 1:
             return
         if self.heard == 0:
-            hear_positions(know, state.stated)
+            hear_positions(know, state.stated, state.ballots)
         if state.draft is not None and self.heard < state.round:
             self._record(state.round - 1, state.draft, state.last_replies)
             hear_replies(know, state.last_replies, state.draft, state.candidates,
                          self._credibility(state.round - 1, state.draft, state.last_replies))
+            hear_decisions(know, self.support, self._kept)
         self.heard = state.round
         know.refresh()
         self.history.append(know.params)

@@ -52,6 +52,26 @@ class SupportModel:
         self.accepted.append(acc)
         self.heard.append(heard)
 
+    def ordered_pairs(self, lines_kept) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """Per group, (better, worse) packages proven by the last round's objections under the concession model.
+
+        Demand never rises over the rounds, so a group that accepted draft a at round s and objects to
+        draft b at round t >= s values a above b (an objection to a draft breaking its stated red lines
+        says nothing about value: skipped). `lines_kept(packages) -> (n, G)`.
+        """
+        if not self.rounds:
+            return {}
+        X, last = np.array(self.packages), len(self.rounds) - 1
+        kept = lines_kept(X[last:])[0]
+        out = {}
+        for g in np.flatnonzero(self.heard[last] & ~self.accepted[last] & kept):
+            before = [i for i in range(last) if self.heard[i][g] and self.accepted[i][g]]
+            better = np.unique(X[before], axis=0) if before else X[:0]
+            better = better[(better != X[last]).any(axis=1)]
+            if len(better):
+                out[int(g)] = (better, np.repeat(X[last:], len(better), axis=0))
+        return out
+
     def bounds(self, share, lines_kept) -> tuple[np.ndarray, np.ndarray]:
         """(G,) lower and upper bounds on each group's floor share, read through `share(packages) -> (n, G)`.
 

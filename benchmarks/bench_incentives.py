@@ -6,7 +6,8 @@ One group deviates at a time, every other group truthful, over paired seeds
 truthful; the table of docs/private-information.md comes from here.
 
 Usage: python benchmarks/bench_incentives.py [SCENARIO ...] [--seeds 30] [--information private]
-       [--deviations silent,exaggerate:2,exaggerate:4]
+       [--deviations silent,exaggerate:2,exaggerate:4] [--beliefs item_values+decisions]
+       [--elicitation value_rank]
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ SHIPPED = ("montreal_streets", "park_renovation", "pb_neighbourhood", "tiny_exam
 
 
 def main() -> None:
+    from agents.beliefs import BELIEFS, belief_settings
     from sim.analysis.incentives import VERDICTS, counts, incentive_table, outcome_packages
     from sim.core.context import make_context
     from sim.core.scenario import load_scenario
@@ -29,7 +31,11 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=30)
     parser.add_argument("--information", default="private", choices=("private", "full"))
     parser.add_argument("--deviations", default="silent,exaggerate:2,exaggerate:4")
+    parser.add_argument("--elicitation", default=None, help="e.g. value_rank (default: each scenario's own)")
+    parser.add_argument("--beliefs", default=None, help=f"one of {BELIEFS}, optionally +decisions (default: the "
+                        "mediator's default belief)")
     args = parser.parse_args()
+    mediator = {"beliefs": belief_settings(args.beliefs)} if args.beliefs else None
     paths = [Path(p) for p in args.scenarios] or [ROOT / "scenarios" / f"{s}.yaml" for s in SHIPPED]
     deviations = [d for d in args.deviations.split(",") if d]
     seeds = list(range(args.seeds))
@@ -37,10 +43,10 @@ def main() -> None:
     print("| scenario | group | deviation | mean diff | se | differs | verdict |")
     print("|---|---|---|---:|---:|---:|---|")
     for path in paths:
-        ctx = make_context(load_scenario(path), information=args.information)
-        base = outcome_packages(ctx, seeds, "truthful")
+        ctx = make_context(load_scenario(path), information=args.information, elicitation=args.elicitation)
+        base = outcome_packages(ctx, seeds, "truthful", mediator)
         worst[path.stem] = float((base @ ctx.rubric.values.T).min(axis=1).mean())
-        for r in incentive_table(ctx, seeds, deviations, truthful=base):
+        for r in incentive_table(ctx, seeds, deviations, truthful=base, mediator=mediator):
             rows.append(r)
             print(f"| {path.stem} | {r.group} | {r.deviation} | {r.mean:+.3f} | {r.se:.3f} | {r.differs:.2f} "
                   f"| {r.verdict} |", flush=True)

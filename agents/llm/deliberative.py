@@ -21,10 +21,10 @@ from agents.llm.client import LLMClient, ask_with_repair
 from agents.llm.prompts import DeliberativeDrafts, deliberative_prompt, public_system
 from agents.mediators import RuleMediator
 from agents.schulze import schulze
+from sim.core.elicitation import MAX_RANK
 from sim.core.moves import Move
 from sim.core.protocol import PublicState
 from sim.core.repair import repair
-from sim.core.scenario import MAX_RANK
 
 DEFAULT_N = 3
 MAX_N = MAX_RANK - 1          # the round's draft is ranked with the N proposals

@@ -32,9 +32,11 @@ class Incentive:
     verdict: str
 
 
-def outcome_packages(ctx: NegotiationContext, seeds: list[int], voice: str) -> np.ndarray:
-    """(seeds, items) outcome package of each seed under one voice setting."""
-    return np.array([run_negotiation(ctx, RunConfig(seed=s, voice=voice)).outcome.package for s in seeds])
+def outcome_packages(ctx: NegotiationContext, seeds: list[int], voice: str,
+                     mediator: dict | None = None) -> np.ndarray:
+    """(seeds, items) outcome package of each seed under one voice setting (`mediator`: its options)."""
+    return np.array([run_negotiation(ctx, RunConfig(seed=s, voice=voice, mediator_options=mediator or {})).outcome.package
+                     for s in seeds])
 
 
 def verdict(diff: np.ndarray, z: float = 2.0) -> tuple[float, float, str]:
@@ -50,14 +52,14 @@ def verdict(diff: np.ndarray, z: float = 2.0) -> tuple[float, float, str]:
 
 
 def incentive_table(ctx: NegotiationContext, seeds: list[int], deviations: list[str],
-                    truthful: np.ndarray | None = None) -> list[Incentive]:
+                    truthful: np.ndarray | None = None, mediator: dict | None = None) -> list[Incentive]:
     """One Incentive per (group, deviation); `truthful`: the all-truthful packages when already run."""
     values = ctx.rubric.values
-    base = outcome_packages(ctx, seeds, "truthful") if truthful is None else truthful
+    base = outcome_packages(ctx, seeds, "truthful", mediator) if truthful is None else truthful
     rows = []
     for g, gid in enumerate(ctx.rubric.group_ids):
         for dev in deviations:
-            other = outcome_packages(ctx, seeds, f"truthful,{gid}={dev}")
+            other = outcome_packages(ctx, seeds, f"truthful,{gid}={dev}", mediator)
             mean, se, say = verdict(other @ values[g] - base @ values[g])
             rows.append(Incentive(gid, dev, mean, se, float((other != base).any(axis=1).mean()), say))
     return rows

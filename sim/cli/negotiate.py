@@ -56,7 +56,7 @@ def check_agents(mediator: str, default: str, lineup: dict[str, str], where: str
 
 def check_protocol(s, information: str | None, elicitation: str | None, voice: str) -> None:
     """Exit 2 with one line on an unknown information mode, elicitation or voice."""
-    from sim.core.scenario import parse_elicitation
+    from sim.core.elicitation import parse_elicitation
     from sim.core.voice import VoiceError, parse_voices
 
     if information is not None and information not in ("private", "full"):
@@ -82,7 +82,9 @@ def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
                                                   help="private (the mediator hears only statements) or full "
                                                        "(default: the scenario's protocol.information)"),
         elicitation: Optional[str] = typer.Option(None, "--elicitation",
-                                                  help="none or rank:K (groups rank K candidate drafts each round)"),
+                                                  help="none, rank:K (rank K drafts each round) or a ballot "
+                                                       "with the positions: threshold[:T], knapsack, value_rank, "
+                                                       "vfm_rank, approve:K"),
         voice: str = typer.Option("truthful", "--voice", help=HELP_VOICE),
         opening: Optional[str] = typer.Option(None, "--opening",
                                               help="comma-separated item ids the mediator opens from (a planner's proposal)"),

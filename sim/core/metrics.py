@@ -58,12 +58,14 @@ def satisfaction(unit_utils: np.ndarray, reference: np.ndarray | None = None) ->
     """
     unit_utils = np.atleast_2d(np.asarray(unit_utils, dtype=float))
     ref = unit_utils if reference is None else np.atleast_2d(np.asarray(reference, dtype=float))
-    lo, hi = ref.min(axis=0), ref.max(axis=0)
-    span = hi - lo
+    return satisfaction_between(unit_utils, ref.min(axis=0), ref.max(axis=0))
+
+
+def satisfaction_between(unit_utils: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """(u - lo) / (hi - lo) per unit, broadcast over rows; 1 where hi equals lo (the one min-max rule)."""
+    span = np.asarray(hi, dtype=float) - lo
     flat = span <= 1e-12
-    s = (unit_utils - lo) / np.where(flat, 1.0, span)
-    s[:, flat] = 1.0
-    return s
+    return np.where(flat, 1.0, (np.asarray(unit_utils, dtype=float) - lo) / np.where(flat, 1.0, span))
 
 
 def p20(s: np.ndarray) -> float:

@@ -21,6 +21,7 @@ from gymnasium import spaces
 from pettingzoo import AECEnv
 from pettingzoo.utils import AgentSelector
 
+from sim.core.ballots import cast
 from sim.core.cache import owned
 from sim.core.context import NegotiationContext, make_context
 from sim.core.moves import MAX_AMENDMENTS, Amendment, Move, amendment_problem, decode_reply, draft_lookup, encode_draft
@@ -58,6 +59,7 @@ class PublicState:
     stated: dict[str, Move] = field(default_factory=dict)         # each group's position as heard
     candidates: list[np.ndarray] = field(default_factory=list)    # drafts put up for ranking
     last_candidates: list[np.ndarray] = field(default_factory=list)
+    ballots: dict[str, tuple[str, ...]] = field(default_factory=dict)  # elicited ballots as cast (item ids)
 
 
 @dataclass(frozen=True)
@@ -154,7 +156,7 @@ class NegotiationEnv(AECEnv):
             return self.state_
         st = self.state_
         return PublicState(st.round, st.draft, st.replies, st.last_replies, self._public_rows,
-                           st.positions, st.stated, st.candidates, st.last_candidates)
+                           st.positions, st.stated, st.candidates, st.last_candidates, st.ballots)
 
     def _repair(self, x: np.ndarray) -> tuple[np.ndarray, list[str]]:
         """The engine's repair: by the true total value under full information, the public prior's under private."""
@@ -231,10 +233,24 @@ class NegotiationEnv(AECEnv):
                     min_utility=said.min_utility)
         self.state_.positions[agent] = said.package
         self.state_.stated[agent] = said
+        ballot = self._ballot(agent, g)
         self._log(agent, "stakeholder", "position", package=list(said.package) or None,
                   priorities=dict(said.priorities) or None, must_have=list(said.must_have) or None,
-                  never=list(said.never) or None, min_utility=said.min_utility,
+                  never=list(said.never) or None, min_utility=said.min_utility, ballot=ballot,
                   utility=round(float(self.ctx.ideals[g]), 6), reason=said.reason, meta=_meta(move))
+
+    def _ballot(self, agent: str, g: int) -> list[str] | None:
+        """The ballot the engine casts for a group from its true values, through its voice (elicitation)."""
+        fmt, rub = self.ctx.protocol.ballot, self.ctx.rubric
+        if fmt is None:
+            return None
+        voice = self.voices.get(agent) or Voice()
+        v = voice.ballot_values(rub.criterion_values[g], rub.weights[g])
+        if v is None:
+            return None
+        ids = tuple(rub.item_ids[k] for k in cast(rub, fmt, v))
+        self.state_.ballots[agent] = ids
+        return list(ids)
 
     def _validate_reply(self, g: int, move: Move, said: Move) -> tuple[Reply, str]:
         """The reply as heard: the decision is `move`'s, the statements `said`'s.

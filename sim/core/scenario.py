@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from sim.core.elicitation import elicited_ballot, parse_elicitation
 from sim.core.errors import NegsimError
 from sim.core.files import read_bounded, safe_load_yaml
 from sim.core.limits import (
@@ -116,30 +117,13 @@ class Quorum(_Model):
     quorum: int = Field(ge=1)
 
 
-MAX_RANK = 6          # at most this many candidate drafts are put to the groups for ranking
-
-
-def parse_elicitation(text: str) -> int:
-    """'none' -> 0, 'rank:K' -> K; raise ValueError naming the fix otherwise."""
-    text = str(text).strip()
-    if text == "none":
-        return 0
-    name, _, k = text.partition(":")
-    if name != "rank" or not k.strip().isdigit():
-        raise ValueError(f"unknown elicitation {text!r}; use none or rank:K (e.g. rank:3)")
-    K = int(k)
-    if not 2 <= K <= MAX_RANK:
-        raise ValueError(f"rank:{K} asks for {K} candidate drafts; use rank:K with 2 <= K <= {MAX_RANK} "
-                         f"(the mediator prepares at most {MAX_RANK} candidates)")
-    return K
-
-
 class Protocol(_Model):
     """Negotiation settings: rounds, acceptance rule, disagreement outcome, mediator, seed.
 
     `information` says what the mediator knows (`private`: only what is public and what the groups
     say; `full`: every group's true values); `elicitation` whether it asks the groups to rank
-    candidate drafts (`none` or `rank:K`).
+    candidate drafts (`rank:K`) or to cast a ballot with their positions (`threshold[:T]`,
+    `knapsack`, `value_rank`, `vfm_rank`, `approve:K`), or nothing (`none`).
     """
 
     max_rounds: int = Field(default=10, ge=1, le=1000)
@@ -164,6 +148,11 @@ class Protocol(_Model):
     def rank_k(self) -> int:
         """How many candidate drafts the groups rank each round (0: no elicitation)."""
         return parse_elicitation(self.elicitation)
+
+    @property
+    def ballot(self) -> str | None:
+        """The ballot format every group casts with its position (None: no ballot)."""
+        return elicited_ballot(self.elicitation)
 
 
 class RepeatedOptions(_Model):

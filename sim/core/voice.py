@@ -2,10 +2,10 @@
 
 - `truthful`: statements pass as the agent made them.
 - `silent`: only accept / object (no priorities, ideal package, red lines, amendments,
-  reservation, reason or ranking).
+  reservation, reason, ranking or ballot).
 - `exaggerate:k` (default k = 2): stated priorities sharpened (weights to the power k,
-  renormalised) and the stated reservation moved the share 1 - 1/k of the way from it to the
-  group's best feasible utility.
+  renormalised), a ballot cast from item values under those sharpened weights, and the stated
+  reservation moved the share 1 - 1/k of the way from it to the group's best feasible utility.
 
 A stakeholder always *decides* on its true utility and red lines; voice changes only what
 the mediator hears.
@@ -52,6 +52,21 @@ class Voice:
             reservation = reservation + (1.0 - 1.0 / self.k) * (ideal - reservation)
         return dataclasses.replace(move, priorities=sharpen(move.priorities, self.k),
                                    reservation=reservation)
+
+
+    def ballot_values(self, contributions: np.ndarray, weights: np.ndarray) -> np.ndarray | None:
+        """The item values a ballot is cast from (None when silent).
+
+        Per item the sum of its per-criterion contributions (K, C), each rescaled from the weights
+        to the sharpened ones when exaggerating (as stated priorities are sharpened).
+        """
+        if self.kind == "silent":
+            return None
+        if self.kind == "truthful":
+            return contributions.sum(axis=1)
+        w = np.clip(np.asarray(weights, dtype=float), 0.0, None)
+        sharp = w ** self.k / max(float((w ** self.k).sum()), 1e-300)
+        return contributions @ np.divide(sharp, w, out=np.zeros_like(w), where=w > 0)
 
 
 def sharpen(priorities: tuple[tuple[str, float], ...], k: float) -> tuple[tuple[str, float], ...]:

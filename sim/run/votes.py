@@ -1,5 +1,6 @@
 """A vote to beat: one-shot ballots cast truthfully, aggregated within the budget (issue 19, item 5).
 
+The ballot formats (how one is cast) live in `sim.core.ballots`, shared with elicitation.
 Every voter (every member of a group with members, else the group itself; a voter's ballot
 weighs its group's size shared equally among the group's voters) casts a ballot from its true
 item values, read as implied utilities per item:
@@ -22,73 +23,21 @@ Each vote package is scored with the library's evaluate_designs beside the negot
 from __future__ import annotations
 
 import copy
-from dataclasses import replace
 
 import numpy as np
 
+from sim.core.ballots import linear_optima, linear_optimum, scores
 from sim.core.cache import memo, owned
 from sim.core.evaluate import evaluate_designs
 from sim.core.rubric import Rubric
-from sim.search.exact import ENUM_MAX_ITEMS, feasible_table, optimise, share_table
 
 FORMATS = ("threshold", "knapsack", "value_rank", "vfm_rank", "approve:3", "rank:3")
 AGGREGATIONS = ("greedy", "utilitarian")
 
 
-def _one_voter(rub: Rubric, v: np.ndarray) -> Rubric:
-    """`rub` with one pseudo-group whose item values are v (the budget and links unchanged)."""
-    v = v[None, :]
-    return replace(rub, values=v, group_ids=("ballots",), sizes=np.ones(1), weights=rub.weights[:1],
-                   unit_values=v, unit_group=np.zeros(1, dtype=np.int64),
-                   criterion_values=rub.criterion_values[:1])
-
-
-def linear_optima(rub: Rubric, S: np.ndarray) -> np.ndarray:
-    """Per row of S (m, K): the feasible package maximising its summed item scores (exact search)."""
-    S = np.atleast_2d(np.asarray(S, dtype=float))
-    one = [_one_voter(rub, s) for s in S]
-    if rub.n_items <= ENUM_MAX_ITEMS:                  # one product for all rows, then the library's argmax
-        X, _ = feasible_table(rub)
-        U = owned(rub, "votes:float_table", lambda: X.astype(np.float64)) @ S.T
-        for i, r in enumerate(one):
-            col = np.ascontiguousarray(U[:, [i]])
-            col.setflags(write=False)
-            share_table(r, (X, col))
-    return np.array([optimise(r, "utilitarian").package for r in one], dtype=np.int8)
-
-
-def linear_optimum(rub: Rubric, scores: np.ndarray) -> np.ndarray:
-    """The feasible package maximising the sum of `scores` over its items (exact utilitarian search)."""
-    return linear_optima(rub, scores)[0]
-
-
-def _borda(order: np.ndarray, positive: np.ndarray, top: int) -> np.ndarray:
-    """Scores top, top-1, ... 1 for the first `top` items of `order` that are positive."""
-    score = np.zeros(len(order))
-    picked = [k for k in order if positive[k]][:top]
-    for r, k in enumerate(picked):
-        score[k] = top - r
-    return score
-
-
 def ballot(rub: Rubric, fmt: str, v: np.ndarray) -> np.ndarray:
-    """The implied utilities per item of one voter with true item values v, under format `fmt`."""
-    K, positive = len(v), v > 0
-    by_value = np.argsort(-v, kind="stable")
-    if fmt == "threshold":
-        return ((v >= v.mean()) & positive).astype(float)
-    if fmt == "knapsack":
-        return linear_optimum(rub, v).astype(float)
-    if fmt == "value_rank":
-        return _borda(by_value, positive, int(positive.sum()))
-    if fmt == "vfm_rank":
-        return _borda(np.argsort(-(v / rub.costs), kind="stable"), positive, int(positive.sum()))
-    name, _, k = fmt.partition(":")
-    if name in ("approve", "rank") and k.isdigit() and int(k) > 0:
-        score = _borda(by_value, positive, min(int(k), K))
-        return (score > 0).astype(float) if name == "approve" else score
-    raise ValueError(f"unknown ballot format {fmt!r}; use threshold, knapsack, value_rank, vfm_rank, "
-                     "approve:K or rank:K")
+    """The implied utilities per item of one voter with true item values v (`sim.core.ballots.scores`)."""
+    return scores(rub, fmt, v)
 
 
 def ballots(rub: Rubric, fmt: str) -> np.ndarray:

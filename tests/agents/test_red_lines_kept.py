@@ -65,9 +65,11 @@ def test_private_agrees_in_nine_of_ten_seeds_wherever_the_omniscient_mediator_do
     for member in MEMBERS:
         s = red_line_scenario(member)
         agreed = {}
-        for info in ("full", "private"):
+        for info in ("full", "private"):      # the private runs matter only where the omniscient mediator agrees
             ctx = make_context(s, information=info)
             agreed[info] = sum(run_negotiation(ctx, RunConfig(seed=i)).outcome.agreement for i in range(20))
+            if agreed["full"] < 18:
+                break
         if agreed["full"] >= 18:
             checked += 1
             assert agreed["private"] >= 18, (member, agreed)

@@ -96,3 +96,33 @@ def test_predicted_support_ignores_stated_reservations():
     needs = [m._thresholds(draft, r, {g: x for g, x in r.items() if not x.accept}) for r in variants]
     assert np.allclose(needs[0], needs[1]) and np.allclose(needs[0], needs[2])
     assert (needs[0] < 100.0).all()
+
+
+def test_ordered_pairs_by_hand():
+    """Group 0 accepts a at round 1 and b at round 2, then objects to c at round 3: a > c and b > c.
+    Group 1 objects to a draft breaking its stated red line: nothing. Group 2 objected first, accepted later: nothing."""
+    a, b, c = (np.array(x, dtype=np.int8) for x in ([1, 0, 0], [0, 1, 0], [0, 0, 1]))
+    m = SupportModel(n_groups=3, max_rounds=5)
+    m.record(1, a, {0: True, 1: True, 2: False})
+    m.record(2, b, {0: True, 1: True, 2: True})
+    m.record(3, c, {0: False, 1: False, 2: True})
+    kept = lambda X: np.tile([True, False, True], (len(X), 1))  # noqa: E731
+    pairs = m.ordered_pairs(kept)
+    assert set(pairs) == {0}
+    better, worse = pairs[0]
+    assert sorted(map(tuple, better)) == [(0, 1, 0), (1, 0, 0)] and (worse == c).all()
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(values=st.lists(st.floats(-3, 3), min_size=4, max_size=4), demand=st.lists(st.floats(-3, 6), min_size=6, max_size=6),
+       drafts=st.lists(st.integers(0, 15), min_size=6, max_size=6))
+def test_every_ordered_pair_holds_for_a_group_whose_demand_never_rises(values, demand, drafts):
+    """Brute force: a group accepting a draft iff its value reaches a non-increasing demand; every pair is true."""
+    v, need = np.array(values), np.sort(demand)[::-1]
+    m = SupportModel(n_groups=1, max_rounds=6)
+    kept = lambda X: np.ones((len(X), 1), dtype=bool)  # noqa: E731
+    for t, (k, d) in enumerate(zip(drafts, need), start=1):
+        x = np.array([(k >> i) & 1 for i in range(4)], dtype=np.int8)
+        m.record(t, x, {0: bool(x @ v >= d)})
+        for better, worse in m.ordered_pairs(kept).values():
+            assert (better @ v > worse @ v).all()

@@ -41,6 +41,8 @@ def _break(kind: str) -> dict:
         d["items"][1]["id"] = "ramp"
     elif kind == "unknown_criterion":
         d["items"][2]["effects"]["zz"] = 1
+    elif kind == "bad_ballot":
+        d.setdefault("protocol", {})["elicitation"] = "approve:x"
     return d
 
 
@@ -52,6 +54,7 @@ CASES = {
     "requires_cycle": ("items.requires", "requires cycle"),
     "duplicate_ids": ("items", "duplicate id 'ramp'"),
     "unknown_criterion": ("items[2] (bench).effects.zz", "unknown criterion 'zz'"),
+    "bad_ballot": ("protocol.elicitation", "unknown elicitation 'approve:x'"),
 }
 
 
@@ -88,6 +91,14 @@ def test_yaml_tags_are_never_executed(tmp_path):
     result = runner.invoke(app, ["validate", str(bad)])
     assert result.exit_code == 2
     assert not (tmp_path / "pwned").exists()
+
+
+@pytest.mark.parametrize("bad", ["threshold:-1", "approve:0", "knapsack:2", "rank:9"])
+def test_a_bad_elicitation_option_is_one_line_naming_the_fix(tmp_path, bad):
+    r = runner.invoke(app, ["run", str(TINY), "--elicitation", bad, "--out", str(tmp_path / "o")])
+    lines = [line for line in r.output.splitlines() if line.strip()]
+    assert r.exit_code == 2 and len(lines) == 1 and lines[0].startswith("--elicitation: ") and "fix:" in lines[0], r.output
+    assert not (tmp_path / "o").exists()
 
 
 def test_unknown_mediator_and_group(tmp_path):

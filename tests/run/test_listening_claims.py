@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from agents.beliefs import belief_settings
 from sim.analysis.incentives import counts, incentive_table
 from sim.core.context import make_context
 from sim.core.scenario import load_scenario
@@ -49,17 +50,19 @@ def test_exaggeration_pays_for_at_most_three_shipped_groups(incentives, deviatio
     assert c["deviation pays"] <= 3, c
 
 
-def _mean_worst(name: str, information: str, voice: str = "truthful") -> tuple[float, int]:
+def _mean_worst(name: str, information: str, voice: str = "truthful", beliefs: str | None = None) -> tuple[float, int]:
     ctx = _ctx(name, information)
-    runs = [run_negotiation(ctx, RunConfig(seed=s, voice=voice)) for s in range(20)]
+    options = {"beliefs": belief_settings(beliefs)} if beliefs else {}
+    runs = [run_negotiation(ctx, RunConfig(seed=s, voice=voice, mediator_options=options)) for s in range(20)]
     worst = np.array([ctx.rubric.utilities(r.outcome.package).min() for r in runs])
     return float(worst.mean()), sum(r.outcome.agreement for r in runs)
 
 
 WORST_XFAIL = pytest.mark.xfail(strict=True, reason=(
     "measured: private 5.22 vs omniscient 5.82 (89.6%; 5.24, 90.0% before issue 19) on seeds 0-19; "
-    "the belief over criterion weights misses the private group_effects of the worst-off groups "
-    "(item-value beliefs not built yet)"))
+    "the belief over criterion weights misses the private group_effects of the worst-off groups; "
+    "the opt-in item-value belief (item_values+decisions) gives 5.30 (91.1%), 97.0% with value_rank "
+    "ballots, but loses on incentives, so it is not the default (docs/private-information.md)"))
 
 
 @pytest.mark.parametrize("name", [pytest.param("montreal_streets", marks=WORST_XFAIL), *SHIPPED[1:]])
@@ -71,7 +74,14 @@ def test_the_mean_worst_group_is_within_five_percent_of_the_omniscient_mediators
 
 @pytest.mark.xfail(strict=True, reason=(
     "measured: 16 of 20 (0 of 20 before issue 19); the silent wheelchair users' must-have ramp is unknown "
-    "and their early objections say little under the Boulware concession model, so the last draft may drop it"))
+    "and their early objections say little under the Boulware concession model, so the last draft may drop it; "
+    "the opt-in item_values+decisions belief agrees in 18 of 20 (test below) but is not the default"))
 def test_tiny_example_agrees_when_every_group_is_silent():
     _, agreed = _mean_worst("tiny_example", "private", "silent")
+    assert agreed >= 18, f"{agreed} of 20"
+
+
+def test_tiny_example_agrees_when_every_group_is_silent_with_the_item_value_belief():
+    """Objections after accepts read as comparisons teach an item-value belief the silent group's must-have."""
+    _, agreed = _mean_worst("tiny_example", "private", "silent", "item_values+decisions")
     assert agreed >= 18, f"{agreed} of 20"

@@ -254,7 +254,7 @@ def plan_for(spec: SweepSpec, base: dict, source: str, sweep_path: str | Path) -
 
 def _check_run_settings(run: dict, group_ids: list[str], sweep_path: Path) -> None:
     """One line naming the axis and the fix for an unknown information mode, elicitation or voice."""
-    from sim.core.scenario import parse_elicitation
+    from sim.core.elicitation import parse_elicitation
     from sim.core.voice import VoiceError, parse_voices
 
     if run.get("information") not in (None, "private", "full"):

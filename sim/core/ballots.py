@@ -1,0 +1,125 @@
+"""One-shot ballots of the participatory-budgeting literature: how a voter casts one, what one reveals.
+
+A ballot is cast from the voter's item values v (Benade et al. 2017; Goel et al. 2019):
+
+- `threshold[:T]`: approve every item worth at least T and more than 0 (default T: the voter's
+  mean item value);
+- `knapsack`: the voter's best feasible package within the budget (exact search);
+- `value_rank` / `vfm_rank`: the items worth more than 0, ranked by value / value per unit of cost;
+- `approve:K`: the K items of highest positive value;
+- `rank:K`: the same K items ranked (a vote format only: as elicitation `rank:K` ranks drafts).
+
+`scores` gives a ballot's implied utilities per item (the vote benchmark sums them), `cast` the
+item indices a ballot names (in its order) and `revealed` the linear inequalities R v >= b that a
+ballot proves about the values that cast it (a mediator's evidence; every row holds for the true v).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from sim.core.cache import owned
+from sim.core.elicitation import parse_ballot
+from sim.core.rubric import Rubric
+from sim.search.exact import ENUM_MAX_ITEMS, feasible_table, optimise, share_table
+
+
+def _one_voter(rub: Rubric, v: np.ndarray) -> Rubric:
+    """`rub` with one pseudo-group whose item values are v (the budget and links unchanged)."""
+    v = v[None, :]
+    return replace(rub, values=v, group_ids=("ballots",), sizes=np.ones(1), weights=rub.weights[:1],
+                   unit_values=v, unit_group=np.zeros(1, dtype=np.int64),
+                   criterion_values=rub.criterion_values[:1])
+
+
+def linear_optima(rub: Rubric, S: np.ndarray) -> np.ndarray:
+    """Per row of S (m, K): the feasible package maximising its summed item scores (exact search)."""
+    S = np.atleast_2d(np.asarray(S, dtype=float))
+    one = [_one_voter(rub, s) for s in S]
+    if rub.n_items <= ENUM_MAX_ITEMS:                  # one product for all rows, then the library's argmax
+        X, _ = feasible_table(rub)
+        U = owned(rub, "votes:float_table", lambda: X.astype(np.float64)) @ S.T
+        for i, r in enumerate(one):
+            col = np.ascontiguousarray(U[:, [i]])
+            col.setflags(write=False)
+            share_table(r, (X, col))
+    return np.array([optimise(r, "utilitarian").package for r in one], dtype=np.int8)
+
+
+def linear_optimum(rub: Rubric, scores: np.ndarray) -> np.ndarray:
+    """The feasible package maximising the sum of `scores` over its items (exact utilitarian search)."""
+    return linear_optima(rub, scores)[0]
+
+
+def _borda(order: np.ndarray, positive: np.ndarray, top: int) -> np.ndarray:
+    """Scores top, top-1, ... 1 for the first `top` items of `order` that are positive."""
+    score = np.zeros(len(order))
+    picked = [k for k in order if positive[k]][:top]
+    for r, k in enumerate(picked):
+        score[k] = top - r
+    return score
+
+
+def scores(rub: Rubric, fmt: str, v: np.ndarray) -> np.ndarray:
+    """The implied utilities per item of one voter with item values v, under format `fmt`."""
+    name, option = parse_ballot(fmt)
+    K, positive = len(v), v > 0
+    if name == "threshold":
+        return ((v >= (v.mean() if option is None else option)) & positive).astype(float)
+    if name == "knapsack":
+        return linear_optimum(rub, v).astype(float)
+    if name in ("value_rank", "vfm_rank"):
+        order = np.argsort(-(v if name == "value_rank" else v / rub.costs), kind="stable")
+        return _borda(order, positive, int(positive.sum()))
+    score = _borda(np.argsort(-v, kind="stable"), positive, min(int(option), K))
+    return (score > 0).astype(float) if name == "approve" else score
+
+
+def cast(rub: Rubric, fmt: str, v: np.ndarray) -> tuple[int, ...]:
+    """The items a ballot names, in its order (best first for rankings; index order for approvals)."""
+    s = scores(rub, fmt, v)
+    return tuple(int(k) for k in np.argsort(-s, kind="stable") if s[k] > 0)
+
+
+def revealed(rub: Rubric, fmt: str, named: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows R (m, K) and bounds b (m,) with R v >= b for every v that casts this ballot (see the module doc)."""
+    name, option = parse_ballot(fmt)
+    K, named = rub.n_items, list(named)
+    eye, rest = np.eye(K), [k for k in range(K) if k not in set(named)]
+    if name == "knapsack":                               # the package beats each feasible one-item change
+        x = np.zeros(K, dtype=np.int8)
+        x[named] = 1
+        R = np.array([x - y for y in _neighbours(rub, x)], dtype=float).reshape(-1, K)
+        return R, np.zeros(len(R))
+    rows, bounds = [eye[k] for k in named], [0.0] * len(named)          # every named item is worth more than 0
+    if name in ("threshold", "approve"):
+        rows += [eye[a] - eye[j] for a in named for j in rest]          # an approved item beats every other
+        bounds += [0.0] * (len(named) * len(rest))
+        if name == "threshold" and option is None:                      # ... and the voter's mean value
+            rows += [eye[a] - np.full(K, 1.0 / K) for a in named]
+            bounds += [0.0] * len(named)
+        elif name == "threshold":                                       # ... and T; the others fall short of T
+            rows += [eye[a] for a in named] + [-eye[j] for j in rest]
+            bounds += [option] * len(named) + [-option] * len(rest)
+        elif len(named) < int(option):                                  # fewer than K approved: no other is positive
+            rows += [-eye[j] for j in rest]
+            bounds += [0.0] * len(rest)
+    else:                                                               # consecutive ranks, in value (per unit cost)
+        pace = np.ones(K) if name == "value_rank" else rub.costs.mean() / rub.costs
+        rows += [pace[a] * eye[a] - pace[b] * eye[b] for a, b in zip(named, named[1:])]
+        rows += [-eye[j] for j in rest]                                 # unranked items are worth at most 0
+        bounds += [0.0] * (max(len(named) - 1, 0) + len(rest))
+    return np.array(rows, dtype=float).reshape(-1, K), np.array(bounds, dtype=float)
+
+
+def _neighbours(rub: Rubric, x: np.ndarray) -> list[np.ndarray]:
+    """Feasible packages one item away from x (the knapsack ballot is worth at least each of them)."""
+    out = []
+    for k in range(rub.n_items):
+        y = x.copy()
+        y[k] = 1 - y[k]
+        if rub.feasible(y):
+            out.append(y)
+    return out
