@@ -220,6 +220,12 @@ def _duplicates(ids: list[str]) -> list[str]:
     return [i for i in ids if i in seen or seen.add(i)]  # type: ignore[func-returns-value]
 
 
+def member_count(s: Scenario) -> int:
+    """Individual members over all groups, explicit or drawn by `dispersion` (0 when no group has any)."""
+    return sum(len(g.members) if g.members is not None else g.dispersion.members if g.dispersion else 0
+               for g in s.groups)
+
+
 def _cross_reference_problems(s: Scenario):
     """Yield (field, problem, fix) triples for mistakes pydantic's field types cannot see."""
     for kind, ids in (("criteria", s.criterion_ids), ("items", s.item_ids), ("groups", s.group_ids)):
@@ -228,8 +234,7 @@ def _cross_reference_problems(s: Scenario):
     for i, gid in enumerate(s.group_ids):
         if gid in RESERVED_IDS:
             yield (f"groups[{i}].id", f"'{gid}' is reserved for the protocol's own agent", "rename the group")
-    members = sum(len(g.members) if g.members is not None else g.dispersion.members if g.dispersion else 0
-                  for g in s.groups)
+    members = member_count(s)
     if members > MAX_MEMBERS:
         yield ("groups", f"{members:,} members in all, above the limit of {MAX_MEMBERS:,}",
                "use fewer members per group (see docs/limits.md)")
