@@ -12,7 +12,8 @@ a group has members, else the group itself) and R the round limit:
 - `MILP search` (K > 20): the exact optima and, under full information, the mediator's pool each round;
   a power law in K and G per information mode, scaled by R / 10 beyond 10 rounds;
 - `knapsack ballots` (K > 20): one exact search per voter for the vote benchmark, V x a K^b;
-- `members`: item values and satisfaction per member, V x K.
+- `members`: item values and satisfaction per member, V x K;
+- and RUN_BASE_SECONDS, what the smallest run costs (agents, evaluation, records).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ ENUM_PRIVATE_FACTOR = 2.5             # private information enumerates again for
 MILP_FIT = {"full": (2.0e-3, 1.5, 0.7), "private": (6.0e-3, 1.0, 0.5)}   # seconds = a K^b G^c
 BALLOT_FIT = (8.6e-4, 0.875)          # one voter's knapsack ballot: a K^b seconds
 MEMBER_SECONDS_PER_VALUE = 2e-6       # one member x item value through the run
+RUN_BASE_SECONDS = 0.25               # agents, evaluation and records of the smallest run
 ROUNDS_MEASURED = 10                  # the round limit the fits were measured at
 
 
@@ -59,11 +61,12 @@ class WorkEstimate:
     """A run's estimated CPU seconds on this machine, by term."""
 
     terms: tuple[WorkTerm, ...]
+    base: float = RUN_BASE_SECONDS
 
     @property
     def seconds(self) -> float:
-        """The total estimate."""
-        return sum(t.seconds for t in self.terms)
+        """The total estimate: the smallest run's cost and every term."""
+        return self.base + sum(t.seconds for t in self.terms)
 
     @property
     def largest(self) -> WorkTerm:
@@ -88,7 +91,7 @@ def estimate_work(scenario: Scenario, information: str | None = None, max_rounds
         return WorkEstimate(tuple(terms))
     a, b, c = MILP_FIT[info]
     more_rounds = max(1.0, rounds / ROUNDS_MEASURED)
-    fix = "use --information private, fewer items or fewer groups" if info == "full" else \
+    fix = "use private information, fewer items or fewer groups" if info == "full" else \
         "use fewer items or fewer groups"
     terms.append(WorkTerm("MILP search", f"{K} items x {G} groups, {info} information, {rounds} rounds",
                           a * K ** b * G ** c * more_rounds, fix))
@@ -110,7 +113,11 @@ def check_work(scenario: Scenario, information: str | None = None, max_rounds: i
         big = estimate.largest
         raise WorkTooLarge(
             where or scenario.name,
-            f"one run would take about {estimate.seconds:,.0f} CPU-s, mostly {big.quantity} ({big.count}: "
-            f"{big.seconds:,.0f} CPU-s), above the limit of {limit:,.0f} CPU-s on this machine",
+            f"one run would take about {_cpu(estimate.seconds)}, mostly {big.quantity} ({big.count}: "
+            f"{_cpu(big.seconds)}), above the limit of {_cpu(limit)} on this machine",
             f"{big.fix}{hint} (docs/limits.md)")
     return estimate
+
+
+def _cpu(seconds: float) -> str:
+    return f"{seconds:,.0f} CPU-s" if seconds >= 10 else f"{seconds:.2g} CPU-s"
