@@ -407,5 +407,14 @@ def scenario_to_yaml(scenario: Scenario | dict) -> str:
 
 
 def json_schema() -> str:
-    """The JSON Schema of the scenario format, for editors' autocompletion."""
-    return json.dumps(Scenario.model_json_schema(), indent=2)
+    """The JSON Schema of the scenario format, for editors' autocompletion.
+
+    A scenario file's group may name a `members_file` (sim.core.members_file) instead of listing members;
+    the loader replaces it before validation, so the file format's schema adds it to the group.
+    """
+    schema = Scenario.model_json_schema()
+    schema["$defs"]["Group"]["properties"]["members_file"] = {
+        "title": "Members File", "type": "string", "minLength": 1,
+        "description": "a CSV file beside the scenario (header `group,<criterion>,...`, one member per row) "
+                       "holding this group's members, in place of `members`"}
+    return json.dumps(schema, indent=2)
