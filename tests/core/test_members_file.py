@@ -122,3 +122,13 @@ def test_schema_describes_members_file(tmp_path, monkeypatch) -> None:
     data["groups"][0]["members_file"] = 3
     with pytest.raises(jsonschema.ValidationError, match="members_file|3"):
         jsonschema.validate(data, schema)
+
+
+def test_blank_lines_in_the_side_file_hold_no_member(tmp_path, monkeypatch) -> None:
+    # found by the fuzzer: a blank line was an IndexError (a traceback) instead of nothing
+    monkeypatch.setattr(members_file, "MEMBERS_INLINE_MAX", 1)
+    scenario = _with_members(5, [2, 1])
+    path = _save(scenario, tmp_path)
+    side = tmp_path / MEMBERS_FILE
+    side.write_text(side.read_text().replace("\n", "\n\n"), encoding="utf-8")
+    assert load_scenario(path) == scenario
