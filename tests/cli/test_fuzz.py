@@ -16,6 +16,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sim.core.yaml_io import yaml_dump
 from sim.testing.mutations import mutated_data, mutated_text
 from tests.cli.test_hostile_files import invoke
 from tests.conftest import ROOT
@@ -47,7 +48,9 @@ def check_answer(code: int, output: str, *names: str) -> None:
 
 
 def _dump(data) -> str:
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    """The mutant as YAML through the C dumper (the same parsed data as yaml.safe_dump: checked on the 800
+    scenario mutants; the pure-Python emitter was a fifth of this file's CPU)."""
+    return yaml_dump(data, sort_keys=False, allow_unicode=True)
 
 
 @pytest.mark.parametrize("source", SHIPPED, ids=lambda p: p.stem)
