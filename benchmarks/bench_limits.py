@@ -84,16 +84,16 @@ def child(size: tuple, cap: float = LIMIT_SECONDS) -> dict | None:
 
 def fit(rows: list[dict]) -> dict:
     """Least-squares fits on logs of the measured rows (see the module docstring)."""
-    from sim.run.work import BALLOT_FIT, ENUM_EXTRA_COLUMNS, ENUM_MAX_ITEMS
+    from sim.run.work import BALLOT_FIT, ENUM_EXTRA_COLUMNS, ENUM_MAX_ITEMS, RUN_BASE_SECONDS
 
     out = {}
-    enum = [r for r in rows if r["items"] <= ENUM_MAX_ITEMS and r["information"] == "full" and not r["members"]]
+    big = [r for r in rows if ENUM_MAX_ITEMS - 4 < r["items"] <= ENUM_MAX_ITEMS and not r["members"]]
+    enum = [r for r in big if r["information"] == "full"]          # below 2^17 packages the fixed cost dominates
     cells = [2 ** r["items"] * (r["groups"] + ENUM_EXTRA_COLUMNS) for r in enum]
-    out["enum_seconds_per_cell"] = float(np.median([r["run"] / c for r, c in zip(enum, cells)]))
-    priv = {(r["items"], r["groups"]): r["run"] for r in rows if r["items"] <= ENUM_MAX_ITEMS
-            and r["information"] == "private" and not r["members"]}
-    out["enum_private_factor"] = float(np.median([priv[(r["items"], r["groups"])] / r["run"] for r in enum
-                                                  if (r["items"], r["groups"]) in priv]))
+    out["enum_seconds_per_cell"] = float(np.median([(r["run"] - RUN_BASE_SECONDS) / c for r, c in zip(enum, cells)]))
+    priv = {(r["items"], r["groups"]): r["run"] - RUN_BASE_SECONDS for r in big if r["information"] == "private"}
+    out["enum_private_factor"] = float(np.median([priv[(r["items"], r["groups"])] / (r["run"] - RUN_BASE_SECONDS)
+                                                  for r in enum if (r["items"], r["groups"]) in priv]))
     for info in ("private", "full"):
         milp = [r for r in rows if r["items"] > ENUM_MAX_ITEMS and r["information"] == info and not r["members"]]
         a_b, b_b = BALLOT_FIT

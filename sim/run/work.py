@@ -27,13 +27,13 @@ from sim.search.exact import ENUM_MAX_ITEMS
 
 __all__ = ["WorkEstimate", "WorkTerm", "WorkTooLarge", "check_work", "estimate_work"]
 
-# Fitted CPU seconds (benchmarks/bench_limits.py --fit; docs/limits.md "The work budget").
-ENUM_SECONDS_PER_CELL = 6e-8          # one package x group cell of the enumerated table, full information
+# Fitted CPU seconds (benchmarks/bench_limits.py --fit, 2 shared cores at load 4-6; docs/limits.md "The work budget").
+ENUM_SECONDS_PER_CELL = 3.5e-8        # one package x group cell of the enumerated table, full information
 ENUM_EXTRA_COLUMNS = 8                # the optima, ideals and votes columns scored beside the groups
-ENUM_PRIVATE_FACTOR = 2.5             # private information enumerates again for its drafts
-MILP_FIT = {"full": (2.0e-3, 1.5, 0.7), "private": (6.0e-3, 1.0, 0.5)}   # seconds = a K^b G^c
-BALLOT_FIT = (8.6e-4, 0.875)          # one voter's knapsack ballot: a K^b seconds
-MEMBER_SECONDS_PER_VALUE = 2e-6       # one member x item value through the run
+ENUM_PRIVATE_FACTOR = 2.0             # private information enumerates again for its drafts (1.5-2.5 measured)
+MILP_FIT = {"full": (5.7e-5, 2.43, 0.77), "private": (1.16e-2, 1.14, 0.40)}   # seconds = a K^b G^c
+BALLOT_FIT = (1.15e-3, 0.875)         # one voter's knapsack ballot: a K^b seconds
+MEMBER_SECONDS_PER_VALUE = 1.45e-5    # one member x item value through the run (100,000 x 12: 17.7 s)
 RUN_BASE_SECONDS = 0.25               # agents, evaluation and records of the smallest run
 ROUNDS_MEASURED = 10                  # the round limit the fits were measured at
 
