@@ -3,6 +3,7 @@
     python benchmarks/bench_limits.py                 # the size-limit table (sim.core.limits)
     python benchmarks/bench_limits.py --estimate      # estimate vs measured CPU-s over a grid of sizes
     python benchmarks/bench_limits.py --fit           # the same grid, and the fitted work coefficients
+    python benchmarks/bench_limits.py --held-out      # estimate vs measured on scenarios the fit never saw
     python benchmarks/bench_limits.py ITEMS GROUPS CRITERIA MEMBERS [INFORMATION]   # one size
 
 Each size runs in its own process (so its peak memory is its own) under a CPU-time cap; CPU seconds from
@@ -72,6 +73,33 @@ def measure(n_items: int, n_groups: int, n_criteria: int, members: int, informat
     return row
 
 
+HELD_OUT = [("scenarios/montreal_streets.yaml", "private"), ("scenarios/montreal_streets.yaml", "full"),
+            ("scenarios/pb_neighbourhood.yaml", "private"), ("scenarios/pb_neighbourhood.yaml", "full"),
+            ("random:44:8", "full"), ("random:44:32", "private"), ("random:150:16", "private"), ("random:80:16", "full")]
+
+
+def held_out(source: str, information: str) -> None:
+    """Estimate vs measured CPU-s of one run of a scenario the fit never saw (a shipped file or sim.testing's random)."""
+    from pathlib import Path
+
+    from sim.core.scenario import load_scenario
+    from sim.run.runner import RunConfig, run_negotiation
+    from sim.run.work import estimate_work
+    from sim.testing import random_scenario
+
+    if source.startswith("random:"):
+        _, k, g = source.split(":")
+        scenario = random_scenario(0, int(k), int(g))
+    else:
+        scenario = load_scenario(Path(__file__).resolve().parents[1] / source)
+    estimate = estimate_work(scenario, information)
+    t0 = time.process_time()
+    run_negotiation(scenario, RunConfig(information=information))
+    run = time.process_time() - t0
+    print(f"{source:>34} {information:>7} | run {run:7.2f} CPU-s | estimate {estimate.seconds:7.2f} "
+          f"(x{estimate.seconds / run:4.2f}, mostly {estimate.largest.quantity})", flush=True)
+
+
 def child(size: tuple, cap: float = LIMIT_SECONDS) -> dict | None:
     """Measure one size in a child process under a CPU cap; None when it did not finish."""
     def limits() -> None:
@@ -107,6 +135,13 @@ def fit(rows: list[dict]) -> dict:
 def main() -> None:
     """The one size on the command line, or the grid (--estimate, --fit), or the size-limit table."""
     args = sys.argv[1:]
+    if args and args[0] == "--held-out":
+        for source, information in HELD_OUT if len(args) == 1 else [tuple(args[1:3])]:
+            if len(args) == 1:
+                subprocess.run([sys.executable, __file__, "--held-out", source, information], check=False)
+            else:
+                held_out(source, information)
+        return
     if args and args[0][0].isdigit():
         measure(*map(int, args[:4]), *args[4:5])
         return
