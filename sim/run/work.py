@@ -12,7 +12,7 @@ a group has members, else the group itself) and R the round limit:
 - `MILP search` (K > 20): the exact optima and, under full information, the mediator's pool each round;
   a power law in K and G per information mode, scaled by R / 10 beyond 10 rounds;
 - `knapsack ballots` (K > 20): one exact search per voter for the vote benchmark, V x a K^b;
-- `members`: item values and satisfaction per member, V x K;
+- `members`: item values and satisfaction per member, members x K;
 - and RUN_BASE_SECONDS, what the smallest run costs (agents, evaluation, records).
 """
 
