@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,7 @@ from hypothesis import strategies as st
 
 from sim.core.yaml_io import yaml_dump
 from sim.testing.mutations import mutated_data, mutated_text
-from tests.cli.test_hostile_files import invoke
+from tests.cli.test_hostile_files import invoke as cli_invoke
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -28,6 +30,26 @@ TINY_SCENARIO = ROOT / "scenarios" / "tiny_example.yaml"
 SURVEY = ROOT / "scenarios" / "surveys" / "tiny_survey.csv"
 CASES = {"scenario_data": 200, "scenario_text": 150, "scenario_run": 120, "survey": 250,
          "sweep_spec": 200, "rerun_move": 150, "run_folder": 150, "sweep_folder": 100, "members_file": 120}
+
+
+CASE_CPU_SECONDS = 60       # one command of one case; the largest take about 2 CPU-s
+
+
+class OverBudget(Exception):
+    """A fuzz case's command used more CPU time than CASE_CPU_SECONDS (a hang, as far as the fuzzer is concerned)."""
+
+
+def invoke(args: list[str]) -> tuple[int, str]:
+    """The CLI in-process (tests.cli.test_hostile_files.invoke) under a CPU-time alarm: no hang past the budget."""
+    def over(signum, frame):
+        raise OverBudget(f"{args[:2]} used more than {CASE_CPU_SECONDS} CPU-s")
+    previous = signal.signal(signal.SIGPROF, over)
+    signal.setitimer(signal.ITIMER_PROF, CASE_CPU_SECONDS)
+    try:
+        return cli_invoke(args)
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
 
 
 def fuzz(n: int):
@@ -320,3 +342,11 @@ def test_fuzz_members_file(tmp_path_factory, members_run):
         except NegsimError as err:                          # what the dashboard shows as a note
             assert "members" in str(err) and "\n" not in str(err)
     case()
+
+
+def test_the_case_budget_stops_a_command_that_runs_on(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys.modules[__name__], "CASE_CPU_SECONDS", 0.05)
+    with pytest.raises(OverBudget, match="CPU-s"):
+        invoke(["run", str(ROOT / "scenarios" / "montreal_streets.yaml"), "--out", str(tmp_path / "run"), "--quiet"])
+    assert not (tmp_path / "run").exists()
+    assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)         # the alarm is off again
