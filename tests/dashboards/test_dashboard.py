@@ -223,8 +223,8 @@ def test_run_identity_names_the_scenario_in_words():
     assert line.startswith("Run **run-a**") and "2026-12-03 10:00 UTC" in line
 
 
-@pytest.mark.parametrize("damage", ["truncate", "wrong columns"])
-def test_a_broken_members_side_file_is_skipped_with_a_note(tmp_path, monkeypatch, damage):
+def test_a_broken_members_side_file_is_skipped_with_a_note(tmp_path, monkeypatch):
+    """One damage here (the fuzzer's members family drives the same loader through many)."""
     from sim.core import members_file
 
     monkeypatch.setattr(members_file, "MEMBERS_INLINE_MAX", 1)      # even a few members go to members.csv
@@ -234,8 +234,7 @@ def test_a_broken_members_side_file_is_skipped_with_a_note(tmp_path, monkeypatch
                                         for g in s.groups]})
     write_run(run_negotiation(s, RunConfig(seed=0)), tmp_path / "city", str(TINY))
     side = tmp_path / "city" / members_file.MEMBERS_FILE
-    text = side.read_text()
-    side.write_text(text[: len(text) // 2] + "x,y\n" if damage == "truncate" else "who,what\n1,2\n")
+    side.write_text("who,what\n1,2\n")                            # wrong columns
     at = open_app(tmp_path, monkeypatch, run="city")
     for page in ("Outcomes", "Negotiation"):
         goto(at, page)
