@@ -28,11 +28,17 @@ def _scenario(scenario: str | Path | Scenario) -> Scenario:
 
 
 def run(scenario: str | Path | Scenario, config: Any = None, **settings: Any):
-    """One negotiation: `RunConfig` fields as keywords (seed=3, mediator="maximin", ...) or a config."""
+    """One negotiation: `RunConfig` fields as keywords (seed=3, mediator="maximin", ...) or a config.
+
+    Raises WorkTooLarge, before any work, when the run's estimated CPU time is above the limit (sim.run.work).
+    """
     from sim.run.runner import RunConfig, run_negotiation
+    from sim.run.work import check_work
 
     config = dataclasses.replace(config or RunConfig(), **settings)
-    return run_negotiation(_scenario(scenario), config)
+    s = _scenario(scenario)
+    check_work(s, config.information, config.max_rounds)      # WorkTooLarge before any work
+    return run_negotiation(s, config)
 
 
 def evaluate(scenario: str | Path | Scenario, package: list[str]):

@@ -36,6 +36,7 @@ PUBLIC = {
     ],
     "sim.run": [
         'RepeatedConfig', 'RepeatedResult', 'RerunError', 'RunConfig', 'RunResult', 'UnknownAgent',
+        'WorkEstimate', 'WorkTooLarge', 'check_work', 'estimate_work',
         'game_player_names', 'load_parent', 'make_game_player', 'make_mediator', 'make_stakeholder', 'mediator_names',
         'play', 'register_mediator', 'register_stakeholder', 'rerun_from', 'run_negotiation', 'run_over_seeds',
         'run_repeated', 'split_lineup', 'stakeholder_names'

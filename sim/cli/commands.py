@@ -65,10 +65,17 @@ def schema(summary: bool = typer.Option(False, "--summary", help="the schema of 
 @app.command()
 def validate(scenario: Path) -> None:
     """Check a scenario file; exit 0 when valid, 2 with a one-line error otherwise."""
+    from sim.run.work import WorkTooLarge, check_work
+
     s = load_or_fail(scenario)
     check_mediator_name(s.protocol.mediator, f"{scenario}: protocol.mediator")
+    try:
+        work = check_work(s, where=str(scenario))
+    except WorkTooLarge as err:
+        fail(str(err))
     typer.echo(f"{scenario}: ok ({len(s.items)} items, {len(s.groups)} groups, "
-               f"{len(s.criteria)} criteria, budget {s.budget:,.0f} {s.currency})")
+               f"{len(s.criteria)} criteria, budget {s.budget:,.0f} {s.currency}; "
+               f"one run about {work.seconds:,.1f} CPU-s)")
 
 
 for _module in COMMAND_MODULES:

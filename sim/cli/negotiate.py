@@ -72,6 +72,17 @@ def check_protocol(s, information: str | None, elicitation: str | None, voice: s
         fail(f"--voice: {err}")
 
 
+def check_run_work(s, path: Path, information: str | None, max_rounds: int | None, max_seconds: float | None) -> None:
+    """Exit 2 with one line when the run's estimated work is above the limit (--max-seconds raises it)."""
+    from sim.run.work import WorkTooLarge, check_work
+
+    try:
+        check_work(s, information, max_rounds, limit=max_seconds, where=str(path),
+                   hint=", or allow it with --max-seconds SECONDS")
+    except WorkTooLarge as err:
+        fail(str(err))
+
+
 def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
         out: Optional[Path] = typer.Option(None, "--out", help="run folder (default: runs/NAME-MEDIATOR-seedN-SETTINGS)"),
         seed: Optional[int] = typer.Option(None, "--seed", min=0, help="run seed (default: the scenario's)"),
@@ -109,6 +120,7 @@ def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
     mediator_name = mediator or s.protocol.mediator
     check_agents(mediator_name, default, lineup, "--mediator" if mediator else f"{scenario}: protocol.mediator")
     check_protocol(s, information, elicitation, voice)
+    check_run_work(s, scenario, information, max_rounds, max_seconds)
     options = {}
     if opening is not None:
         ids = [p.strip() for p in opening.split(",") if p.strip()]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 __all__ = [
     "EXCERPT_CHARS", "MAX_ABS_VALUE", "MAX_BASE_DESIGNS", "MAX_CRITERIA", "MAX_GROUPS", "MAX_ITEMS",
-    "MAX_MEMBERS", "MAX_SCENARIO_BYTES", "MAX_SWEEP_RUNS", "MAX_YAML_DEPTH",
+    "MAX_MEMBERS", "MAX_RUN_CPU_SECONDS", "MAX_SCENARIO_BYTES", "MAX_SWEEP_RUNS", "MAX_YAML_DEPTH",
     "MAX_YAML_NODES", "MIN_PRIOR_SD", "excerpt",
 ]
 
@@ -27,6 +27,7 @@ MAX_ABS_VALUE = 1e12            # any number in a scenario (costs, budget, effec
 MIN_PRIOR_SD = 1e-6             # smallest prior standard error (1e-300 overflows the precision)
 
 MAX_SWEEP_RUNS = 100_000        # runs one sweep file may plan
+MAX_RUN_CPU_SECONDS = 600.0     # estimated CPU seconds of one run (sim.run.work); --max-seconds raises it
 
 EXCERPT_CHARS = 60              # longest quote of a bad value in an error line
 

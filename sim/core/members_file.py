@@ -55,6 +55,8 @@ def _read(path: Path, source: str, field: str, error: Callable[..., Exception]) 
                     "write the header `group,<criterion>,...`")
     by_group: dict[str, list[dict]] = {}
     for line, row in enumerate(rows, start=2):
+        if not row:                   # a blank line holds no member
+            continue
         try:
             member = {c: float(v) for c, v in zip(header[1:], row[1:]) if v != ""}
         except ValueError:

@@ -124,17 +124,22 @@ def atomic_write(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-def file_mode() -> int:
-    """The mode a plain open() would give a new file: 0o666 less the process umask (read, not changed)."""
+def _umask() -> int:
+    """The process umask (read from /proc, not changed)."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith("Umask:"):
-                return 0o666 & ~int(line.split()[1], 8)
+                return int(line.split()[1], 8)
     except OSError:
         pass
     mask = os.umask(0o022)             # no /proc: read the umask by setting it, and put it back at once
     os.umask(mask)
-    return 0o666 & ~mask
+    return mask
+
+
+def file_mode() -> int:
+    """The mode a plain open() would give a new file: 0o666 less the process umask."""
+    return 0o666 & ~_umask()
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -217,7 +222,7 @@ def write_folder(out: Path, files: dict[str, str]) -> None:
     """
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))
-    tmp.chmod(0o755)                  # mkdtemp makes it private; a run folder is an ordinary folder
+    tmp.chmod(0o777 & ~_umask())      # mkdtemp makes it private; a run folder is an ordinary folder (mkdir's mode)
     try:
         for name, text in files.items():
             (tmp / name).write_text(text, encoding="utf-8", newline="")

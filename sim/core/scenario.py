@@ -209,6 +209,12 @@ def _duplicates(ids: list[str]) -> list[str]:
     return [i for i in ids if i in seen or seen.add(i)]  # type: ignore[func-returns-value]
 
 
+def member_count(s: Scenario) -> int:
+    """Individual members over all groups, explicit or drawn by `dispersion` (0 when no group has any)."""
+    return sum(len(g.members) if g.members is not None else g.dispersion.members if g.dispersion else 0
+               for g in s.groups)
+
+
 def _cross_reference_problems(s: Scenario):
     """Yield (field, problem, fix) triples for mistakes pydantic's field types cannot see."""
     for kind, ids in (("criteria", s.criterion_ids), ("items", s.item_ids), ("groups", s.group_ids)):
@@ -217,8 +223,7 @@ def _cross_reference_problems(s: Scenario):
     for i, gid in enumerate(s.group_ids):
         if gid in RESERVED_IDS:
             yield (f"groups[{i}].id", f"'{gid}' is reserved for the protocol's own agent", "rename the group")
-    members = sum(len(g.members) if g.members is not None else g.dispersion.members if g.dispersion else 0
-                  for g in s.groups)
+    members = member_count(s)
     if members > MAX_MEMBERS:
         yield ("groups", f"{members:,} members in all, above the limit of {MAX_MEMBERS:,}",
                "use fewer members per group (see docs/limits.md)")
@@ -391,5 +396,14 @@ def scenario_to_yaml(scenario: Scenario | dict) -> str:
 
 
 def json_schema() -> str:
-    """The JSON Schema of the scenario format, for editors' autocompletion."""
-    return json.dumps(Scenario.model_json_schema(), indent=2)
+    """The JSON Schema of the scenario format, for editors' autocompletion.
+
+    A scenario file's group may name a `members_file` (sim.core.members_file) instead of listing members;
+    the loader replaces it before validation, so the file format's schema adds it to the group.
+    """
+    schema = Scenario.model_json_schema()
+    schema["$defs"]["Group"]["properties"]["members_file"] = {
+        "title": "Members File", "type": "string", "minLength": 1,
+        "description": "a CSV file beside the scenario (header `group,<criterion>,...`, one member per row) "
+                       "holding this group's members, in place of `members`"}
+    return json.dumps(schema, indent=2)

@@ -28,6 +28,10 @@ _EXPORTS = {
     "split_lineup": "sim.run.runner",
     "stakeholder_names": "sim.run.registry",
     "UnknownAgent": "sim.run.registry",
+    "WorkEstimate": "sim.run.work",
+    "WorkTooLarge": "sim.run.work",
+    "check_work": "sim.run.work",
+    "estimate_work": "sim.run.work",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

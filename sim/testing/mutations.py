@@ -63,7 +63,9 @@ def mutated_data(draw: Any, data: Any) -> Any:
         if kind == "delete":
             del parent[key]
         elif kind == "replace":
-            parent[key] = draw(st.sampled_from(BAD_VALUES) | st.floats() | st.integers() | st.text(max_size=20))
+            # a copy: a later mutation of this case may edit it in place, and BAD_VALUES must stay as it is
+            parent[key] = copy.deepcopy(draw(st.sampled_from(BAD_VALUES) | st.floats() | st.integers()
+                                             | st.text(max_size=20)))
         elif kind == "duplicate" and isinstance(parent, list):
             parent.append(copy.deepcopy(value))
         elif kind == "grow":
@@ -72,7 +74,7 @@ def mutated_data(draw: Any, data: Any) -> Any:
             parent[key] = _nested(draw(st.sampled_from([5, 80, 300])))
         elif kind == "key" and isinstance(value, dict):
             value[draw(st.sampled_from(["", "mediator", "ü🙂", "x" * 300, "unknown_field"]))] = \
-                draw(st.sampled_from(BAD_VALUES))
+                copy.deepcopy(draw(st.sampled_from(BAD_VALUES)))
     return data
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,8 +18,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sim.core.yaml_io import yaml_dump
 from sim.testing.mutations import mutated_data, mutated_text
-from tests.cli.test_hostile_files import invoke
+from tests.cli.test_hostile_files import invoke as cli_invoke
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -26,7 +29,27 @@ SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
 TINY_SCENARIO = ROOT / "scenarios" / "tiny_example.yaml"
 SURVEY = ROOT / "scenarios" / "surveys" / "tiny_survey.csv"
 CASES = {"scenario_data": 200, "scenario_text": 150, "scenario_run": 120, "survey": 250,
-         "sweep_spec": 200, "rerun_move": 150, "run_folder": 150, "sweep_folder": 100}
+         "sweep_spec": 200, "rerun_move": 150, "run_folder": 150, "sweep_folder": 100, "members_file": 120}
+
+
+CASE_CPU_SECONDS = 60       # one command of one case; the largest take about 2 CPU-s
+
+
+class OverBudget(Exception):
+    """A fuzz case's command used more CPU time than CASE_CPU_SECONDS (a hang, as far as the fuzzer is concerned)."""
+
+
+def invoke(args: list[str]) -> tuple[int, str]:
+    """The CLI in-process (tests.cli.test_hostile_files.invoke) under a CPU-time alarm: no hang past the budget."""
+    def over(signum, frame):
+        raise OverBudget(f"{args[:2]} used more than {CASE_CPU_SECONDS} CPU-s")
+    previous = signal.signal(signal.SIGPROF, over)
+    signal.setitimer(signal.ITIMER_PROF, CASE_CPU_SECONDS)
+    try:
+        return cli_invoke(args)
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
 
 
 def fuzz(n: int):
@@ -47,7 +70,9 @@ def check_answer(code: int, output: str, *names: str) -> None:
 
 
 def _dump(data) -> str:
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    """The mutant as YAML through the C dumper (the same parsed data as yaml.safe_dump: checked on the 800
+    scenario mutants; the pure-Python emitter was a fifth of this file's CPU)."""
+    return yaml_dump(data, sort_keys=False, allow_unicode=True)
 
 
 @pytest.mark.parametrize("source", SHIPPED, ids=lambda p: p.stem)
@@ -245,3 +270,83 @@ def test_fuzz_sweep_folder(tmp_path_factory):
         if code == 0:
             check_answer(*invoke(["report", str(out), "--csv", str(out / "r.csv")]), str(out))
     case()
+
+
+CELLS = ["", "nan", "inf", "-inf", "1e400", "-3", "0", "1e13", "x" * 3000, "ü🙂", '"', "1,2", "mediator", "g_unknown"]
+
+
+@st.composite
+def mutated_members(draw, text: str) -> str:
+    """A members side file (CSV) broken: cells, header, rows (truncated, repeated, ragged) or its bytes."""
+    header, *rows = [line.split(",") for line in text.splitlines()]
+    kind = draw(st.sampled_from(["cell", "cell", "header", "rows", "text"]))
+    if kind == "text":
+        return draw(mutated_text(text))
+    if kind == "cell":
+        for _ in range(draw(st.integers(1, 4))):
+            row = draw(st.sampled_from(rows))
+            row[draw(st.integers(0, len(row) - 1))] = draw(st.sampled_from(CELLS))
+    elif kind == "header":
+        how = draw(st.sampled_from(["drop", "rename", "extra", "duplicate", "empty"]))
+        j = draw(st.integers(0, len(header) - 1))
+        header = {"drop": header[:j] + header[j + 1:], "rename": header[:j] + ["who"] + header[j + 1:],
+                  "extra": header + ["unknown"], "duplicate": header + [header[j]], "empty": []}[how]
+    else:
+        how = draw(st.sampled_from(["truncate", "repeat", "ragged", "none"]))
+        rows = {"truncate": rows[: draw(st.integers(0, len(rows)))], "repeat": rows * draw(st.sampled_from([2, 50])),
+                "ragged": [r[: draw(st.integers(0, len(r)))] for r in rows], "none": []}[how]
+    return "\n".join(",".join(r) for r in [header, *rows]) + "\n"
+
+
+@pytest.fixture(scope="module")
+def members_run(tmp_path_factory) -> Path:
+    """A tiny run whose scenario copy keeps its members in the side file members.csv (as city-scale runs do)."""
+    from sim.core import members_file
+    from sim.core.records import write_run
+    from sim.core.scenario import load_scenario
+    from sim.run.runner import RunConfig, run_negotiation
+
+    s = load_scenario(TINY_SCENARIO)
+    crit = [c.id for c in s.criteria]
+    groups = [g.model_copy(update={"members": [{c: float(1 + (i + j) % 4) for j, c in enumerate(crit)}
+                                               for i in range(10)]}) for g in s.groups]
+    out = tmp_path_factory.mktemp("members") / "run"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(members_file, "MEMBERS_INLINE_MAX", 1)
+        write_run(run_negotiation(s.model_copy(update={"groups": groups}), RunConfig()), out, str(TINY_SCENARIO))
+    assert (out / members_file.MEMBERS_FILE).is_file()
+    return out
+
+
+def test_fuzz_members_file(tmp_path_factory, members_run):
+    """A broken members side file: validate, report-run and rerun answer in one line; the dashboard skips it."""
+    from dashboards.data import list_runs, load_run_view
+    from sim.core.errors import NegsimError
+
+    @fuzz(CASES["members_file"])
+    @given(mutated_members((members_run / "members.csv").read_text()))
+    def case(text):
+        run = tmp_path_factory.mktemp("m") / "run"
+        shutil.copytree(members_run, run)
+        (run / "members.csv").write_text(text)
+        scenario = run / "scenario.yaml"
+        check_answer(*invoke(["validate", str(scenario)]), str(scenario))
+        check_answer(*invoke(["report-run", str(run), "--out", str(run.parent / "r.html")]), str(run))
+        code, output = invoke(["rerun", str(run), "--at", "1", "--move", '{"kind": "accept"}',
+                               "--out", str(run.parent / "child")])
+        check_answer(code, output, str(run), "--move", "--at")
+        assert code == 0 or not (run.parent / "child").exists()
+        assert len(list_runs(run.parent)) == 1              # the summary is intact: the run is listed
+        try:
+            load_run_view(run)
+        except NegsimError as err:                          # what the dashboard shows as a note
+            assert "members" in str(err) and "\n" not in str(err)
+    case()
+
+
+def test_the_case_budget_stops_a_command_that_runs_on(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys.modules[__name__], "CASE_CPU_SECONDS", 0.05)
+    with pytest.raises(OverBudget, match="CPU-s"):
+        invoke(["run", str(ROOT / "scenarios" / "montreal_streets.yaml"), "--out", str(tmp_path / "run"), "--quiet"])
+    assert not (tmp_path / "run").exists()
+    assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)         # the alarm is off again

@@ -10,13 +10,15 @@ import time
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
+from typer.main import get_command
 
 from sim.cli.commands import app
 from sim.core.errors import NegsimError
 
 HOSTILE = Path(__file__).resolve().parents[1] / "data" / "hostile"
 runner = CliRunner()
+COMMAND = get_command(app)      # built once: typer's runner rebuilds it on every call (16 ms, the fuzzer's 2,000+ calls)
 
 # file -> a word the one-line error must hold (the field or the limit it names)
 CASES = {
@@ -37,7 +39,7 @@ CASES = {
 
 def invoke(args: list[str]) -> tuple[int, str]:
     """Run the CLI in-process as `negsim` does (main() turns a NegsimError that escaped into exit 2)."""
-    result = runner.invoke(app, args)
+    result = runner.invoke(COMMAND, args, prog_name="negsim")
     if isinstance(result.exception, NegsimError):
         return 2, " ".join(str(result.exception).split())
     if result.exception is not None and not isinstance(result.exception, SystemExit):
@@ -135,3 +137,55 @@ def test_dashboard_skips_a_broken_run_folder_with_a_note(tmp_path, text):
     assert frame["run"].tolist() == ["good"]
     assert len(frame.attrs["skipped"]) == 1 and "bad" in frame.attrs["skipped"][0]
     assert "fix:" in frame.attrs["skipped"][0]
+
+
+TINY_RUN = HOSTILE.parents[0] / "tiny.yaml"
+
+
+@pytest.mark.parametrize("body, word", [
+    ("seeds: 1000000000\n", "seeds"),                                              # hung in planning
+    ("seeds: 1\naxes:\n  - {name: mediator, values: [negotiated, nope]}\n", "nope"),   # was error rows, exit 0
+])
+def test_hostile_sweep_file_is_one_line(tmp_path, body, word):
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text(f"name: t\nscenario: {TINY_RUN}\n{body}")
+    start = time.process_time()
+    code, output = invoke(["sweep", str(sweep), "--out", str(tmp_path / "out"), "--quiet"])
+    assert_one_line_error(code, output, str(sweep), word)
+    assert not (tmp_path / "out").exists() and time.process_time() - start < 30
+
+
+def test_survey_ranking_thousands_of_targets_is_one_line(tmp_path):
+    # a 300 KB survey ranking 3,000 targets asked numpy for 201 GiB
+    rows = [f"p{p},g1,ranking,t{t},accessibility,{t + 1},," for p in range(2) for t in range(3000)]
+    path = tmp_path / "survey.csv"
+    path.write_text("participant,group,task,target,criterion,value,scale_min,scale_max\n" + "\n".join(rows) + "\n")
+    code, output = invoke(["survey", "report", str(path), "--permutations", "19"])
+    assert_one_line_error(code, output, str(path), "column target")
+
+
+@pytest.mark.parametrize("reservation", ["NaN", "1e999", "-Infinity"])
+def test_rerun_move_with_a_non_finite_reservation_is_one_line(tmp_path, reservation):
+    # wrote NaN / Infinity into summary.json, which strict JSON parsers reject
+    parent = tmp_path / "parent"
+    assert invoke(["run", str(TINY_RUN), "--out", str(parent), "--quiet"])[0] == 0
+    move = f'{{"kind": "object", "reservation": {reservation}}}'
+    code, output = invoke(["rerun", str(parent), "--at", "1", "--move", move, "--out", str(tmp_path / "child")])
+    assert_one_line_error(code, output, "--move", reservation.lstrip("-"))
+    assert not (tmp_path / "child").exists()
+
+
+@pytest.mark.parametrize("kind", ["items", "groups"])
+def test_item_and_group_counts_are_bounded(tmp_path, kind):
+    from sim.core.limits import MAX_GROUPS, MAX_ITEMS
+
+    n = {"items": MAX_ITEMS, "groups": MAX_GROUPS}[kind] + 1
+    text = (HOSTILE / "nan_effect.yaml").read_text().replace(".nan", "1")
+    if kind == "items":
+        text = text.replace("items:\n", "items:\n" + "".join(f"  - {{id: i{k}, cost: 1}}\n" for k in range(n)))
+    else:
+        text = text.replace("groups:\n", "groups:\n" + "".join(f"  - {{id: h{k}, weights: {{a: 1}}}}\n" for k in range(n)))
+    path = tmp_path / "many.yaml"
+    path.write_text(text)
+    code, output = invoke(["validate", str(path)])
+    assert_one_line_error(code, output, str(path), kind)

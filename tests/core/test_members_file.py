@@ -107,3 +107,28 @@ def test_city_scale_members_run_folder_is_read_by_report_run_and_rerun(tmp_path)
     r = runner.invoke(app, ["rerun", str(out), "--at", str(at), "--move", json.dumps(same),
                             "--out", str(tmp_path / "child")])
     assert r.exit_code == 0, r.output
+
+
+def test_schema_describes_members_file(tmp_path, monkeypatch) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    monkeypatch.setattr(members_file, "MEMBERS_INLINE_MAX", 1)
+    path = _save(_with_members(3, [2, 1]), tmp_path)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert all("members_file" in g for g in data["groups"])
+    result = runner.invoke(app, ["schema"])
+    schema = json.loads(result.output)
+    assert "members_file" in schema["$defs"]["Group"]["properties"]
+    jsonschema.validate(data, schema)                               # the file as written is valid
+    data["groups"][0]["members_file"] = 3
+    with pytest.raises(jsonschema.ValidationError, match="members_file|3"):
+        jsonschema.validate(data, schema)
+
+
+def test_blank_lines_in_the_side_file_hold_no_member(tmp_path, monkeypatch) -> None:
+    # found by the fuzzer: a blank line was an IndexError (a traceback) instead of nothing
+    monkeypatch.setattr(members_file, "MEMBERS_INLINE_MAX", 1)
+    scenario = _with_members(5, [2, 1])
+    path = _save(scenario, tmp_path)
+    side = tmp_path / MEMBERS_FILE
+    side.write_text(side.read_text().replace("\n", "\n\n"), encoding="utf-8")
+    assert load_scenario(path) == scenario

@@ -221,3 +221,22 @@ def test_run_identity_names_the_scenario_in_words():
     line = run_identity("run-a", {"scenario": "montreal_streets", "mediator": "negotiated", "created": "2026-12-03T10:00"})
     assert "scenario Montreal streets" in line and "montreal_streets" not in line
     assert line.startswith("Run **run-a**") and "2026-12-03 10:00 UTC" in line
+
+
+def test_a_broken_members_side_file_is_skipped_with_a_note(tmp_path, monkeypatch):
+    """One damage here (the fuzzer's members family drives the same loader through many)."""
+    from sim.core import members_file
+
+    monkeypatch.setattr(members_file, "MEMBERS_INLINE_MAX", 1)      # even a few members go to members.csv
+    s = load_scenario(TINY)
+    crit = [c.id for c in s.criteria]
+    s = s.model_copy(update={"groups": [g.model_copy(update={"members": [dict.fromkeys(crit, 1.0)] * 3})
+                                        for g in s.groups]})
+    write_run(run_negotiation(s, RunConfig(seed=0)), tmp_path / "city", str(TINY))
+    side = tmp_path / "city" / members_file.MEMBERS_FILE
+    side.write_text("who,what\n1,2\n")                            # wrong columns
+    at = open_app(tmp_path, monkeypatch, run="city")
+    for page in ("Outcomes", "Negotiation"):
+        goto(at, page)
+        notes = [w.value for w in at.warning]
+        assert any("Skipped a broken run folder" in n and "members" in n for n in notes), notes

@@ -232,7 +232,7 @@ def plan_for(spec: SweepSpec, base: dict, source: str, sweep_path: str | Path) -
     sweep_path = Path(sweep_path)
     scenario_key = content_key(base)
     seeds = spawn_run_seeds(spec)
-    tasks, checked = [], set()
+    tasks, checked, worked = [], set(), set()
     combos = itertools.product(*[a.values for a in spec.axes]) if spec.axes else [()]
     run_id = 0
     for combo in combos:
@@ -244,6 +244,9 @@ def plan_for(spec: SweepSpec, base: dict, source: str, sweep_path: str | Path) -
             _check_variant(base, overrides, spec, sweep_path, source, scenario_key)
             checked.add(key)
         _check_run_settings(run, [g["id"] for g in base["groups"]], sweep_path)
+        if (key, run.get("information"), run.get("max_rounds")) not in worked:
+            _check_work(variant(scenario_key, base, overrides, source)[0], run, pairs, sweep_path)
+            worked.add((key, run.get("information"), run.get("max_rounds")))
         for i, seed in enumerate(seeds):
             tasks.append(RunTask(run_id, i, seed, pairs, overrides, run.get("mediator"),
                                  run.get("agents"), run.get("max_rounds"), run.get("information"),
@@ -269,6 +272,17 @@ def _check_run_settings(run: dict, group_ids: list[str], sweep_path: Path) -> No
         axis = "elicitation" if "elicitation" in str(err) or "rank" in str(err) else "voice"
         problem, _, fix = str(err).partition("; ")
         raise SweepError(str(sweep_path), f"axes.{axis}", problem, fix.removeprefix("fix: ") or "correct it") from None
+
+
+def _check_work(scenario: Any, run: dict, pairs: tuple, sweep_path: Path) -> None:
+    """SweepError naming the axes values of a variant whose runs' estimated work is above the limit."""
+    from sim.run.work import WorkTooLarge, check_work
+
+    try:
+        check_work(scenario, run.get("information"), run.get("max_rounds"))
+    except WorkTooLarge as err:
+        where = ", ".join(f"{name}={excerpt(v)}" for name, v in pairs) or "the scenario"
+        raise SweepError(str(sweep_path), "axes", f"({where}) {err.problem}", err.fix) from None
 
 
 def _check_variant(base: dict, overrides, spec: SweepSpec, sweep_path: Path, source: str, key: str) -> None:
