@@ -9,6 +9,7 @@ composer (recursive in C, so a deep file would crash it) ever sees the text.
 from __future__ import annotations
 
 import codecs
+import re
 from typing import Any
 
 import yaml
@@ -21,10 +22,10 @@ LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 DUMPER: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 SAFE_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in
                       ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge"))
-
-# Implicit (untagged plain scalar) resolutions to a tag outside SAFE_TAGS, e.g. `=` -> value.
-_UNSAFE_IMPLICIT = {first: unsafe for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-                    if (unsafe := [regexp for tag, regexp in resolvers if tag not in SAFE_TAGS])}
+# Where libyaml and PyYAML's own scanner read the same text differently (found by property tests):
+# tabs, a comment straight after a block scalar's header, a byte-order mark after the start, the
+# Unicode line breaks NEL/LS/PS; also a plain "?" inside [...] and the tag `!` (checked on events).
+_PURE_ONLY = re.compile("\t|[|>][-+0-9]*#|[\x85\u2028\u2029]|(?s:.)\ufeff")
 
 
 def yaml_load(text: str | bytes) -> Any:
@@ -41,14 +42,15 @@ def checked_fast_load(text: str | bytes) -> tuple[bool, Any]:
     """(True, data) when libyaml could parse `text` within the limits, else (False, None).
 
     False means "let the bounded pure-Python loader decide": it is returned for anything unusual
-    (no libyaml, undecodable bytes, control characters, a syntax error, a tag, too deep, too many
-    values once aliases are expanded, a value the constructor refuses), so every error message
-    and refusal stays the pure loader's own. When True, the data equals the pure loader's.
+    (no libyaml, undecodable bytes, control characters, text the two scanners read apart, a syntax
+    error, a tag, too deep, too many values once aliases are expanded, an undefined or duplicate
+    anchor, more than one document, a value the constructor refuses), so every error message and
+    refusal stays the pure loader's own. When True, the data equals the pure loader's.
     """
     if not hasattr(yaml, "CSafeLoader"):
         return False, None
     decoded = _decode(text)
-    if decoded is None or yaml.reader.Reader.NON_PRINTABLE.search(decoded):
+    if decoded is None or yaml.reader.Reader.NON_PRINTABLE.search(decoded) or _PURE_ONLY.search(decoded):
         return False, None
     try:
         if not _within_limits(decoded):
@@ -70,70 +72,64 @@ def _decode(text: str | bytes) -> str | None:
         return None
 
 
-def _unsafe_implicit(value: str) -> bool:
-    """Whether an untagged plain scalar would resolve to a tag outside SAFE_TAGS."""
-    return any(r.match(value) for first in (value[:1], None) for r in _UNSAFE_IMPLICIT.get(first, ()))
-
-
 def _tag_ok(event: Any) -> bool:
-    tag = event.tag
-    if tag is not None and tag != "!":
-        return tag in SAFE_TAGS
-    return not (type(event) is yaml.ScalarEvent and event.implicit[0] and _unsafe_implicit(event.value))
+    """An explicit tag must be a safe one; `!` too is left to the pure loader (the two read it apart).
+
+    Untagged values resolve to safe tags or to ones SafeConstructor cannot build (`=`), which
+    makes the C load fail and hand the file over.
+    """
+    return event.tag is None or event.tag in SAFE_TAGS
 
 
 def _within_limits(text: str) -> bool:
-    """One pass over libyaml's events: one document, depth, tags and alias-expanded sizes in bounds.
+    """One pass over libyaml's events: one document, depth, tags and alias-expanded sizes in bounds."""
+    scan = _Scan()
+    return all(scan.step(event) for event in yaml.parse(text, Loader=yaml.CSafeLoader))
+
+
+class _Scan:
+    """The running state of `_within_limits`; `step` is False at the first event past a limit.
 
     Sizes count values as the composed tree does: a collection is 1 plus its keys and values, an
-    alias the full size of its anchored value. Stops at the first value past a limit.
+    alias the full size of its anchored value (known once that value has ended).
     """
-    open_sizes: list[int] = []          # size so far of each open collection
-    open_anchors: list[str | None] = []
-    anchored: dict[str, int] = {}
-    documents = 0
-    for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+
+    def __init__(self) -> None:
+        self.sizes: list[int] = []                       # size so far of each open collection
+        self.opened: list[tuple[str | None, bool]] = []  # (anchor, flow style) of each
+        self.anchored: dict[str, int] = {}
+        self.flow = 0                                    # open flow collections
+
+    def step(self, event: Any) -> bool:
         kind = type(event)
-        if kind is yaml.DocumentStartEvent:
-            documents += 1
-            if documents > 1:
+        if kind is yaml.ScalarEvent or kind is yaml.AliasEvent:
+            if len(self.sizes) >= MAX_YAML_DEPTH:
                 return False
-            continue
-        if kind not in _NODE_EVENTS:
-            if kind is yaml.SequenceEndEvent or kind is yaml.MappingEndEvent:
-                size, anchor = open_sizes.pop(), open_anchors.pop()
-                if not _add(size, anchor, open_sizes, anchored):
-                    return False
-            continue
-        if len(open_sizes) + 1 > MAX_YAML_DEPTH:
-            return False
-        if kind is yaml.AliasEvent:
-            if event.anchor not in anchored or not _add(anchored[event.anchor], None, open_sizes, anchored):
+            if kind is yaml.AliasEvent:
+                return event.anchor in self.anchored and self.add(self.anchored[event.anchor])
+            # PyYAML's scanner ends a plain scalar at "?" inside [...] / {...}; libyaml does not
+            if not _tag_ok(event) or (self.flow and not event.style and "?" in event.value):
                 return False
-            continue
-        if not _tag_ok(event):
+            return self.add(1, event.anchor)
+        if kind is yaml.SequenceStartEvent or kind is yaml.MappingStartEvent:
+            if len(self.sizes) >= MAX_YAML_DEPTH or not _tag_ok(event):
+                return False
+            self.sizes.append(1)
+            self.opened.append((event.anchor, bool(event.flow_style)))
+            self.flow += bool(event.flow_style)
+            return True
+        if kind is yaml.SequenceEndEvent or kind is yaml.MappingEndEvent:
+            anchor, flow = self.opened.pop()
+            self.flow -= flow
+            return self.add(self.sizes.pop(), anchor)
+        return True
+
+    def add(self, size: int, anchor: str | None = None) -> bool:
+        """Record a finished value of `size` in its parent and under its anchor; False past the limit."""
+        if size > MAX_YAML_NODES:
             return False
-        if kind is yaml.ScalarEvent:
-            if event.anchor is not None:
-                anchored[event.anchor] = 1
-            if open_sizes:
-                open_sizes[-1] += 1     # the parent's total is checked when it ends
-        else:
-            open_sizes.append(1)
-            open_anchors.append(event.anchor)
-    return True
-
-
-def _add(size: int, anchor: str | None, open_sizes: list[int], anchored: dict[str, int]) -> bool:
-    """Record a finished value of `size` in its parent (and under its anchor); False past the limit."""
-    if size > MAX_YAML_NODES:
-        return False
-    if anchor is not None:
-        anchored[anchor] = size
-    if open_sizes:
-        open_sizes[-1] += size
-        return open_sizes[-1] <= MAX_YAML_NODES
-    return True
-
-
-_NODE_EVENTS = (yaml.ScalarEvent, yaml.AliasEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)
+        if anchor is not None:
+            self.anchored[anchor] = size
+        if self.sizes:
+            self.sizes[-1] += size
+        return True
