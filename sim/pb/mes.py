@@ -116,10 +116,11 @@ def _run_at(limit, n: int, tables: tuple[list, set], current, profile, start) ->
 
 
 def mes_by_budget_increase(instance, profile, initial_budget_allocation=None, resoluteness: bool = True,
-                           sat_class=None) -> Any:
+                           sat_class=None, plain: list | None = None) -> Any:
     """`exhaustion_by_budget_increase(method_of_equal_shares, sat_class)` of pabutools, resolute, same result.
 
     Takes the arguments of a pabutools rule so `completion_by_rule_combination` can chain it.
+    When `plain` is a list, the first step's outcome (plain MES at the real budget) is appended to it.
     """
     from pabutools.election import AbstractApprovalProfile
     from pabutools.fractions import frac
@@ -138,6 +139,8 @@ def mes_by_budget_increase(instance, profile, initial_budget_allocation=None, re
     limit, current = instance.budget_limit, deepcopy(instance)
     while limit <= bound:
         outcome = _run_at(limit, n, tables, current, profile, start)
+        if plain is not None and not plain:
+            plain.append(outcome)
         if not instance.is_feasible(outcome):
             return previous
         if instance.is_exhaustive(outcome):

@@ -224,11 +224,12 @@ def _mes(e: Election, rules) -> Baseline:
     from sim.pb.mes import mes_by_budget_increase
 
     mes_sat, greedy_sat = e.sat("mes"), e.sat("greedy")
-    plain, _ = _timed(rules.method_of_equal_shares, e.instance, e.profile, sat_class=mes_sat)
+    first: list = []          # plain MES: the budget-increase loop's first step
     done, seconds = _timed(
         rules.completion_by_rule_combination, e.instance, e.profile,
         [mes_by_budget_increase, rules.greedy_utilitarian_welfare],
-        [{"sat_class": mes_sat}, {"sat_class": greedy_sat}])
+        [{"sat_class": mes_sat, "plain": first}, {"sat_class": greedy_sat}])
+    plain = first[0] if first else rules.method_of_equal_shares(e.instance, e.profile, sat_class=mes_sat)
     note = (f"plain MES ({mes_sat.__name__}) selects {len(plain)} projects"
             + (f" ({', '.join(_ids(plain, e))})" if len(plain) else "; completion needed"))
     return Baseline("mes", BASELINE_RULES["mes"], _ids(done, e), seconds, note)
