@@ -239,7 +239,7 @@ def _mes(e: Election, rules, greedy_profile) -> Baseline:
     done, seconds = _timed(
         rules.completion_by_rule_combination, e.instance, e.profile,
         [mes_by_budget_increase, rules.greedy_utilitarian_welfare],
-        [{"sat_class": mes_sat, "plain": first}, {"sat_profile": greedy_profile}])
+        [{"sat_class": mes_sat, "plain": first}, {"sat_class": e.sat("greedy"), "sat_profile": greedy_profile}])
     plain = first[0] if first else rules.method_of_equal_shares(e.instance, e.profile, sat_class=mes_sat)
     note = (f"plain MES ({mes_sat.__name__}) selects {len(plain)} projects"
             + (f" ({', '.join(_ids(plain, e))})" if len(plain) else "; completion needed"))
@@ -260,8 +260,8 @@ def compute_baselines(e: Election) -> dict[str, Baseline]:
     """greedy, mes and max_welfare by pabutools, and the file's actual selection if marked."""
     _, rules = _pabutools()
     greedy_profile = _greedy_profile(e)
-    greedy, t_greedy = _timed(rules.greedy_utilitarian_welfare, e.instance, e.profile,
-                              sat_profile=greedy_profile)
+    greedy, t_greedy = _timed(rules.greedy_utilitarian_welfare, e.instance, e.profile,   # the class keeps
+                              sat_class=e.sat("greedy"), sat_profile=greedy_profile)  # the additive scheme
     welfare, t_welfare = _timed(rules.max_additive_utilitarian_welfare, e.instance, e.profile,
                                 sat_class=e.sat("points"))
     out = {"greedy": Baseline("greedy", BASELINE_RULES["greedy"], _ids(greedy, e), t_greedy),
