@@ -20,7 +20,7 @@ from sim.core.limits import MAX_YAML_DEPTH
 from sim.core.scenario import ScenarioError
 from sim.core.yaml_io import checked_fast_load, yaml_dump
 
-SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
+SETTINGS = settings(max_examples=30, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
 scalars = (st.none() | st.booleans() | st.integers(-10**20, 10**20) | st.text(max_size=8)
            | st.floats(allow_nan=False) | st.sampled_from(["=", "<<", "~", "1_000", "0x1f", "2001-12-14", "yes"]))
@@ -62,7 +62,7 @@ def test_fast_path_parses_dumped_data_as_the_pure_loader(value, flow):
     assert repr(fast) == repr(pure)
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=60)
 @given(value=data, flow=st.sampled_from([None, True, False]))
 def test_limits_fast_accepts_exactly_what_the_pure_loader_accepts(small_limits, value, flow):
     text = yaml_dump(shared(value), default_flow_style=flow, allow_unicode=True, sort_keys=False).encode("utf-8")
