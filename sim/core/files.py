@@ -11,13 +11,11 @@ from typing import Any
 import yaml
 
 from sim.core.limits import MAX_YAML_DEPTH, MAX_YAML_NODES
+from sim.core.yaml_io import SAFE_TAGS, checked_fast_load
 
 __all__ = ["BoundedLoader", "read_bounded", "safe_load_yaml", "strict_json"]
 
 UserError = Callable[[str, str, str, str], Exception]     # (source, field, problem, fix), e.g. ScenarioError
-
-_SAFE_TAGS = {f"tag:yaml.org,2002:{name}" for name in
-              ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge")}
 
 
 def read_bounded(path: str | Path, max_bytes: int, error: UserError, *, too_big: tuple[str, str],
@@ -57,40 +55,55 @@ class BoundedLoader(yaml.SafeLoader):
             self._depth -= 1
 
 
+def _too_many(node: yaml.Node) -> _Refused:
+    return _Refused(f"line {node.start_mark.line + 1}", f"more than {MAX_YAML_NODES:,} values once aliases are expanded",
+                    "remove the anchors (&) and aliases (*) or shrink the file")
+
+
 def _check_tree(root: yaml.Node) -> None:
-    """Refuse unsafe tags and alias expansion past MAX_YAML_NODES; iterative, each node visited once."""
+    """Refuse unsafe tags and alias expansion past MAX_YAML_NODES; iterative, each node visited once.
+
+    An alias inside its own anchored value expands without end, so it is refused too.
+    """
     size: dict[int, int] = {}
+    open_nodes: set[int] = set()        # the ancestors of the node being visited
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
         node, children_done = stack.pop()
         if id(node) in size:
             continue
-        if node.tag not in _SAFE_TAGS:
+        if not children_done and id(node) in open_nodes:
+            raise _too_many(node)
+        if node.tag not in SAFE_TAGS:
             raise _Refused(f"line {node.start_mark.line + 1}", f"tag '{node.tag[:40]}' is not allowed",
                            "remove the tag; scenario files hold plain text, numbers, lists and mappings")
         kids = ([n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode)
                 else node.value if isinstance(node, yaml.SequenceNode) else [])
         if children_done or not kids:
             size[id(node)] = 1 + sum(size[id(k)] for k in kids)
+            open_nodes.discard(id(node))
             if size[id(node)] > MAX_YAML_NODES:
-                raise _Refused(f"line {node.start_mark.line + 1}",
-                               f"more than {MAX_YAML_NODES:,} values once aliases are expanded",
-                               "remove the anchors (&) and aliases (*) or shrink the file")
+                raise _too_many(node)
             continue
+        open_nodes.add(id(node))
         stack.append((node, True))
         stack.extend((k, False) for k in kids if id(k) not in size)
 
 
-def safe_load_yaml(text: str | bytes, source: str, error: UserError,
-                   loader: type[BoundedLoader] = BoundedLoader) -> Any:
+def safe_load_yaml(text: str | bytes, source: str, error: UserError, *, fast: bool = True) -> Any:
     """Parse one YAML document from an untrusted file, or raise `error(source, where, problem, fix)`.
 
     Refuses nesting deeper than MAX_YAML_DEPTH, tags other than plain scalars/lists/mappings, and
     alias bombs (expansion past MAX_YAML_NODES); messages never quote more than a short excerpt.
-    `loader` is the one place a faster Loader class can be swapped in.
+    With `fast`, libyaml parses the file when its event scan finds it within those limits (same
+    data); anything else, refusals and errors included, is decided by the bounded pure-Python loader.
     """
+    if fast:
+        parsed, data = checked_fast_load(text)
+        if parsed:
+            return data
     try:
-        ldr = loader(text)
+        ldr = BoundedLoader(text)
     except yaml.YAMLError as err:                   # bad bytes: not UTF-8, control characters
         raise error(source, "(file)", f"not valid YAML text ({' '.join(str(err).split())[:120]})",
                     "save the file as UTF-8 text without control characters") from None

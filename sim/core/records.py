@@ -24,6 +24,7 @@ import numpy as np
 
 from sim.core.errors import NegsimError
 from sim.core.files import strict_json
+from sim.core.limits import MAX_SCENARIO_BYTES
 
 SUMMARY, TRANSCRIPT, OUTCOMES = "summary.json", "transcript.jsonl", "outcomes.csv"
 SCENARIO_COPY = "scenario.yaml"
@@ -274,7 +275,9 @@ def read_run_scenario(run_dir: Path):
     """The scenario a run negotiated (its scenario.yaml copy)."""
     from sim.core.scenario import load_scenario
 
-    return load_scenario(Path(run_dir) / SCENARIO_COPY)
+    # negsim's re-save of a scenario it accepted (at most MAX_SCENARIO_BYTES) can be a little larger:
+    # defaults written out, long text folded and indented (a 4.85 MB text field: +4%)
+    return load_scenario(Path(run_dir) / SCENARIO_COPY, max_bytes=2 * MAX_SCENARIO_BYTES)
 
 
 def read_transcript(run_dir: Path) -> list[dict]:

@@ -366,13 +366,14 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
         raise _pydantic_to_error(source, err) from None
 
 
-def loads_scenario(text: str | bytes, source: str = "<scenario>", base: Path | None = None) -> Scenario:
+def loads_scenario(text: str | bytes, source: str = "<scenario>", base: Path | None = None,
+                   max_bytes: int = MAX_SCENARIO_BYTES) -> Scenario:
     """Parse YAML text safely (size-limited, no tags executed) into a Scenario.
 
     `base` is the scenario's folder: groups with `members_file` read their members from there.
     """
-    if len(text) > MAX_SCENARIO_BYTES:
-        raise ScenarioError(source, "(file)", f"file is larger than {MAX_SCENARIO_BYTES} bytes",
+    if len(text) > max_bytes:
+        raise ScenarioError(source, "(file)", f"file is larger than {max_bytes} bytes",
                             "split the scenario or trim its text fields")
     data = safe_load_yaml(text, source, ScenarioError)
     if base is not None:
@@ -382,11 +383,11 @@ def loads_scenario(text: str | bytes, source: str = "<scenario>", base: Path | N
     return parse_scenario(data, source)
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file."""
-    raw = read_bounded(path, MAX_SCENARIO_BYTES, ScenarioError, too_big=(
-        f"file is larger than {MAX_SCENARIO_BYTES} bytes", "split the scenario or trim its text fields"))
-    return loads_scenario(raw, str(path), Path(path).parent)
+def load_scenario(path: str | Path, max_bytes: int = MAX_SCENARIO_BYTES) -> Scenario:
+    """Read and validate a scenario file (`max_bytes`: larger only for negsim's own run-folder copies)."""
+    raw = read_bounded(path, max_bytes, ScenarioError, too_big=(
+        f"file is larger than {max_bytes} bytes", "split the scenario or trim its text fields"))
+    return loads_scenario(raw, str(path), Path(path).parent, max_bytes)
 
 
 def scenario_to_yaml(scenario: Scenario | dict) -> str:

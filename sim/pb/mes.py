@@ -18,25 +18,74 @@ from typing import Any
 __all__ = ["mes_by_budget_increase"]
 
 
+class _KnownSat:
+    """A voter's satisfaction, looked up by the identity of the tables' own MES projects.
+
+    pabutools hashes each project by its name (a Python call) on every look-up, millions of times
+    in a city election; the tables' projects live as long as the tables, so their ids are stable.
+    Any other project goes to pabutools' own satisfaction object.
+    """
+
+    __slots__ = ("known", "sat")
+
+    def __init__(self, sat) -> None:
+        self.sat, self.known = sat, {}
+
+    def sat_project(self, project) -> Any:
+        value = self.known.get(id(project))
+        return self.sat.sat_project(project) if value is None else value
+
+
+def _voter_class():
+    from pabutools.fractions import frac
+    from pabutools.rules.mes.mes_rule import MESVoter
+
+    class FastVoter(MESVoter):
+        """MESVoter without the (project, budget) memo: an exact division is cheaper than hashing both."""
+
+        def budget_over_sat_project(self, proj) -> Any:
+            return frac(self.budget, self.sat.sat_project(proj))
+
+    return FastVoter
+
+
+def _supports(voters: list, candidates: dict[str, Any]) -> dict[str, list[tuple[int, Any]]]:
+    """(voter index, satisfaction > 0) per candidate project name, voters in order.
+
+    Only the projects a ballot mentions are asked: every satisfaction the importer uses (cost,
+    cardinal, Borda) is 0 for a project the ballot does not mention.
+    """
+    found: dict[str, list[tuple[int, Any]]] = {name: [] for name in candidates}
+    for i, v in enumerate(voters):
+        for q in v.ballot:
+            p = candidates.get(q.name)
+            if p is not None and (indiv := v.sat.sat_project(p)) > 0:
+                found[p.name].append((i, indiv))
+    return found
+
+
 def _tables(instance, sat_profile, budget_per_voter, start, binary_sat: bool) -> tuple[list, set]:
     """MES's voters and supported projects (pabutools' method_of_equal_shares_scheme set-up)."""
     from pabutools.fractions import frac
-    from pabutools.rules.mes.mes_rule import MESProject, MESVoter
+    from pabutools.rules.mes.mes_rule import MESProject
 
-    voters = [MESVoter(i, sat.ballot, sat, budget_per_voter, sat_profile.multiplicity(sat))
+    voter = _voter_class()
+    voters = [voter(i, sat.ballot, _KnownSat(sat), budget_per_voter, sat_profile.multiplicity(sat))
               for i, sat in enumerate(sat_profile)]
+    candidates = list(instance.difference(set(start)))
+    supports = _supports(voters, {p.name: p for p in candidates})
     projects = set()
-    for p in instance.difference(set(start)):
+    for p in candidates:
         mes_p, total = MESProject(p), 0
-        for i, v in enumerate(voters):
-            indiv = v.sat.sat_project(p)
-            if indiv > 0:
-                total += v.total_sat_project(p)
-                mes_p.supporter_indices.append(i)
-                if binary_sat:
-                    mes_p.unique_sat_supporter = indiv
-                else:
-                    mes_p.sat_supporter_map[v] = indiv
+        for i, indiv in supports[p.name]:
+            v = voters[i]
+            v.sat.known[id(mes_p)] = indiv
+            total += v.multiplicity * indiv
+            mes_p.supporter_indices.append(i)
+            if binary_sat:
+                mes_p.unique_sat_supporter = indiv
+            else:
+                mes_p.sat_supporter_map[v] = indiv
         if total > 0:
             if p.cost > 0:
                 mes_p.total_sat = total
@@ -67,10 +116,11 @@ def _run_at(limit, n: int, tables: tuple[list, set], current, profile, start) ->
 
 
 def mes_by_budget_increase(instance, profile, initial_budget_allocation=None, resoluteness: bool = True,
-                           sat_class=None) -> Any:
+                           sat_class=None, plain: list | None = None) -> Any:
     """`exhaustion_by_budget_increase(method_of_equal_shares, sat_class)` of pabutools, resolute, same result.
 
     Takes the arguments of a pabutools rule so `completion_by_rule_combination` can chain it.
+    When `plain` is a list, the first step's outcome (plain MES at the real budget) is appended to it.
     """
     from pabutools.election import AbstractApprovalProfile
     from pabutools.fractions import frac
@@ -89,6 +139,8 @@ def mes_by_budget_increase(instance, profile, initial_budget_allocation=None, re
     limit, current = instance.budget_limit, deepcopy(instance)
     while limit <= bound:
         outcome = _run_at(limit, n, tables, current, profile, start)
+        if plain is not None and not plain:
+            plain.append(outcome)
         if not instance.is_feasible(outcome):
             return previous
         if instance.is_exhaustive(outcome):

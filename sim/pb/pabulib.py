@@ -29,7 +29,7 @@ from __future__ import annotations
 import csv
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -220,15 +220,27 @@ def _timed(fn, *args, **kw) -> tuple[Any, float]:
     return out, time.perf_counter() - started
 
 
-def _mes(e: Election, rules) -> Baseline:
+def _greedy_profile(e: Election) -> Any:
+    """The greedy rule's satisfaction profile with each project's total kept once computed.
+
+    Greedy runs twice (alone and as MES's completion) and asks every project's total each time,
+    one satisfaction call per ballot; the totals do not change between the runs.
+    """
+    profile = e.profile.as_sat_profile(sat_class=e.sat("greedy"))
+    profile.total_satisfaction_project = cache(profile.total_satisfaction_project)
+    return profile
+
+
+def _mes(e: Election, rules, greedy_profile) -> Baseline:
     from sim.pb.mes import mes_by_budget_increase
 
-    mes_sat, greedy_sat = e.sat("mes"), e.sat("greedy")
-    plain, _ = _timed(rules.method_of_equal_shares, e.instance, e.profile, sat_class=mes_sat)
+    mes_sat = e.sat("mes")
+    first: list = []          # plain MES: the budget-increase loop's first step
     done, seconds = _timed(
         rules.completion_by_rule_combination, e.instance, e.profile,
         [mes_by_budget_increase, rules.greedy_utilitarian_welfare],
-        [{"sat_class": mes_sat}, {"sat_class": greedy_sat}])
+        [{"sat_class": mes_sat, "plain": first}, {"sat_class": e.sat("greedy"), "sat_profile": greedy_profile}])
+    plain = first[0] if first else rules.method_of_equal_shares(e.instance, e.profile, sat_class=mes_sat)
     note = (f"plain MES ({mes_sat.__name__}) selects {len(plain)} projects"
             + (f" ({', '.join(_ids(plain, e))})" if len(plain) else "; completion needed"))
     return Baseline("mes", BASELINE_RULES["mes"], _ids(done, e), seconds, note)
@@ -247,12 +259,13 @@ def _actual(e: Election) -> Baseline | None:
 def compute_baselines(e: Election) -> dict[str, Baseline]:
     """greedy, mes and max_welfare by pabutools, and the file's actual selection if marked."""
     _, rules = _pabutools()
-    greedy, t_greedy = _timed(rules.greedy_utilitarian_welfare, e.instance, e.profile,
-                              sat_class=e.sat("greedy"))
+    greedy_profile = _greedy_profile(e)
+    greedy, t_greedy = _timed(rules.greedy_utilitarian_welfare, e.instance, e.profile,   # the class keeps
+                              sat_class=e.sat("greedy"), sat_profile=greedy_profile)  # the additive scheme
     welfare, t_welfare = _timed(rules.max_additive_utilitarian_welfare, e.instance, e.profile,
                                 sat_class=e.sat("points"))
     out = {"greedy": Baseline("greedy", BASELINE_RULES["greedy"], _ids(greedy, e), t_greedy),
-           "mes": _mes(e, rules),
+           "mes": _mes(e, rules, greedy_profile),
            "max_welfare": Baseline("max_welfare", BASELINE_RULES["max_welfare"],
                                    _ids(welfare, e), t_welfare)}
     actual = _actual(e)

@@ -132,3 +132,22 @@ def test_blank_lines_in_the_side_file_hold_no_member(tmp_path, monkeypatch) -> N
     side = tmp_path / MEMBERS_FILE
     side.write_text(side.read_text().replace("\n", "\n\n"), encoding="utf-8")
     assert load_scenario(path) == scenario
+
+
+def test_a_run_folder_of_a_scenario_near_the_size_limit_reads_back(tmp_path):
+    """negsim's re-save of a scenario it accepted may pass MAX_SCENARIO_BYTES (text folded, defaults
+    written); its own commands must still read the folder (report-run and rerun read this copy)."""
+    from sim.core.limits import MAX_SCENARIO_BYTES
+    from sim.core.records import read_run_scenario, write_run
+    from sim.core.scenario import load_scenario
+    from sim.run.runner import RunConfig, run_negotiation
+    from tests.conftest import TINY
+
+    data = yaml.safe_load(TINY.read_text())
+    data["groups"][0]["persona"] = ("lorem ipsum dolor sit amet " * 180_000)[:4_850_000]
+    path = tmp_path / "big.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False, width=10**9), encoding="utf-8")
+    scenario = load_scenario(path)
+    write_run(run_negotiation(scenario, RunConfig()), tmp_path / "run", str(path))
+    assert (tmp_path / "run" / "scenario.yaml").stat().st_size > MAX_SCENARIO_BYTES
+    assert read_run_scenario(tmp_path / "run") == scenario

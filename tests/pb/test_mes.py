@@ -29,11 +29,27 @@ def _both(e) -> tuple[list[str], list[str]]:
     return sorted(p.name for p in ours), sorted(p.name for p in theirs)
 
 
+def _plain_both(e) -> tuple[list[str], list[str]]:
+    """Plain MES: the first step of ours against pabutools' method_of_equal_shares."""
+    sat, first = e.sat("mes"), []
+    mes_by_budget_increase(e.instance, e.profile, sat_class=sat, plain=first)
+    theirs = method_of_equal_shares(e.instance, e.profile, sat_class=sat)
+    return sorted(p.name for p in (first[0] if first else [])), sorted(p.name for p in theirs)
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not FILES, reason="shared/data/pabulib not found")
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
 def test_same_outcome_as_pabutools_on_shipped_files(path: Path) -> None:
     ours, theirs = _both(load_election(path))
+    assert ours == theirs
+
+
+@pytest.mark.skipif(not FILES, reason="shared/data/pabulib not found")
+@pytest.mark.parametrize("path", [f for f in FILES if "gdansk" in f.name or "poznan" in f.name or "zabrze" in f.name],
+                         ids=lambda p: p.stem)
+def test_plain_mes_is_the_first_step(path: Path) -> None:
+    ours, theirs = _plain_both(load_election(path))
     assert ours == theirs
 
 
@@ -44,7 +60,10 @@ def test_same_outcome_as_pabutools_on_synthetic_elections(tmp_path: Path, seed: 
                                                           n_voters: int, share: float) -> None:
     path = tmp_path / f"e{seed}.pb"
     path.write_text(synthetic_election(seed, n_projects, n_voters, budget_share=share), encoding="utf-8")
-    ours, theirs = _both(load_election(path))
+    election = load_election(path)
+    ours, theirs = _both(election)
+    assert ours == theirs
+    ours, theirs = _plain_both(election)
     assert ours == theirs
 
 
