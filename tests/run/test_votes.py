@@ -131,3 +131,5 @@ def test_summary_cli_and_decision_carry_the_votes(tmp_path):
     assert text.count("vs best vote") == 1 and f"best vote ({votes.best})" in text
     lines = decision_summary(run.summary, run.transcript, load_scenario(ROOT / "scenarios" / "tiny_example.yaml"))
     assert any(line.startswith("Negotiated vs best vote") for line in lines.lines())
+    from sim.report.html import report_html                 # the report shows the decision summary's line
+    assert f"Negotiated vs best vote ({votes.best})" in report_html(out)
