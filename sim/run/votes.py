@@ -56,10 +56,15 @@ def ballot(rub: Rubric, fmt: str, v: np.ndarray) -> np.ndarray:
 
 
 def ballots(rub: Rubric, fmt: str) -> np.ndarray:
-    """Every voter's implied utilities (U, K); knapsack ballots in one batch."""
-    if fmt == "knapsack":
-        return linear_optima(rub, rub.unit_values).astype(float)
-    return np.array([ballot(rub, fmt, v) for v in rub.unit_values])
+    """Every voter's implied utilities (U, K); knapsack ballots in one batch; once per rubric and format."""
+    def build() -> np.ndarray:
+        if fmt == "knapsack":
+            out = linear_optima(rub, rub.unit_values).astype(float)
+        else:
+            out = np.array([ballot(rub, fmt, v) for v in rub.unit_values])
+        out.setflags(write=False)
+        return out
+    return owned(rub, "votes:ballots:" + fmt, build)
 
 
 def vote_scores(rub: Rubric, fmt: str) -> np.ndarray:

@@ -114,6 +114,7 @@ def test_summary_cli_and_decision_carry_the_votes(tmp_path):
     from sim.analysis.decision import decision_summary
     from sim.cli.commands import app
     from sim.core.summary import load_run
+    from sim.report.html import report_html
 
     out = tmp_path / "r"
     res = CliRunner().invoke(app, ["run", str(ROOT / "scenarios" / "tiny_example.yaml"), "--out", str(out)])
@@ -131,5 +132,5 @@ def test_summary_cli_and_decision_carry_the_votes(tmp_path):
     assert text.count("vs best vote") == 1 and f"best vote ({votes.best})" in text
     lines = decision_summary(run.summary, run.transcript, load_scenario(ROOT / "scenarios" / "tiny_example.yaml"))
     assert any(line.startswith("Negotiated vs best vote") for line in lines.lines())
-    from sim.report.html import report_html                 # the report shows the decision summary's line
+    # the report shows the decision summary's line
     assert f"Negotiated vs best vote ({votes.best})" in report_html(out)
