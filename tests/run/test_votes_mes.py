@@ -96,8 +96,8 @@ def test_same_as_pabutools_mes_with_completion(tiny, costs, share, approvals, si
     assert ours == _pabutools(costs, budget, approvals, sizes) & approved
 
 
-@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
-@given(scenarios(max_items=8, max_groups=4))
+@settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(max_items=7, max_groups=4))
 def test_mes_votes_feasible_and_complete(scenario):
     rub = build_rubric(scenario)
     for fmt in APPROVAL_FORMATS:
