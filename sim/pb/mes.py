@@ -15,7 +15,7 @@ from __future__ import annotations
 from copy import copy, deepcopy
 from typing import Any
 
-__all__ = ["mes_by_budget_increase"]
+__all__ = ["approval_election", "mes_approval", "mes_by_budget_increase"]
 
 
 class _KnownSat:
@@ -147,3 +147,36 @@ def mes_by_budget_increase(instance, profile, initial_budget_allocation=None, re
             return outcome
         limit, previous = limit + step, outcome
     return previous
+
+
+def approval_election(costs, budget, approvals, multiplicity) -> tuple[Any, Any]:
+    """A pabutools instance and approval multiprofile built from arrays.
+
+    Item k is project `k` zero-padded (lexicographic tie-breaking = lower index first), costs and
+    budget as exact fractions, ballot i counted multiplicity[i] times.
+    """
+    from fractions import Fraction
+
+    from pabutools.election import ApprovalMultiProfile, FrozenApprovalBallot, Instance, Project
+
+    width = len(str(len(costs)))
+    projects = [Project(f"{k:0{width}d}", Fraction(float(c))) for k, c in enumerate(costs)]
+    instance = Instance(projects, budget_limit=Fraction(float(budget)))
+    profile = ApprovalMultiProfile(instance=instance)
+    for row, m in zip(approvals, multiplicity):
+        ballot = FrozenApprovalBallot(p for p, a in zip(projects, row) if a)
+        profile[ballot] = profile.get(ballot, 0) + int(m)
+    return instance, profile
+
+
+def mes_approval(costs, budget, approvals, multiplicity) -> list[int]:
+    """Item indices MES selects (cost satisfaction, exhaustive by budget increase) on approval ballots.
+
+    `approvals` (U, K) 0/1, `multiplicity` (U,) positive integers (a voter's weight); the same
+    `mes_by_budget_increase` as the Pabulib import, before its greedy completion.
+    """
+    from pabutools.election import Cost_Sat
+
+    instance, profile = approval_election(costs, budget, approvals, multiplicity)
+    chosen = mes_by_budget_increase(instance, profile, sat_class=Cost_Sat)
+    return sorted(int(p.name) for p in chosen)

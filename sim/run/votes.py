@@ -13,9 +13,18 @@ item values, read as implied utilities per item:
 - `approve:K`: approve the K items of highest positive value;
 - `rank:K`: Borda scores K ... 1 for the K items of highest positive value.
 
-Two aggregations per format: `greedy` adds items by descending vote score (ties: lower index),
+Aggregations per format: `greedy` adds items by descending vote score (ties: lower index),
 each with what it requires, when the result stays feasible (the rubric's closure and
 feasibility); `utilitarian` is the exact optimum (sim.search) of the summed implied utilities.
+`mes` (approval-like formats `threshold`, `knapsack`, `approve:K`, when pabutools, extra `[pb]`, is
+installed): the Method of Equal Shares with cost satisfaction (a voter's satisfaction is the cost
+of the approved items funded, pabutools' `Cost_Sat`, as the Pabulib import's approval MES), made
+exhaustive by budget increase (`sim.pb.mes`, the one MES) and completed by `greedy` by votes, as
+the Pabulib import completes it. Voters have budget shares in proportion to their weights (a
+group's size shared equally among its voters). MES sees only the budget: when its outcome lacks a
+required item or holds an excluded pair, the library's `repair` makes it feasible (adding what is
+required, then dropping the item of lower vote score of an excluded pair, then the cheapest loss
+of vote score until it fits) before the greedy completion, which keeps feasibility.
 The best vote is the one with the highest worst group (then total).
 Each vote package is scored with the library's evaluate_designs beside the negotiated package.
 """
@@ -23,16 +32,22 @@ Each vote package is scored with the library's evaluate_designs beside the negot
 from __future__ import annotations
 
 import copy
+import importlib.util
+import math
+from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
 from sim.core.ballots import linear_optima, linear_optimum, scores
 from sim.core.cache import memo, owned
 from sim.core.evaluate import evaluate_designs
+from sim.core.repair import repair
 from sim.core.rubric import Rubric
 
 FORMATS = ("threshold", "knapsack", "value_rank", "vfm_rank", "approve:3", "rank:3")
-AGGREGATIONS = ("greedy", "utilitarian")
+AGGREGATIONS = ("greedy", "utilitarian", "mes")
+APPROVAL_FORMATS = ("threshold", "knapsack", "approve:3")
 
 
 def ballot(rub: Rubric, fmt: str, v: np.ndarray) -> np.ndarray:
@@ -41,10 +56,15 @@ def ballot(rub: Rubric, fmt: str, v: np.ndarray) -> np.ndarray:
 
 
 def ballots(rub: Rubric, fmt: str) -> np.ndarray:
-    """Every voter's implied utilities (U, K); knapsack ballots in one batch."""
-    if fmt == "knapsack":
-        return linear_optima(rub, rub.unit_values).astype(float)
-    return np.array([ballot(rub, fmt, v) for v in rub.unit_values])
+    """Every voter's implied utilities (U, K); knapsack ballots in one batch; once per rubric and format."""
+    def build() -> np.ndarray:
+        if fmt == "knapsack":
+            out = linear_optima(rub, rub.unit_values).astype(float)
+        else:
+            out = np.array([ballot(rub, fmt, v) for v in rub.unit_values])
+        out.setflags(write=False)
+        return out
+    return owned(rub, "votes:ballots:" + fmt, build)
 
 
 def vote_scores(rub: Rubric, fmt: str) -> np.ndarray:
@@ -54,9 +74,12 @@ def vote_scores(rub: Rubric, fmt: str) -> np.ndarray:
     return weight @ ballots(rub, fmt)
 
 
-def greedy_by_votes(rub: Rubric, scores: np.ndarray) -> np.ndarray:
-    """Add items by descending score (positive only), each with its requirements, while feasible."""
-    x = np.zeros(rub.n_items, dtype=np.int8)
+def greedy_by_votes(rub: Rubric, scores: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
+    """Add items by descending score (positive only), each with its requirements, while feasible.
+
+    From the empty package, or from a feasible `start` (MES's completion).
+    """
+    x = np.zeros(rub.n_items, dtype=np.int8) if start is None else np.array(start, dtype=np.int8)
     for k in np.argsort(-scores, kind="stable"):
         if scores[k] <= 0 or x[k]:
             continue
@@ -68,6 +91,39 @@ def greedy_by_votes(rub: Rubric, scores: np.ndarray) -> np.ndarray:
     return x
 
 
+def voter_multiplicities(rub: Rubric) -> np.ndarray:
+    """Integer voter weights proportional to `vote_scores`' (group size / the group's voters)."""
+    members = np.bincount(rub.unit_group, minlength=rub.n_groups)
+    weight = [Fraction(float(rub.sizes[g])).limit_denominator(10**6) / int(members[g]) for g in rub.unit_group]
+    scale = math.lcm(*(w.denominator for w in weight))
+    return np.array([int(w * scale) for w in weight], dtype=np.int64)
+
+
+@dataclass(eq=False)
+class _VoteWorth:
+    """What `repair` needs to judge items by their vote score (the vote knows nothing else)."""
+
+    rubric: Rubric
+    repair_worth: np.ndarray
+
+
+def mes_by_votes(rub: Rubric, fmt: str) -> np.ndarray:
+    """MES (cost satisfaction, by budget increase) on the approval ballots, repaired, completed by greedy."""
+    from sim.pb.mes import mes_approval
+
+    x = np.zeros(rub.n_items, dtype=np.int8)
+    x[mes_approval(rub.costs, rub.budget, ballots(rub, fmt) > 0, voter_multiplicities(rub))] = 1
+    scores = vote_scores(rub, fmt)
+    if not rub.feasible(x):
+        x, _ = repair(_VoteWorth(rub, scores), x)
+    return greedy_by_votes(rub, scores, start=x)
+
+
+def has_mes() -> bool:
+    """Whether pabutools (extra `[pb]`) is installed: the `mes` aggregation needs it."""
+    return importlib.util.find_spec("pabutools") is not None
+
+
 def vote_packages(rub: Rubric, formats=FORMATS) -> dict[str, np.ndarray]:
     """`format/aggregation` -> package, computed once per rubric and format list."""
     def build() -> dict[str, np.ndarray]:
@@ -76,6 +132,8 @@ def vote_packages(rub: Rubric, formats=FORMATS) -> dict[str, np.ndarray]:
             s = vote_scores(rub, fmt)
             out[f"{fmt}/greedy"] = greedy_by_votes(rub, s)
             out[f"{fmt}/utilitarian"] = np.asarray(linear_optimum(rub, s), dtype=np.int8)
+            if fmt in APPROVAL_FORMATS and has_mes():
+                out[f"{fmt}/mes"] = mes_by_votes(rub, fmt)
         return out
     return owned(rub, "votes:" + ",".join(formats), build)
 

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 
 from sim.core.rubric import build_rubric
 from sim.core.scenario import load_scenario
-from sim.run.votes import FORMATS, ballot, greedy_by_votes, linear_optimum, vote_packages, vote_scores
+from sim.run.votes import APPROVAL_FORMATS, FORMATS, ballot, greedy_by_votes, has_mes, linear_optimum, vote_packages, vote_scores
 from sim.testing.strategies import scenarios
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -114,13 +114,16 @@ def test_summary_cli_and_decision_carry_the_votes(tmp_path):
     from sim.analysis.decision import decision_summary
     from sim.cli.commands import app
     from sim.core.summary import load_run
+    from sim.report.html import report_html
 
     out = tmp_path / "r"
     res = CliRunner().invoke(app, ["run", str(ROOT / "scenarios" / "tiny_example.yaml"), "--out", str(out)])
     assert res.exit_code == 0, res.output
     run = load_run(out)
     votes = run.record.benchmark.votes
-    assert votes is not None and set(votes.ballots) == {f"{f}/{a}" for f in FORMATS for a in ("greedy", "utilitarian")}
+    mes = {f"{f}/mes" for f in APPROVAL_FORMATS} if has_mes() else set()
+    assert votes is not None
+    assert set(votes.ballots) == {f"{f}/{a}" for f in FORMATS for a in ("greedy", "utilitarian")} | mes
     # every vote breaks the wheelchair users' must-have (no ballot funds the ramp) in tiny_example
     assert all(b.red_lines_broken == ["wheelchair_users"] for b in votes.ballots.values())
     best = votes.ballots[votes.best]
@@ -129,3 +132,5 @@ def test_summary_cli_and_decision_carry_the_votes(tmp_path):
     assert text.count("vs best vote") == 1 and f"best vote ({votes.best})" in text
     lines = decision_summary(run.summary, run.transcript, load_scenario(ROOT / "scenarios" / "tiny_example.yaml"))
     assert any(line.startswith("Negotiated vs best vote") for line in lines.lines())
+    # the report shows the decision summary's line
+    assert f"Negotiated vs best vote ({votes.best})" in report_html(out)
