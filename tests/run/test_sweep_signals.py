@@ -15,7 +15,9 @@ from tests.run.test_sweep import TINY, write_sweep
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
-BODY = "seed: 1\nseeds: 40\nchunk_size: 1\naxes:\n  - {name: mediator, values: [negotiated, maximin]}\n"
+# 2,000 runs, one part each: far more than a signal sent within 0.2 s of the first part can outlast
+# (with 80 runs the sweep sometimes finished first on a fast machine and Ctrl-C found nothing to stop)
+BODY = "seed: 1\nseeds: 1000\nchunk_size: 1\naxes:\n  - {name: mediator, values: [negotiated, maximin]}\n"
 
 
 def _children(pid: int) -> list[int]:
