@@ -27,6 +27,7 @@ MAX_ABS_VALUE = 1e12            # any number in a scenario (costs, budget, effec
 MIN_PRIOR_SD = 1e-6             # smallest prior standard error (1e-300 overflows the precision)
 
 MAX_SWEEP_RUNS = 100_000        # runs one sweep file may plan
+MAX_MES_VOTE_BALLOTS = 2_000    # distinct approval ballots the `mes` vote counts (pabutools' MES by budget increase)
 MAX_RUN_CPU_SECONDS = 600.0     # estimated CPU seconds of one run (sim.run.work); --max-seconds raises it
 
 EXCERPT_CHARS = 60              # longest quote of a bad value in an error line

@@ -68,6 +68,7 @@ class Votes(BaseModel):
     negotiated: NegotiatedMetrics
     ballots: dict[str, VoteOutcome]
     best: str
+    skipped: dict[str, str] = {}                     # aggregation -> why it was not counted (e.g. too many ballots)
 
 
 class Benchmark(BaseModel):

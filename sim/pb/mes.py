@@ -137,14 +137,15 @@ def mes_by_budget_increase(instance, profile, initial_budget_allocation=None, re
                      frac(instance.budget_limit, n), start, binary)
     step, bound = instance.budget_limit * frac(1, 100), instance.budget_limit * (n + 1)
     limit, current = instance.budget_limit, deepcopy(instance)
+    mentioned = {q for b in profile for q in b}      # MES never funds a project no ballot mentions
     while limit <= bound:
         outcome = _run_at(limit, n, tables, current, profile, start)
         if plain is not None and not plain:
             plain.append(outcome)
         if not instance.is_feasible(outcome):
             return previous
-        if instance.is_exhaustive(outcome):
-            return outcome
+        if instance.is_exhaustive(outcome) or mentioned <= set(outcome):
+            return outcome        # every mentioned project funded: a larger budget cannot change the outcome
         limit, previous = limit + step, outcome
     return previous
 

@@ -124,6 +124,20 @@ def has_mes() -> bool:
     return importlib.util.find_spec("pabutools") is not None
 
 
+def mes_skipped(rub: Rubric, fmt: str) -> str | None:
+    """Why the `mes` vote of a format is not counted, or None when it is.
+
+    pabutools' MES by budget increase grows with the distinct ballots, so above MAX_MES_VOTE_BALLOTS
+    (a city of members) it is skipped and benchmark.votes.skipped says so.
+    """
+    from sim.core.limits import MAX_MES_VOTE_BALLOTS
+
+    distinct = len(np.unique(ballots(rub, fmt) > 0, axis=0))
+    if distinct <= MAX_MES_VOTE_BALLOTS:
+        return None
+    return f"{distinct:,} distinct ballots, above the limit of {MAX_MES_VOTE_BALLOTS:,} (sim.core.limits)"
+
+
 def vote_packages(rub: Rubric, formats=FORMATS) -> dict[str, np.ndarray]:
     """`format/aggregation` -> package, computed once per rubric and format list."""
     def build() -> dict[str, np.ndarray]:
@@ -132,7 +146,7 @@ def vote_packages(rub: Rubric, formats=FORMATS) -> dict[str, np.ndarray]:
             s = vote_scores(rub, fmt)
             out[f"{fmt}/greedy"] = greedy_by_votes(rub, s)
             out[f"{fmt}/utilitarian"] = np.asarray(linear_optimum(rub, s), dtype=np.int8)
-            if fmt in APPROVAL_FORMATS and has_mes():
+            if fmt in APPROVAL_FORMATS and has_mes() and mes_skipped(rub, fmt) is None:
                 out[f"{fmt}/mes"] = mes_by_votes(rub, fmt)
         return out
     return owned(rub, "votes:" + ",".join(formats), build)
@@ -170,8 +184,9 @@ def _votes_block(ctx, package: np.ndarray, max_total: float, max_worst: float) -
                       "red_lines_broken": sorted(reports[name].red_lines)}
     best = max(rows, key=lambda n: (rows[n]["worst_group"], rows[n]["total"]))
     neg = reports["negotiated"].metrics
+    skipped = {f"{fmt}/mes": why for fmt in APPROVAL_FORMATS if has_mes() and (why := mes_skipped(rub, fmt))}
     return {"negotiated": {"total": neg.total, "worst_group": neg.worst_group, "p20": neg.p20},
-            "ballots": rows, "best": best}
+            "ballots": rows, "best": best, "skipped": skipped}
 
 
 def votes_line(votes: dict) -> str:

@@ -110,3 +110,37 @@ def test_mes_votes_feasible_and_complete(scenario):
             y[k] = 1
             assert not _feasible(scenario, set(rub.ids(rub.closure(y))))
         np.testing.assert_array_equal(greedy_by_votes(rub, s, start=x), x)
+
+
+def test_budget_increase_stops_once_every_mentioned_project_is_funded():
+    """A project no ballot approves is never funded, so the outcome is never exhaustive; with city-size
+    voter weights (6,000,000 counted ballots) the 1% budget steps used to run toward a bound of 6 million
+    budgets (the 100,000-member run hung in the vote benchmark). Same answer, at once."""
+    import signal
+
+    from sim.pb.mes import mes_approval
+
+    def too_long(*_):
+        raise TimeoutError("MES by budget increase did not stop")
+    old = signal.signal(signal.SIGALRM, too_long)
+    signal.alarm(30)
+    try:
+        chosen = mes_approval(np.array([2.0, 2.0, 1.0]), 6.0, np.array([[1, 0, 0], [0, 1, 0]], dtype=bool),
+                              np.array([3_000_000, 3_000_000]))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    assert chosen == [0, 1]       # by hand: each half holds 3 >= 2 at the real budget; item 2 (cost 1) is unapproved
+
+
+def test_mes_vote_skipped_above_the_ballot_limit_and_said(monkeypatch):
+    import sim.core.limits as limits
+    from sim.core.context import make_context
+    from sim.run.votes import votes_block
+
+    monkeypatch.setattr(limits, "MAX_MES_VOTE_BALLOTS", 1)
+    ctx = make_context(load_scenario(ROOT / "scenarios" / "tiny_example.yaml"))
+    block = votes_block(ctx, np.zeros(ctx.rubric.n_items, dtype=np.int8), 1.0, 1.0)
+    assert not any(k.endswith("/mes") for k in block["ballots"])
+    assert set(block["skipped"]) == {f"{f}/mes" for f in APPROVAL_FORMATS}
+    assert all("above the limit of 1 " in why for why in block["skipped"].values())
