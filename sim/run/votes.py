@@ -132,7 +132,7 @@ def mes_skipped(rub: Rubric, fmt: str) -> str | None:
     """
     from sim.core.limits import MAX_MES_VOTE_BALLOTS
 
-    distinct = len(np.unique(ballots(rub, fmt) > 0, axis=0))
+    distinct = owned(rub, f"distinct_approvals:{fmt}", lambda: len(np.unique(ballots(rub, fmt) > 0, axis=0)))
     if distinct <= MAX_MES_VOTE_BALLOTS:
         return None
     return f"{distinct:,} distinct ballots, above the limit of {MAX_MES_VOTE_BALLOTS:,} (sim.core.limits)"
