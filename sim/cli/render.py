@@ -8,6 +8,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from sim.analysis.labels import scenario_name
 from sim.report.evaluation import evaluation_dict
 
 METRIC_ROWS = (("total", "higher"), ("worst_group", "higher"), ("p20", "higher"), ("gini", "lower"))
@@ -118,7 +119,7 @@ def print_run(summary: dict, rubric, out: Path, console: Console | None = None,
     status = "agreement" if summary["agreement"] else "NO agreement (disagreement outcome)"
     labels = decision.labels if decision is not None else None
     items = [labels.item(i) if labels else i for i in summary['package']]
-    console.print(f"[bold]{summary['scenario']}[/]: {status} after {summary['rounds']} rounds, "
+    console.print(f"[bold]{scenario_name(summary['scenario'])}[/]: {status} after {summary['rounds']} rounds, "
                   f"mediator {summary['mediator']}, seed {summary['seed']}")
     console.print(f"package ({len(summary['package'])} items, {summary['currency']} {summary['cost']:,.0f} of "
                   f"{summary['currency']} {summary['budget']:,.0f}): {', '.join(items)}")
