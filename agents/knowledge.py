@@ -79,7 +79,9 @@ class BeliefKnowledge(FullKnowledge):
         self.disagreement = self.base_packages[self.best_base] \
             if self.ctx.protocol.disagreement == "best_base" and self.best_base is not None else zero
         self.d = self.values @ self.disagreement
-        self.ideals = np.maximum((pool @ self.values.T).max(axis=0), self.d)
+        U = pool @ self.values.T
+        self.ideal_packages = pool[U.argmax(axis=0)]                     # (G, K) believed best package per group
+        self.ideals = np.maximum(U.max(axis=0), self.d)
 
     def pool(self) -> np.ndarray:
         """The public pool: base designs and direction-optimal packages (no private value used)."""

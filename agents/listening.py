@@ -68,7 +68,22 @@ def hear_decisions(know: BeliefKnowledge, support, lines_kept) -> None:
     if not know.beliefs.s.decisions:
         return
     pairs = support.ordered_pairs(lines_kept)
-    know.beliefs.add_many({g: preference_rows(know.beliefs.E, better, worse) for g, (better, worse) in pairs.items()})
+    revealed = {g: preference_rows(know.beliefs.E, better, worse) for g, (better, worse) in pairs.items()}
+    if support.packages:
+        for g, q0 in support.accepted_last().items():
+            revealed[g] = _joined(revealed.get(g), accept_rows(know, g, support.packages[-1], q0))
+    know.beliefs.add_many(revealed)
+
+
+def accept_rows(know: BeliefKnowledge, g: int, accepted: np.ndarray, q0: float) -> tuple[np.ndarray, np.ndarray]:
+    """An accept at public concession q0 as a comparison: u(a) >= q0 u(p) + (1 - q0) d.
+
+    p: the group's believed best package of the pool, d: the disagreement package (both public or
+    believed, no private value); binding for silent and speaking groups alike (agents.support).
+    """
+    best = know.ideal_packages[g]
+    worse = q0 * best + (1.0 - q0) * know.disagreement
+    return preference_rows(know.beliefs.E, accepted, worse)
 
 
 def ballot_rows(know: BeliefKnowledge, ids: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:

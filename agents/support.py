@@ -72,6 +72,23 @@ class SupportModel:
                 out[int(g)] = (better, np.repeat(X[last:], len(better), axis=0))
         return out
 
+    def accepted_last(self) -> dict[int, float]:
+        """Per group that accepted the last recorded draft, the public concession q0 of that round.
+
+        Under the concession model an accept at round t proves u(a) - d >= q0 (ideal - d) (the floor
+        share is at least 0), and the ideal is at least any package's utility: for every package p,
+        u(a) >= q0 u(p) + (1 - q0) d, a linear statement on the group's values (agents.listening.accept_rows).
+        Silent groups decide too, so their accepts count as much as a speaking group's: silence hides
+        no decision. Nothing at the first round (q0 = 1), where an accept says the draft is the group's
+        best only if its concession speed is exactly the public one.
+        """
+        if not self.rounds:
+            return {}
+        q0 = self.concession(self.rounds[-1])
+        if q0 >= 1.0 - 1e-9:
+            return {}                 # at full demand, as in `bounds`: the concession speed is not known yet
+        return {int(g): q0 for g in np.flatnonzero(self.heard[-1] & self.accepted[-1])}
+
     def bounds(self, share, lines_kept) -> tuple[np.ndarray, np.ndarray]:
         """(G,) lower and upper bounds on each group's floor share, read through `share(packages) -> (n, G)`.
 

@@ -126,3 +126,47 @@ def test_every_ordered_pair_holds_for_a_group_whose_demand_never_rises(values, d
         m.record(t, x, {0: bool(x @ v >= d)})
         for better, worse in m.ordered_pairs(kept).values():
             assert (better @ v > worse @ v).all()
+
+
+def test_accepts_of_the_last_round_by_hand():
+    """Round 1 (full demand): nothing. Round 3 of 5: q0 = 1 - (2/4) ** (1 / 0.4) for each group that accepted."""
+    m = SupportModel(n_groups=3, max_rounds=5)
+    m.record(1, np.array([1, 0], dtype=np.int8), {0: True, 1: True, 2: True})
+    assert m.accepted_last() == {}
+    m.record(3, np.array([0, 1], dtype=np.int8), {0: True, 1: False})
+    assert m.accepted_last() == {0: pytest.approx(1.0 - 0.5 ** 2.5)}
+
+
+def test_an_accept_row_by_hand():
+    """Accepting a = {x} at q0 = 0.25 with best p = {y}, disagreement d = {z}: v_x - 0.25 v_y - 0.75 v_z >= 0."""
+    from types import SimpleNamespace
+
+    from agents.listening import accept_rows
+    know = SimpleNamespace(ideal_packages=np.array([[0, 1, 0]]), disagreement=np.array([0, 0, 1]),
+                           beliefs=SimpleNamespace(E=np.eye(3)))
+    rows, b = accept_rows(know, 0, np.array([1, 0, 0]), 0.25)
+    assert np.allclose(rows, [[1.0, -0.25, -0.75]]) and np.allclose(b, [0.0])
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(values=st.lists(st.floats(-3, 3), min_size=4, max_size=4), floor=st.floats(0, 1),
+       t=st.integers(2, 6), d_code=st.integers(0, 15), a_code=st.integers(0, 15))
+def test_an_accept_row_holds_for_every_package_a_public_concession_group_accepts(values, floor, t, d_code, a_code):
+    """Brute force over all 16 packages: a group with the public concession curve and any floor share >= 0
+    accepts a at round t; then u(a) >= q0 u(p) + (1 - q0) u(d) for every p taken as the believed best."""
+    from types import SimpleNamespace
+
+    from agents.listening import accept_rows
+    v = np.array(values)
+    X = np.array([[(k >> i) & 1 for i in range(4)] for k in range(16)], dtype=np.int8)
+    d, a = X[d_code], X[a_code]
+    m = SupportModel(n_groups=1, max_rounds=6)
+    U = X @ v
+    need = m.needs(t, np.array([floor]))[0]
+    if U[a_code] < U[d_code] + need * (U.max() - U[d_code]):
+        return                                       # the group would object: no accept to read
+    q0 = m.concession(t)
+    for p in X:
+        know = SimpleNamespace(ideal_packages=p[None], disagreement=d, beliefs=SimpleNamespace(E=np.eye(4)))
+        rows, b = accept_rows(know, 0, a, q0)
+        assert (rows @ v >= b - 1e-9).all()
