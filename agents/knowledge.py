@@ -64,6 +64,7 @@ class BeliefKnowledge(FullKnowledge):
         self.ctx, self.rubric, self.beliefs = public, public.rubric, beliefs
         self.base_packages = public.base_packages
         self.stated: dict[int, Move] = {}
+        self._pool = public_pool(public)
         self.refresh()
 
     def refresh(self) -> None:
@@ -84,8 +85,14 @@ class BeliefKnowledge(FullKnowledge):
         self.ideals = np.maximum(U.max(axis=0), self.d)
 
     def pool(self) -> np.ndarray:
-        """The public pool: base designs and direction-optimal packages (no private value used)."""
-        return public_pool(self.ctx)
+        """The public pool (base designs, direction-optimal packages) and the packages the stated ballots elect."""
+        return self._pool
+
+    def add_candidates(self, packages: list[np.ndarray]) -> None:
+        """Packages heard from the groups (e.g. what their stated ballots elect) join the pool when feasible."""
+        if packages:
+            X = np.array(packages, dtype=np.int8)
+            self._pool = np.unique(np.vstack([self._pool, X[self.rubric.feasible_mask(X)]]), axis=0)
 
     def red_lines_ok(self, C: np.ndarray, U: np.ndarray) -> np.ndarray:
         """(n, G) whether each candidate keeps each group's *stated* red lines."""

@@ -16,6 +16,7 @@ from sim.core.ballots import revealed
 from sim.core.cache import memo
 from sim.core.moves import Amendment, Move
 from sim.core.protocol import Reply
+from sim.run.votes import stated_vote_packages
 
 
 def hear_positions(know: BeliefKnowledge, stated: dict[str, Move],
@@ -24,7 +25,8 @@ def hear_positions(know: BeliefKnowledge, stated: dict[str, Move],
 
     Stated priorities move the priors (one redraw); each stated ideal package is preferred to every
     base design and each elicited ballot adds the inequalities it proves (one reweighting); stated
-    red lines are kept for predicted support.
+    red lines are kept for predicted support. The packages the one-shot votes would choose from the
+    stated ballots join the mediator's candidates (`sim.run.votes.stated_vote_packages`).
     """
     rub, beliefs = know.rubric, know.beliefs
     priorities, revealed, named = {}, {}, {}
@@ -44,6 +46,9 @@ def hear_positions(know: BeliefKnowledge, stated: dict[str, Move],
     for gid, ids in (ballots or {}).items():
         g = rub.group_index[gid]
         revealed[g] = _joined(revealed.get(g), ballot_rows(know, ids))
+    if ballots:
+        stated_ballots = {rub.group_index[gid]: tuple(rub.item_index[i] for i in ids) for gid, ids in ballots.items()}
+        know.add_candidates(list(stated_vote_packages(rub, know.ctx.protocol.elicitation, stated_ballots).values()))
     beliefs.stated_many(priorities)
     beliefs.named_items(named)
     beliefs.add_many(revealed)

@@ -7,6 +7,7 @@ total; votes do not depend on the seed), from each run's summary benchmark.votes
 within 3% of it. The table of docs/private-information.md comes from here.
 
 Usage: python benchmarks/bench_votes.py [SCENARIO ...] [--seeds 20] [--information private|full]
+       [--elicitation knapsack] [--beliefs item_values+decisions]
 """
 
 from __future__ import annotations
@@ -44,17 +45,23 @@ def main() -> None:
     parser.add_argument("scenarios", nargs="*")
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--information", default=None, choices=("private", "full"))
+    parser.add_argument("--elicitation", default=None, help="e.g. knapsack (default: each scenario's own)")
+    parser.add_argument("--beliefs", default=None, help="e.g. item_values+decisions (default: the mediator's)")
     args = parser.parse_args()
+    from agents.beliefs import belief_settings
+    options = {"beliefs": belief_settings(args.beliefs)} if args.beliefs else {}
     paths = [Path(p) for p in args.scenarios] or [ROOT / "scenarios" / f"{s}.yaml" for s in SHIPPED]
     cpu = time.process_time()
     print("| scenario | worst group, negotiated | worst group, best vote | total, negotiated | "
           "total, best vote | total diff | best vote | done | best vote keeping red lines (worst / total) |")
     print("|---|---:|---:|---:|---:|---:|---|---|---|")
     for path in paths:
-        results = run_over_seeds(load_scenario(path), RunConfig(information=args.information),
+        results = run_over_seeds(load_scenario(path), RunConfig(information=args.information, elicitation=args.elicitation,
+                                                                   mediator_options=options),
                                  list(range(args.seeds)))
         print(row(path.stem, results), flush=True)
-    print(f"\n{args.seeds} seeds, information {args.information or 'as in each scenario'}, "
+    print(f"\n{args.seeds} seeds, information {args.information or 'as in each scenario'}, elicitation "
+          f"{args.elicitation or 'as in each scenario'}, beliefs {args.beliefs or 'default'}, "
           f"CPU {time.process_time() - cpu:.0f} s")
 
 

@@ -16,22 +16,24 @@ ballot proves about the values that cast it (a mediator's evidence; every row ho
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 
 from sim.core.cache import owned
 from sim.core.elicitation import parse_ballot
 from sim.core.rubric import Rubric
-from sim.search.exact import ENUM_MAX_ITEMS, feasible_table, optimise, share_table
+from sim.search.exact import ENUM_MAX_ITEMS, enumerate_feasible, feasible_table, optimise, share_table
 
 
 def _one_voter(rub: Rubric, v: np.ndarray) -> Rubric:
-    """`rub` with one pseudo-group whose item values are v (the budget and links unchanged)."""
+    """A rubric with one pseudo-group whose item values are v (the budget and links unchanged).
+
+    `rub` may be public (no value profile): a mediator aggregates stated ballots on it.
+    """
     v = v[None, :]
-    return replace(rub, values=v, group_ids=("ballots",), sizes=np.ones(1), weights=rub.weights[:1],
-                   unit_values=v, unit_group=np.zeros(1, dtype=np.int64),
-                   criterion_values=rub.criterion_values[:1])
+    C = len(rub.criterion_ids)
+    return Rubric(rub.item_ids, ("ballots",), rub.criterion_ids, rub.costs, rub.budget, rub.effects, np.ones(1),
+                  rub.requires, rub.excludes, weights=np.zeros((1, C)), values=v, unit_values=v,
+                  unit_group=np.zeros(1, dtype=np.int64), criterion_values=np.zeros((1, rub.n_items, C)))
 
 
 def linear_optima(rub: Rubric, S: np.ndarray) -> np.ndarray:
@@ -39,7 +41,8 @@ def linear_optima(rub: Rubric, S: np.ndarray) -> np.ndarray:
     S = np.atleast_2d(np.asarray(S, dtype=float))
     one = [_one_voter(rub, s) for s in S]
     if rub.n_items <= ENUM_MAX_ITEMS:                  # one product for all rows, then the library's argmax
-        X, _ = feasible_table(rub)
+        X = feasible_table(rub)[0] if isinstance(rub, Rubric) else owned(rub, "votes:feasible",
+                                                                             lambda: enumerate_feasible(rub))
         U = owned(rub, "votes:float_table", lambda: X.astype(np.float64)) @ S.T
         for i, r in enumerate(one):
             col = np.ascontiguousarray(U[:, [i]])
@@ -75,6 +78,23 @@ def scores(rub: Rubric, fmt: str, v: np.ndarray) -> np.ndarray:
         return _borda(order, positive, int(positive.sum()))
     score = _borda(np.argsort(-v, kind="stable"), positive, min(int(option), K))
     return (score > 0).astype(float) if name == "approve" else score
+
+
+def named_scores(fmt: str, named: tuple[int, ...], n_items: int) -> np.ndarray:
+    """A cast ballot's implied utilities per item from the items it names (the inverse of `cast` for `scores`).
+
+    Approvals (threshold, knapsack, approve:K) score 1 per named item; rankings (value_rank,
+    vfm_rank, rank:K) Borda scores len(named) ... 1 in the named order; unnamed items 0.
+    """
+    name, option = parse_ballot(fmt)
+    out = np.zeros(n_items)
+    named = list(named)
+    if name in ("value_rank", "vfm_rank", "rank"):
+        top = len(named) if name != "rank" else min(int(option), len(named))
+        out[named[:top]] = np.arange(top, 0, -1, dtype=float)
+    else:
+        out[named] = 1.0
+    return out
 
 
 def cast(rub: Rubric, fmt: str, v: np.ndarray) -> tuple[int, ...]:

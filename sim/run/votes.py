@@ -39,8 +39,9 @@ from fractions import Fraction
 
 import numpy as np
 
-from sim.core.ballots import linear_optima, linear_optimum, scores
+from sim.core.ballots import linear_optima, linear_optimum, named_scores, scores
 from sim.core.cache import memo, owned
+from sim.core.elicitation import parse_ballot
 from sim.core.evaluate import evaluate_designs
 from sim.core.repair import repair
 from sim.core.rubric import Rubric
@@ -94,7 +95,11 @@ def greedy_by_votes(rub: Rubric, scores: np.ndarray, start: np.ndarray | None = 
 def voter_multiplicities(rub: Rubric) -> np.ndarray:
     """Integer voter weights proportional to `vote_scores`' (group size / the group's voters)."""
     members = np.bincount(rub.unit_group, minlength=rub.n_groups)
-    weight = [Fraction(float(rub.sizes[g])).limit_denominator(10**6) / int(members[g]) for g in rub.unit_group]
+    return _integers([Fraction(float(rub.sizes[g])).limit_denominator(10**6) / int(members[g]) for g in rub.unit_group])
+
+
+def _integers(weight: list[Fraction]) -> np.ndarray:
+    """Integer weights proportional to exact fractions (MES counts voters)."""
     scale = math.lcm(*(w.denominator for w in weight))
     return np.array([int(w * scale) for w in weight], dtype=np.int64)
 
@@ -109,11 +114,14 @@ class _VoteWorth:
 
 def mes_by_votes(rub: Rubric, fmt: str) -> np.ndarray:
     """MES (cost satisfaction, by budget increase) on the approval ballots, repaired, completed by greedy."""
+    return _mes(rub, ballots(rub, fmt) > 0, voter_multiplicities(rub), vote_scores(rub, fmt))
+
+
+def _mes(rub: Rubric, approvals: np.ndarray, multiplicities: np.ndarray, scores: np.ndarray) -> np.ndarray:
     from sim.pb.mes import mes_approval
 
     x = np.zeros(rub.n_items, dtype=np.int8)
-    x[mes_approval(rub.costs, rub.budget, ballots(rub, fmt) > 0, voter_multiplicities(rub))] = 1
-    scores = vote_scores(rub, fmt)
+    x[mes_approval(rub.costs, rub.budget, approvals, multiplicities)] = 1
     if not rub.feasible(x):
         x, _ = repair(_VoteWorth(rub, scores), x)
     return greedy_by_votes(rub, scores, start=x)
@@ -150,6 +158,25 @@ def vote_packages(rub: Rubric, formats=FORMATS) -> dict[str, np.ndarray]:
                 out[f"{fmt}/mes"] = mes_by_votes(rub, fmt)
         return out
     return owned(rub, "votes:" + ",".join(formats), build)
+
+
+def stated_vote_packages(rub, fmt: str, stated: dict[int, tuple[int, ...]]) -> dict[str, np.ndarray]:
+    """The packages the one-shot aggregations would choose from the ballots as stated (group -> item indices).
+
+    Each stated ballot weighs its group's public size; the same aggregations as the vote benchmark
+    (greedy, utilitarian, mes for approval formats); nothing when no group cast a ballot. A mediator's
+    candidates (agents.listening): these are the ballots it heard, never the truthful benchmark ones.
+    """
+    if not stated:
+        return {}
+    groups = sorted(stated)
+    B = np.array([named_scores(fmt, stated[g], rub.n_items) for g in groups])
+    s = rub.sizes[groups] @ B
+    out = {"greedy": greedy_by_votes(rub, s), "utilitarian": np.asarray(linear_optimum(rub, s), dtype=np.int8)}
+    if parse_ballot(fmt)[0] in ("threshold", "knapsack", "approve") and has_mes():
+        weight = [Fraction(float(rub.sizes[g])).limit_denominator(10**6) for g in groups]
+        out["mes"] = _mes(rub, B > 0, _integers(weight), s)
+    return out
 
 
 def _ratio(value: float, best: float) -> float | None:

@@ -99,3 +99,46 @@ def test_a_ballot_moves_the_belief_toward_the_true_values(fmt, belief):
     """Over 20 random scenarios: the item-value error after the ballots is below the prior's, on average and mostly."""
     gain = np.array([_item_error(None, s, belief) - _item_error(fmt, s, belief) for s in range(20)])
     assert gain.mean() > 0 and (gain > 0).mean() >= 0.7, (gain.mean(), (gain > 0).mean())
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(scenario=scenarios(max_items=7, max_groups=3), fmt=st.sampled_from(ELICITED + ("rank:2",)))
+def test_a_cast_ballot_read_back_from_its_named_items_gives_the_same_implied_utilities(scenario, fmt):
+    from sim.core.ballots import named_scores, scores
+    rub = make_context(scenario).rubric
+    for v in rub.values:
+        assert np.array_equal(named_scores(fmt, cast(rub, fmt, v), rub.n_items), scores(rub, fmt, v))
+
+
+@pytest.mark.parametrize("fmt", ["threshold", "knapsack", "value_rank", "approve:3"])
+def test_the_stated_ballots_of_truthful_groups_elect_what_the_vote_benchmark_elects(fmt):
+    """tiny_example has no members: a group's stated ballot is its benchmark ballot, so the same packages
+    (computed on the public rubric, as a mediator can)."""
+    from sim.run.votes import has_mes, stated_vote_packages, vote_packages
+    ctx = make_context(load_scenario(TINY))
+    rub = ctx.rubric
+    stated = {g: cast(rub, fmt, v) for g, v in enumerate(rub.values)}
+    heard = stated_vote_packages(ctx.public.rubric, fmt, stated)
+    truth = vote_packages(rub)
+    assert set(heard) == {"greedy", "utilitarian"} | ({"mes"} if has_mes() and fmt != "value_rank" else set())
+    for agg, x in heard.items():
+        assert np.array_equal(x, truth[f"{fmt}/{agg}"]), agg
+
+
+def test_what_the_stated_ballots_elect_joins_the_pool_and_silent_groups_add_nothing():
+    """One group's knapsack ballot {ramp, bench} (not in the public pool): every aggregation elects a package
+    holding both, greedy exactly them, and each joins the pool; no ballot (silence) adds nothing."""
+    from sim.run.votes import stated_vote_packages
+    ctx = make_context(load_scenario(TINY), elicitation="knapsack")
+    public, rub = ctx.public, ctx.rubric
+    heard = rub.package(["ramp", "bench"])
+    know = BeliefKnowledge(public, Beliefs(public, np.random.default_rng(0), belief_settings("weights")))
+    before = {x.tobytes() for x in know.pool()}
+    assert heard.astype(np.int8).tobytes() not in before
+    hear_positions(know, {}, {"merchants": ("ramp", "bench")})
+    elected = stated_vote_packages(public.rubric, "knapsack", {rub.group_index["merchants"]: tuple(np.flatnonzero(heard))})
+    assert np.array_equal(elected["greedy"], heard) and all((x >= heard).all() for x in elected.values())
+    assert {x.tobytes() for x in know.pool()} == before | {x.astype(np.int8).tobytes() for x in elected.values()}
+    silent = BeliefKnowledge(public, Beliefs(public, np.random.default_rng(0), belief_settings("weights")))
+    hear_positions(silent, {}, {})
+    assert {x.tobytes() for x in silent.pool()} == before
