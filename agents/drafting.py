@@ -5,7 +5,7 @@ pass, the mediator searches all feasible packages (the exact enumeration of `sim
 up to ENUM_MAX_ITEMS items): every stated red line kept, every group at least its believed
 disagreement utility, predicted to pass (else the most predicted support), best by the strategy
 objective. When no feasible package keeps all stated red lines, `conflicts` names the pairs of
-groups whose red lines cannot be kept together.
+groups whose red lines cannot be kept together. `fallback` is the package when the rounds run out.
 """
 
 from __future__ import annotations
@@ -64,3 +64,21 @@ def conflicts(know, groups: list[int]) -> list[tuple[int, int]]:
     if lines.all(axis=1).any():
         return []
     return [(a, b) for a, b in combinations(groups, 2) if not (lines[:, a] & lines[:, b]).any()]
+
+
+def fallback(know, objective) -> tuple[np.ndarray, str]:
+    """The package when the rounds run out (protocol `clock_out: fallback`) and why.
+
+    The best by the strategy objective over what the mediator knows, with every (stated) red line
+    kept and every group at least its (believed) disagreement utility, the floors dropped when no
+    package keeps them with the red lines. Under private information that is only what was stated
+    and decided: a silent group's unstated red lines bind nothing and its values are the prior moved
+    by its decisions, so silence forfeits influence on it. Beyond the enumeration limit, or when no
+    package keeps every stated red line: the disagreement package.
+    """
+    found = searched(know, know.d - TOL, objective, n=1)
+    if not len(found):
+        x = know.disagreement if know.private else know.ctx.disagreement_package
+        return x, "no package keeps every stated red line: the disagreement package"
+    heard = "what was stated and decided" if know.private else "the true values"
+    return found[0], f"the best package by {heard}, red lines kept"

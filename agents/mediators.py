@@ -15,13 +15,14 @@ from the groups' statements (`agents.beliefs`, `agents.knowledge.BeliefKnowledge
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from agents.beliefs import Beliefs, BeliefSettings
-from agents.drafting import conflicts, searched
+from agents.drafting import conflicts, fallback, searched
 from agents.knowledge import BeliefKnowledge, FullKnowledge, mediation_pool, pool_objectives, red_lines_ok
 from agents.listening import hear_decisions, hear_positions, hear_replies
 from agents.support import SupportModel, credibility, shares
@@ -110,6 +111,8 @@ class RuleMediator:
         rub = self.ctx.rubric
         if state.round == 0:
             return Move("draft", reason=f"{self.name} mediator publishes the rubric and budget")
+        if state.clock_out:
+            return self.fallback(state)
         if self.know.private:
             self.listen(state)
         self.runners_up: list[np.ndarray] = []
@@ -177,6 +180,13 @@ class RuleMediator:
         self.history.append(know.params)
         if self.start is not None:
             self.floor_total = self._floor()
+
+    def fallback(self, state: PublicState) -> Move:
+        """The rounds ran out: the mediator's last word, from what was stated and decided (agents.drafting.fallback)."""
+        if self.know.private:       # hear the last round's decisions first
+            self.listen(dataclasses.replace(state, round=state.round + 1, clock_out=False))
+        x, why = fallback(self.know, self._objective)
+        return Move("draft", package=tuple(self.ctx.rubric.ids(x)), reason=why)
 
     def _opening_reason(self) -> str:
         if self._lines_opening:

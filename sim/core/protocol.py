@@ -5,7 +5,8 @@ its position (stated priorities, ideal package, red lines). In every later round
 mediator tables one draft (the engine repairs it to feasibility; with `elicitation: rank:K`
 also K candidate drafts to rank) and each stakeholder accepts or objects with amendments.
 The negotiation ends when the acceptance rule holds, or after `max_rounds` with the
-disagreement outcome.
+disagreement outcome (with `clock_out: fallback`, the mediator moves once more and its
+fallback package, computed from what was stated and decided, is the outcome).
 
 Every statement passes through the group's `Voice` before anyone hears it. Under
 `information: private` the mediator is handed the public view of the context and a public
@@ -60,6 +61,7 @@ class PublicState:
     candidates: list[np.ndarray] = field(default_factory=list)    # drafts put up for ranking
     last_candidates: list[np.ndarray] = field(default_factory=list)
     ballots: dict[str, tuple[str, ...]] = field(default_factory=dict)  # elicited ballots as cast (item ids)
+    clock_out: bool = False        # the rounds ran out (protocol clock_out: fallback): the mediator's last word
 
 
 @dataclass(frozen=True)
@@ -156,7 +158,7 @@ class NegotiationEnv(AECEnv):
             return self.state_
         st = self.state_
         return PublicState(st.round, st.draft, st.replies, st.last_replies, self._public_rows,
-                           st.positions, st.stated, st.candidates, st.last_candidates, st.ballots)
+                           st.positions, st.stated, st.candidates, st.last_candidates, st.ballots, st.clock_out)
 
     def _repair(self, x: np.ndarray) -> tuple[np.ndarray, list[str]]:
         """The engine's repair: by the true total value under full information, the public prior's under private."""
@@ -174,6 +176,10 @@ class NegotiationEnv(AECEnv):
         x = encode_draft(action, rub.item_index) if isinstance(action, Move) else \
             np.asarray(action, dtype=np.int8).ravel()
         fixed, notes = self._repair(x)
+        if st.clock_out:
+            self._fallback = action.reason if isinstance(action, Move) else "fallback"
+            self._finish(Outcome(False, np.array(fixed, dtype=np.int8), st.round))
+            return
         st.draft = fixed
         st.replies = {}
         st.last_candidates = st.candidates
@@ -289,7 +295,9 @@ class NegotiationEnv(AECEnv):
         accepts = {a for a, r in st.replies.items() if r.accept}
         agreed = self.ctx.accepted(accepts)
         st.last_replies = dict(st.replies)
-        if agreed or st.round >= self.ctx.max_rounds:
+        if not agreed and st.round >= self.ctx.max_rounds and self.ctx.protocol.clock_out == "fallback":
+            st.clock_out = True               # the mediator moves once more: its fallback ends the run
+        elif agreed or st.round >= self.ctx.max_rounds:
             pkg = st.draft if agreed else self.ctx.disagreement_package
             self._finish(Outcome(bool(agreed), np.array(pkg, dtype=np.int8), st.round))
         else:
@@ -305,7 +313,9 @@ class NegotiationEnv(AECEnv):
         self._log("engine", "engine", "outcome", package=rub.ids(outcome.package),
                   cost=rub.cost(outcome.package), utilities=_rounded(utils),
                   reason="agreement" if outcome.agreement else
-                  f"no agreement after {outcome.rounds} rounds: {self.ctx.protocol.disagreement}")
+                  f"no agreement after {outcome.rounds} rounds: " + (
+                      f"the mediator's fallback ({self._fallback})" if self.state_.clock_out
+                      else self.ctx.protocol.disagreement))
 
     # -- observations ----------------------------------------------------------------
     def observe(self, agent: str) -> np.ndarray:

@@ -123,12 +123,15 @@ class Protocol(_Model):
     `information` says what the mediator knows (`private`: only what is public and what the groups
     say; `full`: every group's true values); `elicitation` whether it asks the groups to rank
     candidate drafts (`rank:K`) or to cast a ballot with their positions (`threshold[:T]`,
-    `knapsack`, `value_rank`, `vfm_rank`, `approve:K`), or nothing (`none`).
+    `knapsack`, `value_rank`, `vfm_rank`, `approve:K`), or nothing (`none`). `clock_out` what
+    happens when the rounds run out: the `disagreement` package, or the mediator's `fallback`,
+    computed from what was stated and decided (docs/private-information.md).
     """
 
     max_rounds: int = Field(default=10, ge=1, le=1000)
     acceptance: Literal["unanimous", "majority"] | Quorum = "unanimous"
     disagreement: Literal["status_quo", "best_base"] = "status_quo"
+    clock_out: Literal["disagreement", "fallback"] = "disagreement"   # fallback: the mediator's, from statements
     mediator: str = "negotiated"
     seed: int = Field(default=0, ge=0)
     information: Literal["private", "full"] = "private"
