@@ -65,19 +65,20 @@ def _ideal_rows(know: BeliefKnowledge, package: tuple[str, ...]) -> tuple[np.nda
     return table[package]
 
 
-def hear_decisions(know: BeliefKnowledge, support, lines_kept) -> None:
-    """The last round's binding objections as comparisons: each earlier accepted draft beats the objected one.
+def decision_rows(know: BeliefKnowledge, support, lines_kept) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """The last round's binding decisions as comparison rows per group (none unless `BeliefSettings.decisions`).
 
-    See `agents.support.SupportModel.ordered_pairs`; on with `BeliefSettings.decisions`.
+    Objections after accepts: each earlier accepted draft beats the objected one
+    (`agents.support.SupportModel.ordered_pairs`); accepts: `accept_rows`.
     """
     if not know.beliefs.s.decisions:
-        return
+        return {}
     pairs = support.ordered_pairs(lines_kept)
     revealed = {g: preference_rows(know.beliefs.E, better, worse) for g, (better, worse) in pairs.items()}
     if support.packages:
         for g, q0 in support.accepted_last().items():
             revealed[g] = _joined(revealed.get(g), accept_rows(know, g, support.packages[-1], q0))
-    know.beliefs.add_many(revealed)
+    return revealed
 
 
 def accept_rows(know: BeliefKnowledge, g: int, accepted: np.ndarray, q0: float) -> tuple[np.ndarray, np.ndarray]:
@@ -115,8 +116,9 @@ def amended(rub, x: np.ndarray, a: Amendment) -> np.ndarray:
 
 
 def hear_replies(know: BeliefKnowledge, replies: dict[str, Reply], draft: np.ndarray,
-                 candidates: list[np.ndarray], credible: dict[int, float] | None = None) -> None:
-    """Every group's reply to one draft, as one vectorised belief update.
+                 candidates: list[np.ndarray], credible: dict[int, float] | None = None,
+                 decided: dict[int, tuple[np.ndarray, np.ndarray]] | None = None) -> None:
+    """Every group's reply to one draft, with its binding decisions (`decision_rows`), as one belief update.
 
     `credible`: per group, the weight of its stated reservation (agents.support.credibility; default 1):
     the reservation's comparison row is scaled by it, so a less credible one is a noisier comparison.
@@ -130,6 +132,8 @@ def hear_replies(know: BeliefKnowledge, replies: dict[str, Reply], draft: np.nda
         rows = reply_rows(know, reply, draft, candidates, (credible or {}).get(g, 1.0))
         if rows is not None:
             revealed[g] = rows
+    for g, rows in (decided or {}).items():
+        revealed[g] = _joined(revealed.get(g), rows)
     know.beliefs.named_items(named)
     know.beliefs.add_many(revealed)
 

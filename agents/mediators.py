@@ -24,7 +24,7 @@ import numpy as np
 from agents.beliefs import Beliefs, BeliefSettings
 from agents.drafting import conflicts, fallback, searched
 from agents.knowledge import BeliefKnowledge, FullKnowledge, mediation_pool, pool_objectives, red_lines_ok
-from agents.listening import hear_decisions, hear_positions, hear_replies
+from agents.listening import decision_rows, hear_positions, hear_replies
 from agents.support import SupportModel, credibility, shares
 from sim.core.cache import memo
 from sim.core.context import NegotiationContext
@@ -173,8 +173,8 @@ class RuleMediator:
         if state.draft is not None and self.heard < state.round:
             self._record(state.round - 1, state.draft, state.last_replies)
             hear_replies(know, state.last_replies, state.draft, state.candidates,
-                         self._credibility(state.round - 1, state.draft, state.last_replies))
-            hear_decisions(know, self.support, self._kept)
+                         self._credibility(state.round - 1, state.draft, state.last_replies),
+                         decision_rows(know, self.support, self._kept))
         self.heard = state.round
         know.refresh()
         self.history.append(know.params)
