@@ -134,3 +134,21 @@ def test_summary_cli_and_decision_carry_the_votes(tmp_path):
     assert any(line.startswith("Negotiated vs best vote") for line in lines.lines())
     # the report shows the decision summary's line
     assert f"Negotiated vs best vote ({votes.best})" in report_html(out)
+
+
+def test_on_tiny_example_only_the_best_votes_own_package_meets_the_vote_target():
+    """Brute force (issue 19's vote target: worst group >= the best vote's, total within 3%): of the feasible
+    packages only the best vote's own meets it, and a worst-off-first mediator can reach a higher worst group
+    (3.0 vs 2.5), so the target asks a maximin negotiation to give up worst-group utility for total here."""
+    from sim.core.context import make_context
+    from sim.run.votes import votes_block
+    scenario = load_scenario(ROOT / "scenarios" / "tiny_example.yaml")
+    ctx = make_context(scenario)
+    rub = ctx.rubric
+    votes = votes_block(ctx, np.zeros(rub.n_items, dtype=np.int8), 1.0, 1.0)
+    best = votes["ballots"][votes["best"]]
+    U = np.array([rub.utilities(rub.package(sorted(s))) for s in _all_feasible(scenario)])
+    meets = (U.min(axis=1) >= best["worst_group"] - 1e-9) & (U.sum(axis=1) >= 0.97 * best["total"] - 1e-9)
+    packages = [sorted(s) for s in _all_feasible(scenario)]
+    assert [p for p, m in zip(packages, meets) if m] == [sorted(best["package"])]
+    assert best["worst_group"] == pytest.approx(2.5) and U.min(axis=1).max() == pytest.approx(3.0)
