@@ -31,7 +31,6 @@ Each vote package is scored with the library's evaluate_designs beside the negot
 
 from __future__ import annotations
 
-import copy
 import importlib.util
 import math
 from dataclasses import dataclass
@@ -193,7 +192,16 @@ def votes_block(ctx, package: np.ndarray, max_total: float, max_worst: float) ->
     table, key = memo(ctx, "votes_block"), (package.tobytes(), max_total, max_worst)
     if key not in table:
         table[key] = _votes_block(ctx, package, max_total, max_worst)
-    return copy.deepcopy(table[key])
+    return _copied(table[key])
+
+
+def _copied(value):
+    """A copy of JSON-like data (dicts and lists copied, scalars and strings shared): deepcopy without its memo."""
+    if isinstance(value, dict):
+        return {k: _copied(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_copied(v) for v in value)
+    return value
 
 
 def _votes_block(ctx, package: np.ndarray, max_total: float, max_worst: float) -> dict:
