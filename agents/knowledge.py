@@ -41,6 +41,10 @@ class FullKnowledge:
         """Base designs, the optima of the objectives used, each group's best package and the frontier."""
         return mediation_pool(self.ctx, self.objectives)
 
+    def candidates(self) -> np.ndarray:
+        """The pool a draft may come from (the same as `pool` under full information)."""
+        return self.pool()
+
     def red_lines_ok(self, C: np.ndarray, U: np.ndarray) -> np.ndarray:
         """(n, G) whether each candidate keeps each group's true red lines."""
         return red_lines_ok(self.ctx, C, U)
@@ -64,7 +68,7 @@ class BeliefKnowledge(FullKnowledge):
         self.ctx, self.rubric, self.beliefs = public, public.rubric, beliefs
         self.base_packages = public.base_packages
         self.stated: dict[int, Move] = {}
-        self._pool = public_pool(public)
+        self.heard_packages = np.empty((0, public.rubric.n_items), dtype=np.int8)
         self.refresh()
 
     def refresh(self) -> None:
@@ -85,14 +89,20 @@ class BeliefKnowledge(FullKnowledge):
         self.ideals = np.maximum(U.max(axis=0), self.d)
 
     def pool(self) -> np.ndarray:
-        """The public pool (base designs, direction-optimal packages) and the packages the stated ballots elect."""
-        return self._pool
+        """The public pool: base designs and direction-optimal packages (no private value used)."""
+        return public_pool(self.ctx)
+
+    def candidates(self) -> np.ndarray:
+        """The pool a draft may come from: the public pool and the packages heard (what stated ballots elect)."""
+        if not len(self.heard_packages):
+            return self.pool()
+        return np.unique(np.vstack([self.pool(), self.heard_packages]), axis=0)
 
     def add_candidates(self, packages: list[np.ndarray]) -> None:
-        """Packages heard from the groups (e.g. what their stated ballots elect) join the pool when feasible."""
+        """Packages heard from the groups (e.g. what their stated ballots elect) join the candidates when feasible."""
         if packages:
             X = np.array(packages, dtype=np.int8)
-            self._pool = np.unique(np.vstack([self._pool, X[self.rubric.feasible_mask(X)]]), axis=0)
+            self.heard_packages = np.unique(np.vstack([self.heard_packages, X[self.rubric.feasible_mask(X)]]), axis=0)
 
     def red_lines_ok(self, C: np.ndarray, U: np.ndarray) -> np.ndarray:
         """(n, G) whether each candidate keeps each group's *stated* red lines."""

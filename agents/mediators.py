@@ -204,7 +204,7 @@ class RuleMediator:
         if not objections:
             return x, "no objections: the draft stands"
         local = self._candidates(x, objections)
-        pool = self.know.pool()
+        pool = self.know.candidates()
         labels = ["keep"] + [label for _, label in local] + ["a package from the feasible pool"] * len(pool)
         C = np.vstack([x[None, :]] + [y[None, :] for y, _ in local] + [pool])
         thr = self._thresholds(x, replies, objections)

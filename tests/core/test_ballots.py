@@ -125,20 +125,38 @@ def test_the_stated_ballots_of_truthful_groups_elect_what_the_vote_benchmark_ele
         assert np.array_equal(x, truth[f"{fmt}/{agg}"]), agg
 
 
-def test_what_the_stated_ballots_elect_joins_the_pool_and_silent_groups_add_nothing():
+def test_what_the_stated_ballots_elect_joins_the_candidates_and_silent_groups_add_nothing():
     """One group's knapsack ballot {ramp, bench} (not in the public pool): every aggregation elects a package
-    holding both, greedy exactly them, and each joins the pool; no ballot (silence) adds nothing."""
+    holding both, greedy exactly them, and each joins the mediator's candidates; no ballot (silence) adds nothing."""
     from sim.run.votes import stated_vote_packages
     ctx = make_context(load_scenario(TINY), elicitation="knapsack")
     public, rub = ctx.public, ctx.rubric
     heard = rub.package(["ramp", "bench"])
     know = BeliefKnowledge(public, Beliefs(public, np.random.default_rng(0), belief_settings("weights")))
-    before = {x.tobytes() for x in know.pool()}
+    before = {x.tobytes() for x in know.candidates()}
     assert heard.astype(np.int8).tobytes() not in before
     hear_positions(know, {}, {"merchants": ("ramp", "bench")})
     elected = stated_vote_packages(public.rubric, "knapsack", {rub.group_index["merchants"]: tuple(np.flatnonzero(heard))})
     assert np.array_equal(elected["greedy"], heard) and all((x >= heard).all() for x in elected.values())
-    assert {x.tobytes() for x in know.pool()} == before | {x.astype(np.int8).tobytes() for x in elected.values()}
+    assert {x.tobytes() for x in know.candidates()} == before | {x.astype(np.int8).tobytes() for x in elected.values()}
+    assert {x.tobytes() for x in know.pool()} == before          # the public pool (believed ideals) is unchanged
     silent = BeliefKnowledge(public, Beliefs(public, np.random.default_rng(0), belief_settings("weights")))
     hear_positions(silent, {}, {})
-    assert {x.tobytes() for x in silent.pool()} == before
+    assert {x.tobytes() for x in silent.candidates()} == before
+
+
+def test_the_private_mediator_ranks_what_the_stated_ballots_elect_among_its_candidates():
+    from agents.mediators import RuleMediator
+    from sim.core.protocol import PublicState, Reply
+    ctx = make_context(load_scenario(TINY), elicitation="knapsack")
+    rub = ctx.rubric
+    m = RuleMediator("negotiated")
+    m.reset(ctx.public, np.random.default_rng(0))
+    m.act(PublicState(round=0))
+    ballots = {"merchants": ("ramp", "bench")}
+    x = rub.package(list(m.act(PublicState(round=1, ballots=ballots)).package))
+    ranked, rank = [], m._rank
+    m._rank = lambda C, x, thr: (ranked.append(C), rank(C, x, thr))[1]
+    objections = {g: Reply(g, False, (), "", None) for g in rub.group_ids}
+    m.act(PublicState(round=2, draft=x, last_replies=objections, ballots=ballots))
+    assert (ranked[0] == rub.package(["ramp", "bench"])).all(axis=1).any()
