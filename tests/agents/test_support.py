@@ -48,7 +48,7 @@ def test_an_objection_to_a_draft_breaking_a_stated_red_line_says_nothing_about_t
 decisions = st.lists(st.tuples(st.integers(1, 10), st.floats(0, 1), st.booleans()), min_size=1, max_size=12)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=80, deadline=None, derandomize=True)
 @given(decisions, st.integers(2, 10))
 def test_the_floor_reproduces_the_last_informative_decision(history, T):
     """Bounds stay ordered, needs lie in [0, 1] and fall over the rounds, and the estimated floor
