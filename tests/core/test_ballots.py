@@ -160,3 +160,27 @@ def test_the_private_mediator_ranks_what_the_stated_ballots_elect_among_its_cand
     objections = {g: Reply(g, False, (), "", None) for g in rub.group_ids}
     m.act(PublicState(round=2, draft=x, last_replies=objections, ballots=ballots))
     assert (ranked[0] == rub.package(["ramp", "bench"])).all(axis=1).any()
+
+
+@settings(max_examples=10, deadline=None, derandomize=True)
+@given(scenario=scenarios(max_items=7, max_groups=3), fmt=st.sampled_from(ELICITED))
+def test_every_package_the_stated_ballots_elect_is_feasible_and_funds_only_what_a_ballot_names(scenario, fmt):
+    """Greedy and MES fund only named items (then complete by votes); the utilitarian optimum is the brute-force best."""
+    from sim.core.ballots import named_scores
+    from sim.run.votes import stated_vote_packages
+    from sim.search.exact import enumerate_feasible
+    ctx = make_context(scenario)
+    rub = ctx.rubric
+    stated = {g: cast(rub, fmt, v) for g, v in enumerate(rub.values)}
+    heard = stated_vote_packages(ctx.public.rubric, fmt, stated)
+    named = np.zeros(rub.n_items, dtype=bool)
+    for ids in stated.values():
+        named[list(ids)] = True
+    s = rub.sizes @ np.array([named_scores(fmt, ids, rub.n_items) for ids in stated.values()])
+    best = (enumerate_feasible(rub) @ s).max()
+    for agg, x in heard.items():
+        assert rub.feasible(x), agg
+        if agg == "utilitarian":
+            assert x @ s == pytest.approx(best)
+        else:
+            assert not (x.astype(bool) & ~named & ~rub.closure(named.astype(np.int8)).astype(bool)).any(), agg
