@@ -107,14 +107,15 @@ class RuleMediator:
         return self.ctx.search.optimise(self.name, disagreement=self.ctx.disagreement_utilities).package
 
     def act(self, state: PublicState) -> Move:
-        """Publish the rubric in round 0; then table the opening package, and later the revision of the draft."""
+        """Publish the rubric in round 0; table the opening package, then revisions; at clock-out the fallback."""
         rub = self.ctx.rubric
         if state.round == 0:
             return Move("draft", reason=f"{self.name} mediator publishes the rubric and budget")
-        if state.clock_out:
-            return self.fallback(state)
-        if self.know.private:
-            self.listen(state)
+        if self.know.private:   # at clock-out, hear the last round's decisions first
+            self.listen(dataclasses.replace(state, round=state.round + 1) if state.clock_out else state)
+        if state.clock_out:     # the rounds ran out: the last word, from what was stated and decided
+            x, why = fallback(self.know, self._objective)
+            return Move("draft", package=tuple(rub.ids(x)), reason=why)
         self.runners_up: list[np.ndarray] = []
         if state.draft is None:
             x, why = self.opening_draft(), self._opening_reason()
@@ -180,13 +181,6 @@ class RuleMediator:
         self.history.append(know.params)
         if self.start is not None:
             self.floor_total = self._floor()
-
-    def fallback(self, state: PublicState) -> Move:
-        """The rounds ran out: the mediator's last word, from what was stated and decided (agents.drafting.fallback)."""
-        if self.know.private:       # hear the last round's decisions first
-            self.listen(dataclasses.replace(state, round=state.round + 1, clock_out=False))
-        x, why = fallback(self.know, self._objective)
-        return Move("draft", package=tuple(self.ctx.rubric.ids(x)), reason=why)
 
     def _opening_reason(self) -> str:
         if self._lines_opening:
