@@ -39,7 +39,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from sim.core.ballots import linear_optima, linear_optimum, scores
+from sim.core.ballots import linear_optimum, scores, scores_many
 from sim.core.cache import memo, owned
 from sim.core.evaluate import evaluate_designs
 from sim.core.repair import repair
@@ -56,12 +56,9 @@ def ballot(rub: Rubric, fmt: str, v: np.ndarray) -> np.ndarray:
 
 
 def ballots(rub: Rubric, fmt: str) -> np.ndarray:
-    """Every voter's implied utilities (U, K); knapsack ballots in one batch; once per rubric and format."""
+    """Every voter's implied utilities (U, K), cast in one batch; once per rubric and format."""
     def build() -> np.ndarray:
-        if fmt == "knapsack":
-            out = linear_optima(rub, rub.unit_values).astype(float)
-        else:
-            out = np.array([ballot(rub, fmt, v) for v in rub.unit_values])
+        out = scores_many(rub, fmt, rub.unit_values)
         out.setflags(write=False)
         return out
     return owned(rub, "votes:ballots:" + fmt, build)
@@ -94,9 +91,12 @@ def greedy_by_votes(rub: Rubric, scores: np.ndarray, start: np.ndarray | None = 
 def voter_multiplicities(rub: Rubric) -> np.ndarray:
     """Integer voter weights proportional to `vote_scores`' (group size / the group's voters)."""
     members = np.bincount(rub.unit_group, minlength=rub.n_groups)
-    weight = [Fraction(float(rub.sizes[g])).limit_denominator(10**6) / int(members[g]) for g in rub.unit_group]
+    present = np.unique(rub.unit_group)                    # one weight per group, shared by its voters
+    weight = [Fraction(float(rub.sizes[g])).limit_denominator(10**6) / int(members[g]) for g in present]
     scale = math.lcm(*(w.denominator for w in weight))
-    return np.array([int(w * scale) for w in weight], dtype=np.int64)
+    per_group = np.zeros(rub.n_groups, dtype=np.int64)
+    per_group[present] = [int(w * scale) for w in weight]
+    return per_group[rub.unit_group]
 
 
 @dataclass(eq=False)
