@@ -108,11 +108,16 @@ class _VoteWorth:
 
 
 def mes_by_votes(rub: Rubric, fmt: str) -> np.ndarray:
-    """MES (cost satisfaction, by budget increase) on the approval ballots, repaired, completed by greedy."""
+    """MES (cost satisfaction, by budget increase) on the approval ballots, repaired, completed by greedy.
+
+    Raises `sim.pb.mes.MESStepLimit` when MES does not settle within MAX_MES_VOTE_STEPS budget steps.
+    """
+    from sim.core.limits import MAX_MES_VOTE_STEPS
     from sim.pb.mes import mes_approval
 
     x = np.zeros(rub.n_items, dtype=np.int8)
-    x[mes_approval(rub.costs, rub.budget, ballots(rub, fmt) > 0, voter_multiplicities(rub))] = 1
+    x[mes_approval(rub.costs, rub.budget, ballots(rub, fmt) > 0, voter_multiplicities(rub),
+                   max_steps=MAX_MES_VOTE_STEPS)] = 1
     scores = vote_scores(rub, fmt)
     if not rub.feasible(x):
         x, _ = repair(_VoteWorth(rub, scores), x)
@@ -124,18 +129,33 @@ def has_mes() -> bool:
     return importlib.util.find_spec("pabutools") is not None
 
 
+def _mes_outcome(rub: Rubric, fmt: str) -> tuple[np.ndarray | None, str | None]:
+    """(the `mes` vote's package, None), or (None, why it is not counted); once per rubric and format."""
+    from sim.core.limits import MAX_MES_VOTE_BALLOTS, MAX_MES_VOTE_STEPS
+    from sim.pb.mes import MESStepLimit
+
+    def build() -> tuple[np.ndarray | None, str | None]:
+        distinct = len(np.unique(ballots(rub, fmt) > 0, axis=0))
+        if distinct > MAX_MES_VOTE_BALLOTS:
+            return None, (f"{distinct:,} distinct ballots, above the limit of {MAX_MES_VOTE_BALLOTS:,} "
+                          "(sim.core.limits)")
+        try:
+            return mes_by_votes(rub, fmt), None
+        except MESStepLimit:
+            return None, (f"MES by budget increase did not settle within {MAX_MES_VOTE_STEPS:,} budget steps "
+                          "of 1% (sim.core.limits)")
+    return owned(rub, f"votes:mes:{fmt}", build)
+
+
 def mes_skipped(rub: Rubric, fmt: str) -> str | None:
-    """Why the `mes` vote of a format is not counted, or None when it is.
+    """Why the `mes` vote of a format is not counted, or None when it is (benchmark.votes.skipped says so).
 
-    pabutools' MES by budget increase grows with the distinct ballots, so above MAX_MES_VOTE_BALLOTS
-    (a city of members) it is skipped and benchmark.votes.skipped says so.
+    pabutools' MES by budget increase grows with the distinct ballots (above MAX_MES_VOTE_BALLOTS: a
+    city of members) and with the budget steps it needs: when the few supporters of a project weigh
+    little among many counted ballots, it funds that project only thousands of times the budget up
+    (seen: 40,000 members, 7 distinct ballots, millions of steps); above MAX_MES_VOTE_STEPS it stops.
     """
-    from sim.core.limits import MAX_MES_VOTE_BALLOTS
-
-    distinct = owned(rub, f"distinct_approvals:{fmt}", lambda: len(np.unique(ballots(rub, fmt) > 0, axis=0)))
-    if distinct <= MAX_MES_VOTE_BALLOTS:
-        return None
-    return f"{distinct:,} distinct ballots, above the limit of {MAX_MES_VOTE_BALLOTS:,} (sim.core.limits)"
+    return _mes_outcome(rub, fmt)[1]
 
 
 def vote_packages(rub: Rubric, formats=FORMATS) -> dict[str, np.ndarray]:
@@ -147,7 +167,7 @@ def vote_packages(rub: Rubric, formats=FORMATS) -> dict[str, np.ndarray]:
             out[f"{fmt}/greedy"] = greedy_by_votes(rub, s)
             out[f"{fmt}/utilitarian"] = np.asarray(linear_optimum(rub, s), dtype=np.int8)
             if fmt in APPROVAL_FORMATS and has_mes() and mes_skipped(rub, fmt) is None:
-                out[f"{fmt}/mes"] = mes_by_votes(rub, fmt)
+                out[f"{fmt}/mes"] = _mes_outcome(rub, fmt)[0]
         return out
     return owned(rub, "votes:" + ",".join(formats), build)
 
