@@ -21,7 +21,10 @@ import numpy as np
 from sim.core.cache import owned
 from sim.core.elicitation import parse_ballot
 from sim.core.rubric import Rubric
-from sim.search.exact import ENUM_MAX_ITEMS, enumerate_feasible, feasible_table, optimise, share_table
+from sim.search.exact import ENUM_MAX_ITEMS, enumerate_feasible, feasible_table, optimise
+from sim.search.objectives import TIE_TOL
+
+_BLOCK_CELLS = 1 << 22          # feasible packages x voters per block of the batched search (32 MB)
 
 
 def _one_voter(rub: Rubric, v: np.ndarray) -> Rubric:
@@ -36,19 +39,40 @@ def _one_voter(rub: Rubric, v: np.ndarray) -> Rubric:
                   unit_group=np.zeros(1, dtype=np.int64), criterion_values=np.zeros((1, rub.n_items, C)))
 
 
+def _enum_optima(rub: Rubric, S: np.ndarray) -> np.ndarray:
+    """`optimise(one voter, "utilitarian")` for every row of S at once, by enumeration.
+
+    With one voter the utilitarian keys are its summed score twice, so the lexicographic argmax is
+    the first feasible package (binary order) within TIE_TOL of the best: `lex_argmax`'s rule,
+    taken column-wise over blocks of rows of S (the block bounds memory, not the answer). `rub` may
+    be public (no value profile): its feasible packages are then enumerated once and kept on it.
+    """
+    X = feasible_table(rub)[0] if isinstance(rub, Rubric) else owned(rub, "votes:feasible",
+                                                                     lambda: enumerate_feasible(rub))
+    Xf = owned(rub, "votes:float_table", lambda: X.astype(np.float64))
+    out = np.empty((len(S), rub.n_items), dtype=np.int8)
+    step = max(1, _BLOCK_CELLS // max(len(X), 1))
+    for start in range(0, len(S), step):
+        U = Xf @ S[start:start + step].T
+        first = np.argmax(U >= U.max(axis=0) - TIE_TOL, axis=0)
+        out[start:start + step] = X[first]
+    return out
+
+
 def linear_optima(rub: Rubric, S: np.ndarray) -> np.ndarray:
-    """Per row of S (m, K): the feasible package maximising its summed item scores (exact search)."""
+    """Per row of S (m, K): the feasible package maximising its summed item scores (exact search).
+
+    Each distinct row is solved once (members of a group often share values); up to the
+    enumeration limit in blocks over one feasible table, above it by one MILP per distinct row.
+    """
     S = np.atleast_2d(np.asarray(S, dtype=float))
-    one = [_one_voter(rub, s) for s in S]
-    if rub.n_items <= ENUM_MAX_ITEMS:                  # one product for all rows, then the library's argmax
-        X = feasible_table(rub)[0] if isinstance(rub, Rubric) else owned(rub, "votes:feasible",
-                                                                             lambda: enumerate_feasible(rub))
-        U = owned(rub, "votes:float_table", lambda: X.astype(np.float64)) @ S.T
-        for i, r in enumerate(one):
-            col = np.ascontiguousarray(U[:, [i]])
-            col.setflags(write=False)
-            share_table(r, (X, col))
-    return np.array([optimise(r, "utilitarian").package for r in one], dtype=np.int8)
+    distinct, back = np.unique(S, axis=0, return_inverse=True)
+    if rub.n_items <= ENUM_MAX_ITEMS:
+        solved = _enum_optima(rub, distinct)
+    else:
+        solved = np.array([optimise(_one_voter(rub, s), "utilitarian").package for s in distinct],
+                          dtype=np.int8).reshape(len(distinct), rub.n_items)
+    return solved[np.asarray(back).reshape(-1)]
 
 
 def linear_optimum(rub: Rubric, scores: np.ndarray) -> np.ndarray:
@@ -56,28 +80,38 @@ def linear_optimum(rub: Rubric, scores: np.ndarray) -> np.ndarray:
     return linear_optima(rub, scores)[0]
 
 
-def _borda(order: np.ndarray, positive: np.ndarray, top: int) -> np.ndarray:
-    """Scores top, top-1, ... 1 for the first `top` items of `order` that are positive."""
-    score = np.zeros(len(order))
-    picked = [k for k in order if positive[k]][:top]
-    for r, k in enumerate(picked):
-        score[k] = top - r
+def _borda_rows(order: np.ndarray, positive: np.ndarray, top: np.ndarray) -> np.ndarray:
+    """Per row: scores top, top-1, ... 1 for the first `top` items of `order` that are positive."""
+    rows = np.arange(len(order))[:, None]
+    pos = positive[rows, order]
+    rank = np.cumsum(pos, axis=1)                          # 1-based rank among the positive items
+    picked = pos & (rank <= top[:, None])
+    score = np.zeros(order.shape)
+    score[rows, order] = np.where(picked, top[:, None] - rank + 1, 0)
     return score
+
+
+def scores_many(rub: Rubric, fmt: str, V: np.ndarray) -> np.ndarray:
+    """The implied utilities per item (m, K) of voters with item values V (m, K), under format `fmt`."""
+    name, option = parse_ballot(fmt)
+    V = np.atleast_2d(np.asarray(V, dtype=float))
+    K, positive = V.shape[1], V > 0
+    if name == "threshold":
+        bar = V.mean(axis=1, keepdims=True) if option is None else option
+        return ((V >= bar) & positive).astype(float)
+    if name == "knapsack":
+        return linear_optima(rub, V).astype(float)
+    if name in ("value_rank", "vfm_rank"):
+        order = np.argsort(-(V if name == "value_rank" else V / rub.costs), axis=1, kind="stable")
+        return _borda_rows(order, positive, positive.sum(axis=1))
+    top = np.full(len(V), min(int(option), K))
+    score = _borda_rows(np.argsort(-V, axis=1, kind="stable"), positive, top)
+    return (score > 0).astype(float) if name == "approve" else score
 
 
 def scores(rub: Rubric, fmt: str, v: np.ndarray) -> np.ndarray:
     """The implied utilities per item of one voter with item values v, under format `fmt`."""
-    name, option = parse_ballot(fmt)
-    K, positive = len(v), v > 0
-    if name == "threshold":
-        return ((v >= (v.mean() if option is None else option)) & positive).astype(float)
-    if name == "knapsack":
-        return linear_optimum(rub, v).astype(float)
-    if name in ("value_rank", "vfm_rank"):
-        order = np.argsort(-(v if name == "value_rank" else v / rub.costs), kind="stable")
-        return _borda(order, positive, int(positive.sum()))
-    score = _borda(np.argsort(-v, kind="stable"), positive, min(int(option), K))
-    return (score > 0).astype(float) if name == "approve" else score
+    return scores_many(rub, fmt, np.asarray(v, dtype=float)[None, :])[0]
 
 
 def named_scores(fmt: str, named: tuple[int, ...], n_items: int) -> np.ndarray:

@@ -28,6 +28,7 @@ MIN_PRIOR_SD = 1e-6             # smallest prior standard error (1e-300 overflow
 
 MAX_SWEEP_RUNS = 100_000        # runs one sweep file may plan
 MAX_MES_VOTE_BALLOTS = 2_000    # distinct approval ballots the `mes` vote counts (pabutools' MES by budget increase)
+MAX_MES_VOTE_STEPS = 1_000      # budget steps of 1% the `mes` vote runs before it is skipped (10x the budget)
 MAX_RUN_CPU_SECONDS = 600.0     # estimated CPU seconds of one run (sim.run.work); --max-seconds raises it
 
 EXCERPT_CHARS = 60              # longest quote of a bad value in an error line

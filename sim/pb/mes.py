@@ -15,7 +15,11 @@ from __future__ import annotations
 from copy import copy, deepcopy
 from typing import Any
 
-__all__ = ["approval_election", "mes_approval", "mes_by_budget_increase"]
+__all__ = ["MESStepLimit", "approval_election", "mes_approval", "mes_by_budget_increase"]
+
+
+class MESStepLimit(RuntimeError):
+    """The budget was raised `max_steps` times without MES settling (see `mes_by_budget_increase`)."""
 
 
 class _KnownSat:
@@ -116,11 +120,13 @@ def _run_at(limit, n: int, tables: tuple[list, set], current, profile, start) ->
 
 
 def mes_by_budget_increase(instance, profile, initial_budget_allocation=None, resoluteness: bool = True,
-                           sat_class=None, plain: list | None = None) -> Any:
+                           sat_class=None, plain: list | None = None, max_steps: int | None = None) -> Any:
     """`exhaustion_by_budget_increase(method_of_equal_shares, sat_class)` of pabutools, resolute, same result.
 
     Takes the arguments of a pabutools rule so `completion_by_rule_combination` can chain it.
     When `plain` is a list, the first step's outcome (plain MES at the real budget) is appended to it.
+    `max_steps`: raise MESStepLimit rather than run more budget steps (a project whose few supporters
+    weigh little among millions of counted ballots is funded only thousands of times the budget up).
     """
     from pabutools.election import AbstractApprovalProfile
     from pabutools.fractions import frac
@@ -138,7 +144,11 @@ def mes_by_budget_increase(instance, profile, initial_budget_allocation=None, re
     step, bound = instance.budget_limit * frac(1, 100), instance.budget_limit * (n + 1)
     limit, current = instance.budget_limit, deepcopy(instance)
     mentioned = {q for b in profile for q in b}      # MES never funds a project no ballot mentions
+    steps = 0
     while limit <= bound:
+        if max_steps is not None and steps >= max_steps:
+            raise MESStepLimit(f"MES did not settle within {max_steps:,} budget steps of 1%")
+        steps += 1
         outcome = _run_at(limit, n, tables, current, profile, start)
         if plain is not None and not plain:
             plain.append(outcome)
@@ -170,7 +180,7 @@ def approval_election(costs, budget, approvals, multiplicity) -> tuple[Any, Any]
     return instance, profile
 
 
-def mes_approval(costs, budget, approvals, multiplicity) -> list[int]:
+def mes_approval(costs, budget, approvals, multiplicity, max_steps: int | None = None) -> list[int]:
     """Item indices MES selects (cost satisfaction, exhaustive by budget increase) on approval ballots.
 
     `approvals` (U, K) 0/1, `multiplicity` (U,) positive integers (a voter's weight); the same
@@ -179,5 +189,5 @@ def mes_approval(costs, budget, approvals, multiplicity) -> list[int]:
     from pabutools.election import Cost_Sat
 
     instance, profile = approval_election(costs, budget, approvals, multiplicity)
-    chosen = mes_by_budget_increase(instance, profile, sat_class=Cost_Sat)
+    chosen = mes_by_budget_increase(instance, profile, sat_class=Cost_Sat, max_steps=max_steps)
     return sorted(int(p.name) for p in chosen)

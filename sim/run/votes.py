@@ -38,7 +38,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from sim.core.ballots import linear_optima, linear_optimum, named_scores, scores
+from sim.core.ballots import linear_optimum, named_scores, scores, scores_many
 from sim.core.cache import memo, owned
 from sim.core.elicitation import parse_ballot
 from sim.core.evaluate import evaluate_designs
@@ -56,12 +56,9 @@ def ballot(rub: Rubric, fmt: str, v: np.ndarray) -> np.ndarray:
 
 
 def ballots(rub: Rubric, fmt: str) -> np.ndarray:
-    """Every voter's implied utilities (U, K); knapsack ballots in one batch; once per rubric and format."""
+    """Every voter's implied utilities (U, K), cast in one batch; once per rubric and format."""
     def build() -> np.ndarray:
-        if fmt == "knapsack":
-            out = linear_optima(rub, rub.unit_values).astype(float)
-        else:
-            out = np.array([ballot(rub, fmt, v) for v in rub.unit_values])
+        out = scores_many(rub, fmt, rub.unit_values)
         out.setflags(write=False)
         return out
     return owned(rub, "votes:ballots:" + fmt, build)
@@ -94,7 +91,11 @@ def greedy_by_votes(rub: Rubric, scores: np.ndarray, start: np.ndarray | None = 
 def voter_multiplicities(rub: Rubric) -> np.ndarray:
     """Integer voter weights proportional to `vote_scores`' (group size / the group's voters)."""
     members = np.bincount(rub.unit_group, minlength=rub.n_groups)
-    return _integers([Fraction(float(rub.sizes[g])).limit_denominator(10**6) / int(members[g]) for g in rub.unit_group])
+    present = np.unique(rub.unit_group)                    # one weight per group, shared by its voters
+    weight = [Fraction(float(rub.sizes[g])).limit_denominator(10**6) / int(members[g]) for g in present]
+    per_group = np.zeros(rub.n_groups, dtype=np.int64)
+    per_group[present] = _integers(weight)
+    return per_group[rub.unit_group]
 
 
 def _integers(weight: list[Fraction]) -> np.ndarray:
@@ -112,15 +113,19 @@ class _VoteWorth:
 
 
 def mes_by_votes(rub: Rubric, fmt: str) -> np.ndarray:
-    """MES (cost satisfaction, by budget increase) on the approval ballots, repaired, completed by greedy."""
+    """MES (cost satisfaction, by budget increase) on the approval ballots, repaired, completed by greedy.
+
+    Raises `sim.pb.mes.MESStepLimit` when MES does not settle within MAX_MES_VOTE_STEPS budget steps.
+    """
     return _mes(rub, ballots(rub, fmt) > 0, voter_multiplicities(rub), vote_scores(rub, fmt))
 
 
 def _mes(rub: Rubric, approvals: np.ndarray, multiplicities: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    from sim.core.limits import MAX_MES_VOTE_STEPS
     from sim.pb.mes import mes_approval
 
     x = np.zeros(rub.n_items, dtype=np.int8)
-    x[mes_approval(rub.costs, rub.budget, approvals, multiplicities)] = 1
+    x[mes_approval(rub.costs, rub.budget, approvals, multiplicities, max_steps=MAX_MES_VOTE_STEPS)] = 1
     if not rub.feasible(x):
         x, _ = repair(_VoteWorth(rub, scores), x)
     return greedy_by_votes(rub, scores, start=x)
@@ -131,18 +136,33 @@ def has_mes() -> bool:
     return importlib.util.find_spec("pabutools") is not None
 
 
+def _mes_outcome(rub: Rubric, fmt: str) -> tuple[np.ndarray | None, str | None]:
+    """(the `mes` vote's package, None), or (None, why it is not counted); once per rubric and format."""
+    from sim.core.limits import MAX_MES_VOTE_BALLOTS, MAX_MES_VOTE_STEPS
+    from sim.pb.mes import MESStepLimit
+
+    def build() -> tuple[np.ndarray | None, str | None]:
+        distinct = len(np.unique(ballots(rub, fmt) > 0, axis=0))
+        if distinct > MAX_MES_VOTE_BALLOTS:
+            return None, (f"{distinct:,} distinct ballots, above the limit of {MAX_MES_VOTE_BALLOTS:,} "
+                          "(sim.core.limits)")
+        try:
+            return mes_by_votes(rub, fmt), None
+        except MESStepLimit:
+            return None, (f"MES by budget increase did not settle within {MAX_MES_VOTE_STEPS:,} budget steps "
+                          "of 1% (sim.core.limits)")
+    return owned(rub, f"votes:mes:{fmt}", build)
+
+
 def mes_skipped(rub: Rubric, fmt: str) -> str | None:
-    """Why the `mes` vote of a format is not counted, or None when it is.
+    """Why the `mes` vote of a format is not counted, or None when it is (benchmark.votes.skipped says so).
 
-    pabutools' MES by budget increase grows with the distinct ballots, so above MAX_MES_VOTE_BALLOTS
-    (a city of members) it is skipped and benchmark.votes.skipped says so.
+    pabutools' MES by budget increase grows with the distinct ballots (above MAX_MES_VOTE_BALLOTS: a
+    city of members) and with the budget steps it needs: when the few supporters of a project weigh
+    little among many counted ballots, it funds that project only thousands of times the budget up
+    (seen: 40,000 members, 7 distinct ballots, millions of steps); above MAX_MES_VOTE_STEPS it stops.
     """
-    from sim.core.limits import MAX_MES_VOTE_BALLOTS
-
-    distinct = owned(rub, f"distinct_approvals:{fmt}", lambda: len(np.unique(ballots(rub, fmt) > 0, axis=0)))
-    if distinct <= MAX_MES_VOTE_BALLOTS:
-        return None
-    return f"{distinct:,} distinct ballots, above the limit of {MAX_MES_VOTE_BALLOTS:,} (sim.core.limits)"
+    return _mes_outcome(rub, fmt)[1]
 
 
 def vote_packages(rub: Rubric, formats=FORMATS) -> dict[str, np.ndarray]:
@@ -154,7 +174,7 @@ def vote_packages(rub: Rubric, formats=FORMATS) -> dict[str, np.ndarray]:
             out[f"{fmt}/greedy"] = greedy_by_votes(rub, s)
             out[f"{fmt}/utilitarian"] = np.asarray(linear_optimum(rub, s), dtype=np.int8)
             if fmt in APPROVAL_FORMATS and has_mes() and mes_skipped(rub, fmt) is None:
-                out[f"{fmt}/mes"] = mes_by_votes(rub, fmt)
+                out[f"{fmt}/mes"] = _mes_outcome(rub, fmt)[0]
         return out
     return owned(rub, "votes:" + ",".join(formats), build)
 
@@ -173,8 +193,13 @@ def stated_vote_packages(rub, fmt: str, stated: dict[int, tuple[int, ...]]) -> d
     s = rub.sizes[groups] @ B
     out = {"greedy": greedy_by_votes(rub, s), "utilitarian": np.asarray(linear_optimum(rub, s), dtype=np.int8)}
     if parse_ballot(fmt)[0] in ("threshold", "knapsack", "approve") and has_mes():
+        from sim.pb.mes import MESStepLimit
+
         weight = [Fraction(float(rub.sizes[g])).limit_denominator(10**6) for g in groups]
-        out["mes"] = _mes(rub, B > 0, _integers(weight), s)
+        try:
+            out["mes"] = _mes(rub, B > 0, _integers(weight), s)
+        except MESStepLimit:                    # the benchmark skips it too (mes_skipped): not a candidate
+            pass
     return out
 
 

@@ -20,6 +20,7 @@ from sim.search.milp import Expr, InfeasibleMILP, PackageMILP, lexmax, log_tange
 from sim.search.objectives import POSITIVE_GAIN, TIE_TOL, keys, lex_argmax, polish
 
 OBJECTIVES = ("utilitarian", "maximin", "leximin", "nash", "kalai")
+D_FREE = ("utilitarian", "maximin", "leximin")   # objectives whose optimum ignores the disagreement point
 ENUM_MAX_ITEMS = 20            # exhaustive vectorised enumeration up to this many items (2^20 rows)
 METHODS = ("auto", "enumeration", "milp")
 DOMINANCE_TOL = 1e-9           # Pareto dominance tolerance on group utilities
@@ -284,8 +285,8 @@ def pareto_frontier(rubric: Rubric, *, method: str = "auto",
     """
     if _method(rubric, method) == "enumeration":
         return _frontier(rubric, *feasible_table(rubric))
-    util = optimise(rubric, "utilitarian", method="milp")
-    fair = optimise(rubric, "maximin", method="milp")
+    util = cached(rubric).optimise("utilitarian", method="milp")      # shared with the pool and the benchmark
+    fair = cached(rubric).optimise("maximin", method="milp")
     lo, hi = float(util.utilities.min()), fair.score[0]
     found, covered = [util.package, fair.package], [(-np.inf, lo), (hi, np.inf)]
     queue = list(np.linspace(lo, hi, max(max_points, 2))[1:-1])      # max_points - 2 inside
@@ -371,8 +372,17 @@ class SearchCache:
 
     def optimise(self, objective: str, *, disagreement: Any = None,
                  method: str = "auto") -> SearchResult:
-        """The best feasible package for an objective (see `optimise`), memoised per objective, disagreement point and method."""
-        d_key = None if disagreement is None else tuple(np.asarray(disagreement, float).ravel())
+        """The best feasible package for an objective (see `optimise`), memoised per objective, disagreement point and method.
+
+        Objectives that ignore the disagreement point (D_FREE) share one entry whatever point is given,
+        and `auto` shares the entry of the method it picks: the pool, the benchmark and the frontier ask
+        for the same utilitarian and maximin optima.
+        """
+        if disagreement is not None:
+            _disagreement(self._rubric, disagreement)                 # a wrong shape still raises
+        free = disagreement is None or objective in D_FREE
+        d_key = None if free else tuple(np.asarray(disagreement, float).ravel())
+        method = _method(self._rubric, method)
 
         def compute() -> SearchResult:
             ideal = self.ideal_point(method=method) if objective in ("nash", "kalai") else None
@@ -382,10 +392,12 @@ class SearchCache:
 
     def best_for_group(self, g: int, *, method: str = "auto") -> SearchResult:
         """The feasible package best for group g (see `best_for_group`), memoised per group and method."""
+        method = _method(self._rubric, method)
         return self._get(("best", g, method), lambda: best_for_group(self._rubric, g, method=method))
 
     def ideal_point(self, *, method: str = "auto") -> np.ndarray:
         """Each group's maximum feasible utility (see `ideal_point`), memoised per method; the array is read-only."""
+        method = _method(self._rubric, method)
         def compute() -> np.ndarray:
             ideal = ideal_point(self._rubric, method=method)
             ideal.setflags(write=False)
@@ -394,11 +406,13 @@ class SearchCache:
 
     def pareto_frontier(self, *, method: str = "auto", max_points: int = 50) -> list[FrontierPoint]:
         """The (total, worst_group) Pareto frontier (see `pareto_frontier`), memoised; a fresh list each call."""
+        method = _method(self._rubric, method)
         return list(self._get(("frontier", method, max_points), lambda: tuple(
             pareto_frontier(self._rubric, method=method, max_points=max_points))))
 
     def dominating_package(self, x: Any, *, method: str = "auto") -> np.ndarray | None:
         """A feasible package Pareto-dominating x, or None (see `dominating_package`), memoised; read-only."""
+        method = _method(self._rubric, method)
         def compute() -> np.ndarray | None:
             y = dominating_package(self._rubric, x, method=method)
             if y is not None:

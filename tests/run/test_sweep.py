@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from sim.cli.commands import app
 from sim.run.sweep.aggregate import aggregate, bootstrap_ci
-from sim.run.sweep.executors import execute
+from sim.run.sweep.executors import WORKER_ENV, execute
 from sim.run.sweep.spec import build_plan, load_sweep, spawn_run_seeds
 from sim.run.sweep.worker import TIMING_COLUMNS
 
@@ -409,3 +409,15 @@ def test_information_voice_and_elicitation_axes_reach_the_rows(tmp_path):
     assert row["package"] == ";".join(bare.ctx.rubric.ids(bare.outcome.package))
     assert row["efficiency"] == pytest.approx(bare.benchmark["efficiency"])
     assert (frame.loc[frame["information"] == "full", "belief_error"] == 0).all()
+
+
+
+def test_pool_workers_start_with_single_threaded_blas_and_the_parent_keeps_its_own(monkeypatch):
+    # OpenBLAS's default thread per core made 2 workers spin against each other (2.7x the CPU of a sweep)
+    import sim.run.sweep.executors as executors
+
+    monkeypatch.setattr(executors, "run_chunk", os.getenv)        # each "chunk" reports one variable
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")
+    monkeypatch.delenv("MKL_NUM_THREADS", raising=False)
+    assert sorted(executors.run_payloads(list(WORKER_ENV), workers=2)) == ["1"] * len(WORKER_ENV)
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "4" and "MKL_NUM_THREADS" not in os.environ

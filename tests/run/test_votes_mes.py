@@ -144,3 +144,37 @@ def test_mes_vote_skipped_above_the_ballot_limit_and_said(monkeypatch):
     assert not any(k.endswith("/mes") for k in block["ballots"])
     assert set(block["skipped"]) == {f"{f}/mes" for f in APPROVAL_FORMATS}
     assert all("above the limit of 1 " in why for why in block["skipped"].values())
+
+
+def test_mes_step_limit_by_hand_and_against_pabutools():
+    # item 0 (cost 1) is approved by 20 voters, item 1 (cost 1) by 1 voter; budget 2.5, so item 1 fits
+    # beside item 0 but its lone voter holds L/21 at budget L: item 1 is affordable from L = 21 on, the
+    # budget raised 740 times by 1% (0.025): the 741st MES run funds both (feasible, everything mentioned).
+    from pabutools.election import Cost_Sat
+    from pabutools.rules import exhaustion_by_budget_increase, method_of_equal_shares
+
+    from sim.pb.mes import MESStepLimit, approval_election, mes_approval
+
+    costs, approvals, weights = np.array([1.0, 1.0]), np.array([[1, 0], [0, 1]], dtype=bool), np.array([20, 1])
+    with pytest.raises(MESStepLimit, match="within 740 budget steps"):
+        mes_approval(costs, 2.5, approvals, weights, max_steps=740)
+    assert mes_approval(costs, 2.5, approvals, weights, max_steps=741) == [0, 1]
+    instance, profile = approval_election(costs, 2.5, approvals, weights)
+    theirs = exhaustion_by_budget_increase(instance, profile, method_of_equal_shares, {"sat_class": Cost_Sat})
+    assert sorted(int(p.name) for p in theirs) == [0, 1]
+
+
+def test_mes_vote_skipped_above_the_step_limit_and_said(monkeypatch):
+    import sim.core.limits as limits
+    from sim.core.context import make_context
+    from sim.run.votes import votes_block
+
+    ctx = make_context(load_scenario(ROOT / "scenarios" / "tiny_example.yaml"))
+    counted = votes_block(ctx, np.zeros(ctx.rubric.n_items, dtype=np.int8), 1.0, 1.0)
+    assert counted["skipped"] == {} and all(f"{f}/mes" in counted["ballots"] for f in APPROVAL_FORMATS)
+    monkeypatch.setattr(limits, "MAX_MES_VOTE_STEPS", 0)
+    ctx = make_context(load_scenario(ROOT / "scenarios" / "tiny_example.yaml"))
+    block = votes_block(ctx, np.zeros(ctx.rubric.n_items, dtype=np.int8), 1.0, 1.0)
+    assert set(block["skipped"]) == {f"{f}/mes" for f in APPROVAL_FORMATS}
+    assert not any(k.endswith("/mes") for k in block["ballots"])
+    assert all("within 0 budget steps" in why for why in block["skipped"].values())

@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -25,6 +26,10 @@ from sim.run.sweep.worker import run_chunk
 BACKENDS = ("local", "dask")
 LEADING = ("run_id", "seed_index", "seed")
 SNAPSHOT_EVERY = 2.0           # minimum seconds between rewrites of results.parquet during a sweep
+# Each pool worker is one process on one core: its BLAS single-threaded, as Dask's nanny sets it. With
+# OpenBLAS's default (a thread per core) the workers' idle BLAS threads spin against each other on small
+# matrices: a 500-run sweep took 2.7x the CPU (docs/performance.md). Results do not change.
+WORKER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 @dataclass(frozen=True)
@@ -149,6 +154,21 @@ def _worker_init() -> None:
         os._exit(1)
 
 
+@contextmanager
+def worker_environment() -> Iterator[None]:
+    """WORKER_ENV set in this process's environment while pool workers are started (they inherit it)."""
+    saved = {k: os.environ.get(k) for k in WORKER_ENV}
+    os.environ.update(WORKER_ENV)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def _local(payloads: list, workers: int) -> Iterator[tuple[int, list[dict]]]:
     if workers <= 1:
         for payload in payloads:
@@ -157,7 +177,8 @@ def _local(payloads: list, workers: int) -> Iterator[tuple[int, list[dict]]]:
     ctx = multiprocessing.get_context("spawn")        # no fork under the progress thread
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
     try:
-        futures = [pool.submit(run_chunk, p) for p in payloads]
+        with worker_environment():                    # the workers start during the submits
+            futures = [pool.submit(run_chunk, p) for p in payloads]
         for fut in as_completed(futures):
             yield fut.result()
     finally:                                          # interrupted: drop the chunks not yet started
