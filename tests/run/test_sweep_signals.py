@@ -34,12 +34,22 @@ def _alive(pid: int) -> bool:
     return stat.exists() and stat.read_text().split()[2] != "Z"
 
 
+def _terminal_signals() -> None:
+    """In the child before exec: SIGINT as a terminal leaves it (default), whatever this process inherited.
+
+    An ignored SIGINT survives exec, and Python then installs no KeyboardInterrupt handler: once in a
+    full suite the sweep ran all its runs after Ctrl-C (exit 0), never reproduced alone; this rules
+    the inherited disposition out.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start_sweep(tmp_path) -> tuple[subprocess.Popen, list[int]]:
     sweep = write_sweep(tmp_path, TINY, BODY)
     code = "import sys; from sim.cli.commands import main; sys.argv = ['negsim'] + sys.argv[1:]; main()"
     proc = subprocess.Popen([sys.executable, "-c", code, "sweep", str(sweep), "--out", str(tmp_path / "out"),
                              "--workers", "2", "--quiet"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+                            text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, preexec_fn=_terminal_signals)
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         parts = list((tmp_path / "out" / "parts").glob("part-*.parquet")) if (tmp_path / "out").exists() else []
