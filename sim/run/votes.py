@@ -249,8 +249,25 @@ def _votes_block(ctx, package: np.ndarray, max_total: float, max_worst: float) -
             "ballots": rows, "best": best, "skipped": skipped}
 
 
+_FORMAT_WORDS = {"threshold": "threshold approval ballots", "knapsack": "knapsack ballots",
+                 "value_rank": "rankings by value", "vfm_rank": "rankings by value for money",
+                 "approve": "approve-{:g} ballots", "rank": "top-{:g} rankings"}
+_AGGREGATION_WORDS = {"greedy": "funded greedily by votes", "utilitarian": "the best package by votes",
+                      "mes": "Method of Equal Shares"}
+
+
+def vote_name(key: str) -> str:
+    """A vote's key ("knapsack/mes") in words for a reader ("knapsack ballots, Method of Equal Shares")."""
+    fmt, _, aggregation = key.partition("/")
+    name, option = parse_ballot(fmt)
+    words = _FORMAT_WORDS[name].format(option) if option is not None and name != "threshold" else _FORMAT_WORDS[name]
+    if name == "threshold" and option is not None:
+        words += f" (threshold {option:g})"
+    return f"{words}, {_AGGREGATION_WORDS[aggregation]}"
+
+
 def votes_line(votes: dict) -> str:
-    """One line for `negsim run`: the negotiated package against the best vote."""
+    """One line for `negsim run`: the negotiated package against the best vote (named in words)."""
     neg, best = votes["negotiated"], votes["ballots"][votes["best"]]
-    return (f"negotiated vs best vote ({votes['best']}): total {neg['total']:.2f} vs {best['total']:.2f}, "
+    return (f"negotiated vs best vote ({vote_name(votes['best'])}): total {neg['total']:.2f} vs {best['total']:.2f}, "
             f"worst group {neg['worst_group']:.2f} vs {best['worst_group']:.2f}")

@@ -11,7 +11,18 @@ from hypothesis import HealthCheck, given, settings
 
 from sim.core.rubric import build_rubric
 from sim.core.scenario import load_scenario
-from sim.run.votes import APPROVAL_FORMATS, FORMATS, ballot, greedy_by_votes, has_mes, linear_optimum, vote_packages, vote_scores
+from sim.run.votes import (
+    AGGREGATIONS,
+    APPROVAL_FORMATS,
+    FORMATS,
+    ballot,
+    greedy_by_votes,
+    has_mes,
+    linear_optimum,
+    vote_name,
+    vote_packages,
+    vote_scores,
+)
 from sim.testing.strategies import scenarios
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,11 +140,22 @@ def test_summary_cli_and_decision_carry_the_votes(tmp_path):
     best = votes.ballots[votes.best]
     assert all((b.worst_group, b.total) <= (best.worst_group, best.total) for b in votes.ballots.values())
     text = " ".join(res.output.split())
-    assert text.count("vs best vote") == 1 and f"best vote ({votes.best})" in text
+    assert text.count("vs best vote") == 1 and f"best vote ({vote_name(votes.best)})" in text
+    assert votes.best not in text                         # the key ("knapsack/mes") is never what a reader sees
     lines = decision_summary(run.summary, run.transcript, load_scenario(ROOT / "scenarios" / "tiny_example.yaml"))
     assert any(line.startswith("Negotiated vs best vote") for line in lines.lines())
     # the report shows the decision summary's line
-    assert f"Negotiated vs best vote ({votes.best})" in report_html(out)
+    assert f"Negotiated vs best vote ({vote_name(votes.best)})" in report_html(out)
+
+
+def test_every_vote_has_its_own_name_in_words():
+    keys = [f"{f}/{a}" for f in FORMATS + ("threshold:2.5",) for a in AGGREGATIONS]
+    names = [vote_name(k) for k in keys]
+    assert len(set(names)) == len(keys)                   # no two votes read alike
+    assert not any(ch in name for name in names for ch in "/_:")
+    assert vote_name("knapsack/mes") == "knapsack ballots, Method of Equal Shares"
+    assert vote_name("threshold:2.5/greedy") == "threshold approval ballots (threshold 2.5), funded greedily by votes"
+    assert vote_name("rank:3/utilitarian") == "top-3 rankings, the best package by votes"
 
 
 def test_on_tiny_example_only_the_best_votes_own_package_meets_the_vote_target():
