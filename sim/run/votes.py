@@ -260,7 +260,7 @@ def vote_name(key: str) -> str:
     """A vote's key ("knapsack/mes") in words for a reader ("knapsack ballots, Method of Equal Shares")."""
     fmt, _, aggregation = key.partition("/")
     name, option = parse_ballot(fmt)
-    words = _FORMAT_WORDS[name].format(option) if option is not None and name != "threshold" else _FORMAT_WORDS[name]
+    words = _FORMAT_WORDS[name].format(option)              # only approve-K and top-K have a slot
     if name == "threshold" and option is not None:
         words += f" (threshold {option:g})"
     return f"{words}, {_AGGREGATION_WORDS[aggregation]}"
