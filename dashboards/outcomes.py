@@ -100,6 +100,8 @@ def outcomes_page(root: Path) -> None:
     show_moves(decision)
     if decision.price:
         st.info(decision.price_line())
+    if decision.votes:
+        st.info(decision.votes_line())
     metric_row(s.get("metrics", {}), p20_reference(s, labels))
     table = data.design_table(s, view.group_ids)
     st.plotly_chart(charts.group_bars(data.labelled(table, labels)), width="stretch")

@@ -269,5 +269,5 @@ def vote_name(key: str) -> str:
 def votes_line(votes: dict) -> str:
     """One line for `negsim run`: the negotiated package against the best vote (named in words)."""
     neg, best = votes["negotiated"], votes["ballots"][votes["best"]]
-    return (f"negotiated vs best vote ({vote_name(votes['best'])}): total {neg['total']:.2f} vs {best['total']:.2f}, "
-            f"worst group {neg['worst_group']:.2f} vs {best['worst_group']:.2f}")
+    return (f"negotiated vs best vote ({vote_name(votes['best'])}): total utility {neg['total']:.2f} vs "
+            f"{best['total']:.2f} points, worst group {neg['worst_group']:.2f} vs {best['worst_group']:.2f} points")

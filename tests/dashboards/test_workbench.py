@@ -16,6 +16,7 @@ from sim.cli.commands import app as cli  # noqa: E402
 from sim.core.records import read_summary, read_transcript, write_run  # noqa: E402
 from sim.core.scenario import load_scenario, scenario_to_yaml  # noqa: E402
 from sim.run.runner import RunConfig, run_negotiation  # noqa: E402
+from sim.run.votes import vote_name  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "dashboards" / "app.py")
@@ -70,6 +71,12 @@ def test_decision_summary_lists_exactly_the_package_and_the_change_from_the_best
     assert f"round {summary['rounds']}" in at.success[0].value
     helps = {m.label: m.help for m in at.metric}
     assert set(helps) == {Labels.metric(k) for k in ("total", "worst_group", "p20", "gini")} and all(helps.values())
+    votes = summary["benchmark"]["votes"]                    # the vote to beat, in words and points
+    neg, best = votes["negotiated"], votes["ballots"][votes["best"]]
+    line = next(i.value for i in at.info if i.value.startswith("Negotiated vs best vote"))
+    assert f"({vote_name(votes['best'])})" in line and votes["best"] not in line
+    assert f"total utility {neg['total']:.2f} vs {best['total']:.2f} points" in line
+    assert f"worst group {neg['worst_group']:.2f} vs {best['worst_group']:.2f} points" in line
 
 
 def test_compare_view_opens_from_a_shared_link(runs, monkeypatch):
