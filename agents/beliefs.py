@@ -49,22 +49,24 @@ class BeliefSettings:
     private_effects: bool = False  # also learn private item effects for the items a group names (opt-in)
     item_values: bool = False      # a private effect on every item from the start (the item-value belief)
     decisions: bool = False        # an objection after an accept is a comparison (agents.support.ordered_pairs)
+    ideal: bool = False            # the stated ideal package is worth at least each new stated reservation
 
 
 BELIEFS = ("weights", "private_effects", "item_values")
-FLAGS = ("decisions",)
+FLAGS = ("decisions", "ideal")
 
 
 def belief_settings(name: str) -> BeliefSettings:
-    """The belief called `name`: weights, private_effects (named items) or item_values, each optionally +decisions.
+    """The belief called `name`: weights, private_effects (named items) or item_values, with optional flags.
 
-    `+decisions`: binding objections after accepts are comparisons too, e.g. item_values+decisions.
+    `+decisions`: binding objections after accepts are comparisons too, e.g. item_values+decisions;
+    `+ideal`: a stated reservation bounds the stated ideal package from below (agents.listening.ideal_rows).
     """
     kind, *flags = str(name).split("+")
     if kind not in BELIEFS or any(f not in FLAGS for f in flags):
-        raise ValueError(f"unknown belief {name!r}; use one of {', '.join(BELIEFS)}, optionally +decisions")
+        raise ValueError(f"unknown belief {name!r}; use one of {', '.join(BELIEFS)}, optionally +decisions and/or +ideal")
     return BeliefSettings(private_effects=kind == "private_effects", item_values=kind == "item_values",
-                          decisions="decisions" in flags)
+                          decisions="decisions" in flags, ideal="ideal" in flags)
 
 
 class Beliefs:

@@ -68,6 +68,7 @@ class BeliefKnowledge(FullKnowledge):
         self.ctx, self.rubric, self.beliefs = public, public.rubric, beliefs
         self.base_packages = public.base_packages
         self.stated: dict[int, Move] = {}
+        self.ideal_bounds: dict[int, float] = {}    # per group, the highest reservation its stated ideal bounds
         self.heard_packages = np.empty((0, public.rubric.n_items), dtype=np.int8)
         self.refresh()
 

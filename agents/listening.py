@@ -129,13 +129,36 @@ def hear_replies(know: BeliefKnowledge, replies: dict[str, Reply], draft: np.nda
         if reply.amendments:
             named[g] = [know.rubric.item_index[i] for a in reply.amendments
                         for i in (a.item, a.other) if i is not None]
-        rows = reply_rows(know, reply, draft, candidates, (credible or {}).get(g, 1.0))
+        weight = (credible or {}).get(g, 1.0)
+        rows = reply_rows(know, reply, draft, candidates, weight)
+        if know.beliefs.s.ideal:
+            rows = _joined(rows, ideal_rows(know, g, reply, weight))
         if rows is not None:
             revealed[g] = rows
     for g, rows in (decided or {}).items():
         revealed[g] = _joined(revealed.get(g), rows)
     know.beliefs.named_items(named)
     know.beliefs.add_many(revealed)
+
+
+def ideal_rows(know: BeliefKnowledge, g: int, reply: Reply, credibility: float = 1.0):
+    """A stated reservation with the group's stated ideal package: the ideal is worth at least the reservation.
+
+    Nothing the group can get is worth more to it than its best package, so a reservation above what
+    its stated ideal gives it is unreachable; truthful statements never break this row. Scaled by the
+    reservation's credibility like the reservation itself. Only a reservation above every earlier one
+    of the group adds a row (a lower one is implied, and counting it again would push the belief
+    twice); None without both statements or with nothing new.
+    """
+    said = know.stated.get(g)
+    if reply.reservation is None or said is None or not said.package \
+            or reply.reservation <= know.ideal_bounds.get(g, -np.inf):
+        return None
+    know.ideal_bounds[g] = float(reply.reservation)
+    table = memo(know.ctx, f"ideal_level/{know.beliefs.E.shape[1]}")
+    if said.package not in table:
+        table[said.package] = level_rows(know.beliefs.E, know.rubric.package(list(said.package)), 0.0)[0]
+    return credibility * table[said.package], np.array([credibility * float(reply.reservation)])
 
 
 def reply_rows(know: BeliefKnowledge, reply: Reply, draft: np.ndarray,

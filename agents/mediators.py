@@ -25,6 +25,7 @@ from agents.beliefs import Beliefs, BeliefSettings
 from agents.drafting import conflicts, fallback, searched
 from agents.knowledge import BeliefKnowledge, FullKnowledge, mediation_pool, pool_objectives, red_lines_ok
 from agents.listening import decision_rows, hear_positions, hear_replies
+from agents.ranking import Assessment, rank
 from agents.support import SupportModel, credibility, shares
 from sim.core.cache import memo
 from sim.core.context import NegotiationContext
@@ -63,7 +64,7 @@ class RuleMediator:
         self.tabled = set()
         self._tabled_rows, self._lines_opening = None, False
         self._apply_memo, self._merge_memo = memo(ctx, "mediator_apply"), memo(ctx, "mediator_merge")
-        self.heard = 0
+        self.heard, self._round = 0, 0
         if isinstance(ctx, PublicContext):
             self.know: FullKnowledge = BeliefKnowledge(ctx, Beliefs(ctx, rng, self.beliefs))
             self.history = [self.know.beliefs.mean_params()]
@@ -117,6 +118,7 @@ class RuleMediator:
             x, why = fallback(self.know, self._objective)
             return Move("draft", package=tuple(rub.ids(x)), reason=why)
         self.runners_up: list[np.ndarray] = []
+        self._round = state.round
         if state.draft is None:
             x, why = self.opening_draft(), self._opening_reason()
         else:
@@ -348,22 +350,20 @@ class RuleMediator:
         return thr
 
     def _rank(self, C: np.ndarray, x: np.ndarray, thr: np.ndarray) -> np.ndarray:
-        """Candidate indices best first: (allowed, predicted agreement, support, fresh, objective), stable.
+        """Candidate indices best first, by the one ranking rule (agents.ranking.rank).
 
-        Support counts the groups predicted to accept: the draft keeps their (stated) red lines and
-        reaches their threshold; predicted agreement applies the acceptance rule and vetoes to them.
+        A group is predicted to accept a candidate that keeps its (stated) red lines and reaches
+        its threshold; predicted agreement applies the acceptance rule and vetoes to them.
         """
         U = self.know.utilities(C)
-        accepts = self.know.red_lines_ok(C, U) & (U >= thr)
-        support = accepts.sum(axis=1)
-        passes = self.know.passes(accepts)
-        allowed = U.sum(axis=1) >= self.floor_total - TOL
-        fresh = ~self._was_tabled(C) | (C == x).all(axis=1)
-        obj = self._objective(U)
-        keys = [np.arange(len(C))[::-1] * 1.0] + [obj[:, j] for j in range(obj.shape[1])][::-1]
-        kept = self.know.red_lines_ok(C, U).all(axis=1) if self.know.private else np.ones(len(C), dtype=bool)
-        keys += [fresh, support, passes, allowed, ~self._stale(C), kept]
-        return np.lexsort(keys)[::-1]
+        lines = self.know.red_lines_ok(C, U)
+        accepts = lines & (U >= thr)
+        return rank(Assessment(
+            utilities=U, accepts=accepts, passes=self.know.passes(accepts), objective=self._objective(U),
+            kept=lines.all(axis=1) if self.know.private else np.ones(len(C), dtype=bool),
+            allowed=U.sum(axis=1) >= self.floor_total - TOL,
+            fresh=~self._was_tabled(C) | (C == x).all(axis=1), stale=self._stale(C)),
+            last_round=self._round >= self.ctx.max_rounds)
 
     def _stale(self, C: np.ndarray) -> np.ndarray:
         """(n,) whether some group objected to the candidate twice already (then it gets a different draft)."""

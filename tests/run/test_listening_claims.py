@@ -90,3 +90,37 @@ def test_tiny_example_agrees_when_every_group_is_silent_with_the_item_value_beli
     """Objections after accepts read as comparisons teach an item-value belief the silent group's must-have."""
     _, agreed = _mean_worst("tiny_example", "private", "silent", "item_values+decisions")
     assert agreed >= 18, f"{agreed} of 20"
+
+
+def _vote_to_beat(name: str) -> tuple[float, float, float, float]:
+    """Mean negotiated worst group and total over seeds 0-19, and the best one-shot vote's (seed-free)."""
+    ctx = _ctx(name)
+    votes = [run_negotiation(ctx, RunConfig(seed=s)).benchmark["votes"] for s in range(20)]
+    best = votes[0]["ballots"][votes[0]["best"]]
+    return (float(np.mean([v["negotiated"]["worst_group"] for v in votes])),
+            float(np.mean([v["negotiated"]["total"] for v in votes])), best["worst_group"], best["total"])
+
+
+def _vote_xfail(figures: str) -> pytest.MarkDecorator:
+    return pytest.mark.xfail(strict=True, reason=f"measured on seeds 0-19 (negotiated vs best vote, worst / total): {figures}")
+
+
+VOTE_XFAILS = {
+    "montreal_streets": _vote_xfail("5.22 / 64.86 vs 5.57 / 68.57 (knapsack ballots, Method of Equal Shares): "
+                                    "the belief misses the worst-off groups' private group_effects"),
+    "park_renovation": _vote_xfail("5.58 / 43.88 vs 6.40 / 44.84 (approval of 3, best package by votes); "
+                                   "the omniscient mediator reaches 5.40 / 46.98, so a maximin negotiation "
+                                   "over these drafts does not reach that vote's worst group even with true values"),
+    "pb_neighbourhood": _vote_xfail("7.95 / 66.70 vs 8.07 / 68.12 (knapsack ballots, best package by votes); "
+                                    "the omniscient mediator reaches 8.29 / 67.01, so the gap is what the belief misses"),
+    "tiny_example": _vote_xfail("3.00 / 9.75 vs 2.50 / 13.17: only the vote's own package meets the total "
+                                "(tests/run/test_votes.py), a worst-off-first mediator gives total for worst group"),
+}
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=VOTE_XFAILS[n]) if n in VOTE_XFAILS else n for n in SHIPPED])
+def test_the_negotiation_beats_the_best_one_shot_vote(name):
+    """Issue 19's vote to beat: mean worst group at least the best vote's, mean total within 3% of its total."""
+    worst, total, vote_worst, vote_total = _vote_to_beat(name)
+    assert worst >= vote_worst - 1e-9 and total >= 0.97 * vote_total, \
+        f"negotiated {worst:.3f} / {total:.2f} vs best vote {vote_worst:.3f} / {vote_total:.2f}"

@@ -1,0 +1,61 @@
+"""Which candidate draft the rule mediator tables: the ranking rule, in one place.
+
+A neutral mediator does not buy a quorum by dropping the worst-off group. Candidates are
+ordered by, most important first: every (stated) red line kept, no group objected to it twice,
+at or above the `negotiated` floor, predicted agreement that keeps the believed worst-off group
+on board (a passing quorum that leaves it out counts as agreement only in the last round, when
+the alternative is no agreement), predicted support, not tabled before, then the strategy
+objective; ties keep the candidates' order. So inclusive candidates (every group predicted to
+accept: the most support) come first, and among them the strategy objective decides once the
+tabled ones are behind.
+
+Under a unanimous acceptance rule every passing candidate is inclusive, so the order is the
+one the mediator used before this rule (predicted agreement, support, fresh, objective); only
+quorum and majority rules change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Assessment", "leaves_out_worst_off", "rank", "worst_off"]
+
+TOL = 1e-9
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What the mediator predicts of n candidate drafts (one row each)."""
+
+    utilities: np.ndarray   # (n, G) believed (or, under full information, true) utilities
+    accepts: np.ndarray     # (n, G) whether each group is predicted to accept
+    passes: np.ndarray      # (n,) predicted accepts satisfy the acceptance rule and vetoes
+    objective: np.ndarray   # (n, m) strategy objective columns, higher is better, first decides
+    kept: np.ndarray        # (n,) every (stated) red line kept
+    allowed: np.ndarray     # (n,) at or above the `negotiated` floor on total
+    fresh: np.ndarray       # (n,) not tabled before (or the current draft itself)
+    stale: np.ndarray       # (n,) some group objected to it twice already
+
+
+def worst_off(U: np.ndarray) -> np.ndarray:
+    """(n, G) whether each group is (tied) lowest in believed utility under each candidate."""
+    U = np.atleast_2d(np.asarray(U, dtype=float))
+    return U <= U.min(axis=1, keepdims=True) + TOL
+
+
+def leaves_out_worst_off(U: np.ndarray, accepts: np.ndarray) -> np.ndarray:
+    """(n,) whether some worst-off group of the candidate is predicted to object to it."""
+    return (worst_off(U) & ~np.asarray(accepts, dtype=bool)).any(axis=1)
+
+
+def rank(a: Assessment, last_round: bool = False) -> np.ndarray:
+    """Candidate indices, best first (see the module docstring for the order); stable."""
+    n = len(a.passes)
+    fair = a.passes & (last_round | ~leaves_out_worst_off(a.utilities, a.accepts))
+    support = a.accepts.sum(axis=1)
+    obj = np.atleast_2d(a.objective).reshape(n, -1)
+    keys = [np.arange(n)[::-1] * 1.0] + [obj[:, j] for j in range(obj.shape[1])][::-1]
+    keys += [a.fresh, support, fair, a.allowed, ~a.stale, a.kept]
+    return np.lexsort(keys)[::-1]

@@ -1,0 +1,85 @@
+"""The mediator's ranking rule (agents.ranking): hand-worked orders, and the old order under unanimity."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from agents.ranking import Assessment, leaves_out_worst_off, rank, worst_off
+
+
+def _assess(U, accepts, passes, objective=None, **flags) -> Assessment:
+    U, accepts = np.asarray(U, dtype=float), np.asarray(accepts, dtype=bool)
+    n = len(U)
+    ones, zeros = np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
+    obj = U.min(axis=1)[:, None] if objective is None else np.asarray(objective, dtype=float).reshape(n, -1)
+    return Assessment(utilities=U, accepts=accepts, passes=np.asarray(passes, dtype=bool), objective=obj,
+                      kept=flags.get("kept", ones), allowed=flags.get("allowed", ones),
+                      fresh=flags.get("fresh", ones), stale=flags.get("stale", zeros))
+
+
+def _old_order(a: Assessment) -> np.ndarray:
+    """The order the mediator used before the rule: (kept, not stale, allowed, passes, support, fresh, objective)."""
+    n = len(a.passes)
+    keys = [np.arange(n)[::-1] * 1.0] + [a.objective[:, j] for j in range(a.objective.shape[1])][::-1]
+    keys += [a.fresh, a.accepts.sum(axis=1), a.passes, a.allowed, ~a.stale, a.kept]
+    return np.lexsort(keys)[::-1]
+
+
+def test_worst_off_by_hand_ties_included():
+    U = np.array([[3.0, 1.0, 1.0], [2.0, 5.0, 4.0]])
+    assert worst_off(U).tolist() == [[False, True, True], [True, False, False]]
+    # candidate 0: one of the two tied worst-off groups objects; candidate 1: the worst-off group accepts
+    accepts = np.array([[True, True, False], [True, False, False]])
+    assert leaves_out_worst_off(U, accepts).tolist() == [True, False]
+
+
+# quorum 2 of 4 groups. c0: groups 0-2 accept, group 3 (worst off, 1.0) objects -> passes, leaves it out;
+# c1: groups 0 and 3 accept, group 3 worst off (2.0) -> passes, keeps it on board; c2: one group, no agreement.
+QUORUM = dict(U=[[6.0, 5.0, 5.0, 1.0], [4.0, 3.0, 3.0, 2.0], [9.0, 0.5, 0.5, 0.5]],
+              accepts=[[1, 1, 1, 0], [1, 0, 0, 1], [1, 0, 0, 0]], passes=[True, True, False])
+
+
+def test_a_quorum_that_drops_the_worst_off_group_waits_for_the_last_round():
+    a = _assess(**QUORUM)
+    assert rank(a).tolist() == [1, 0, 2]                     # keeps the worst-off group on board
+    assert rank(a, last_round=True).tolist() == [0, 1, 2]    # then the most support wins, as before
+    assert _old_order(a).tolist() == [0, 1, 2]               # the old order bought the quorum
+
+
+def test_inclusive_candidates_first_then_fresh_then_the_objective():
+    U = [[5.0, 5.0, 5.0], [3.0, 3.0, 3.0], [4.0, 4.0, 4.0], [9.0, 9.0, 1.0]]
+    accepts = [[1, 1, 1], [1, 1, 1], [1, 1, 1], [1, 1, 0]]
+    fresh = np.array([False, True, True, True])              # candidate 0 was tabled before
+    a = _assess(U, accepts, passes=[True] * 4, fresh=fresh)  # quorum 2: all four pass
+    # 3 passes but leaves out its worst-off group; among the fresh inclusive ones the objective decides (2 over 1)
+    assert rank(a).tolist() == [2, 1, 0, 3]
+
+
+def test_red_lines_stale_and_floor_come_before_agreement():
+    U = [[2.0, 2.0]] * 4
+    accepts = [[1, 1]] * 4
+    kept = np.array([False, True, True, True])
+    stale = np.array([False, True, False, False])
+    allowed = np.array([True, True, False, True])
+    a = _assess(U, accepts, passes=[True] * 4, kept=kept, stale=stale, allowed=allowed)
+    assert rank(a).tolist() == [3, 2, 1, 0]
+
+
+@st.composite
+def unanimous_assessments(draw):
+    n, G = draw(st.integers(1, 8)), draw(st.integers(1, 5))
+    cell = st.integers(0, 4).map(float)
+    U = np.array(draw(st.lists(st.lists(cell, min_size=G, max_size=G), min_size=n, max_size=n)))
+    accepts = np.array(draw(st.lists(st.lists(st.booleans(), min_size=G, max_size=G), min_size=n, max_size=n)))
+    flag = st.lists(st.booleans(), min_size=n, max_size=n).map(lambda b: np.array(b, dtype=bool))
+    return Assessment(utilities=U, accepts=accepts, passes=accepts.all(axis=1), objective=U.min(axis=1)[:, None],
+                      kept=draw(flag), allowed=draw(flag), fresh=draw(flag), stale=draw(flag)), draw(st.booleans())
+
+
+@settings(max_examples=300, deadline=None)
+@given(unanimous_assessments())
+def test_under_unanimity_the_order_is_the_old_one(case):
+    a, last = case
+    assert rank(a, last_round=last).tolist() == _old_order(a).tolist()
