@@ -16,7 +16,8 @@ import numpy as np
 
 from sim.core.cache import LRU, owned, store
 from sim.core.rubric import Rubric
-from sim.search.milp import Expr, InfeasibleMILP, PackageMILP, lexmax, log_tangent_cuts, ordered_sum
+from sim.search.leximin import leximin
+from sim.search.milp import Expr, InfeasibleMILP, PackageMILP, lexmax, log_tangent_cuts
 from sim.search.objectives import POSITIVE_GAIN, TIE_TOL, keys, lex_argmax, polish
 
 OBJECTIVES = ("utilitarian", "maximin", "leximin", "nash", "kalai")
@@ -140,14 +141,12 @@ def _enum_optimise(rubric: Rubric, objective: str, d: np.ndarray,
 # ---------------------------------------------------------------- MILP
 
 def _stages(model: PackageMILP, objective: str, d: np.ndarray, ideal: np.ndarray | None) -> list[Expr]:
-    """Lexicographic stages of a linear objective (everything except nash)."""
+    """Lexicographic stages of a linear objective (everything except nash and leximin)."""
     V = model.rubric.values
     zero, total = np.zeros(V.shape[1]), (V.sum(axis=0), {})
     if objective in ("utilitarian", "maximin"):
         worst = (zero, {model.min_var(V, np.zeros(len(V))): 1.0})
         return [total, worst] if objective == "utilitarian" else [worst, total]
-    if objective == "leximin":
-        return [ordered_sum(model, k) for k in range(1, len(V))] + [total]
     span = ideal - d
     a = span > TIE_TOL
     t = model.min_var(V[a] / span[a, None], -d[a] / span[a])
@@ -163,6 +162,9 @@ def _milp_optimise(rubric: Rubric, objective: str, d: np.ndarray,
         if x is not None:
             return _result(rubric, x, "nash", "nash", d, ideal, "milp", details)
     used, notes = _effective(objective, d, ideal, objective != "nash")
+    if used == "leximin":
+        x, details = leximin(rubric)
+        return _result(rubric, x, objective, used, d, ideal, "milp", {**details, **notes})
     model = PackageMILP(rubric)
     x = lexmax(model, _stages(model, used, d, ideal))
     return _result(rubric, x, objective, used, d, ideal, "milp", {**model.details(), **notes})
