@@ -16,12 +16,18 @@ import numpy as np
 
 from sim.core.rubric import Rubric
 from sim.search.milp import FIX_TOL, Expr, InfeasibleMILP, PackageMILP, lexmax, ordered_sum
+from sim.search.objectives import TIE_TOL
 
-LEVEL_TOL = 1e-7          # relative slack on an earlier level (HiGHS's feasibility tolerance is 1e-7)
+LEVEL_TOL = 1e-7          # absolute slack on an earlier level (HiGHS's feasibility tolerance is 1e-7)
+
+
+def _tie(value: float) -> float:
+    """Two levels closer than this are one level (TIE_TOL, relative)."""
+    return TIE_TOL * max(1.0, abs(value))
 
 
 def _slack(value: float) -> float:
-    return LEVEL_TOL * max(1.0, abs(value))
+    return LEVEL_TOL + _tie(value)
 
 
 def _broken(u: np.ndarray, sums: list[float], cuts: set[int]) -> int | None:
@@ -33,41 +39,91 @@ def _broken(u: np.ndarray, sums: list[float], cuts: set[int]) -> int | None:
     return None
 
 
-def _stage(rubric: Rubric, k: int, sums: list[float], cuts: set[int]) -> tuple[PackageMILP, Expr]:
-    """The stage-k model: groups at or above level 1, the cut ordered sums, and the objective."""
-    model, V = PackageMILP(rubric), rubric.values
-    if sums:
-        for v_g in V:
-            model.row(v_g, {}, lb=sums[0] - _slack(sums[0]))
-    for i in sorted(cuts):
-        xc, extra = ordered_sum(model, i)
-        model.row(xc, extra, lb=sums[i - 1] - _slack(sums[i - 1]))
-    objective = (V.sum(axis=0), {}) if k == len(V) else ordered_sum(model, k)
-    return model, objective
+def _ordered_sum(model: PackageMILP, W: np.ndarray, m: np.ndarray, k: int) -> Expr:
+    """Ogryczak's sum of the k smallest utilities: max k r - sum_j m_j d_j with d_j >= r - W_j x.
+
+    Over the distinct value rows W of multiplicities m (groups with equal values share a deviation column).
+    """
+    r = model.var()
+    ds = [model.var(0.0) for _ in W]
+    for w_j, d_j in zip(W, ds):
+        model.row(-w_j, {r: 1.0, d_j: -1.0}, ub=0.0)
+    return np.zeros(W.shape[1]), {r: float(k), **{d_j: -float(m_j) for d_j, m_j in zip(ds, m)}}
+
+
+class _Levels:
+    """Stage models of one rubric: the cuts found so far and every solve's status."""
+
+    def __init__(self, rubric: Rubric) -> None:
+        self.rubric = rubric
+        self.W, self.m = np.unique(rubric.values, axis=0, return_counts=True)
+        self.cuts: set[int] = set()
+        self.statuses: list[int] = []
+        self.tightened = False
+
+    def _stage(self, k: int, sums: list[float]) -> tuple[PackageMILP, Expr]:
+        """The stage-k model: groups at or above level 1, the cut ordered sums before k, and the objective."""
+        model, W, m = PackageMILP(self.rubric), self.W, self.m
+        if sums:
+            for w_j in W:
+                model.row(w_j, {}, lb=sums[0] - _slack(sums[0]))
+        for i in sorted(i for i in self.cuts if i < k):
+            xc, extra = _ordered_sum(model, W, m, i)
+            model.row(xc, extra, lb=sums[i - 1] - _slack(sums[i - 1]))
+        objective = (self.rubric.values.sum(axis=0), {}) if k == self.rubric.n_groups else _ordered_sum(model, W, m, k)
+        return model, objective
+
+    def solve_at(self, k: int, sums: list[float]) -> np.ndarray:
+        """The package maximising the k smallest utilities among those reaching the ordered sums of 1..k-1."""
+        while True:                      # each round adds a new earlier position, so at most k rounds
+            model, objective = self._stage(k, sums)
+            x, _ = model.solve(objective)
+            self.statuses += model.statuses
+            self.tightened |= model.tightened
+            broken = _broken(self.rubric.utilities(x), sums, self.cuts)
+            if broken is None:
+                return x
+            self.cuts.add(broken)
+
+    def settle(self, x: np.ndarray, sums: list[float]) -> tuple[np.ndarray, list[float]]:
+        """Extend sums over every position of the level just found (the last of sums); x is an answer reaching it.
+
+        Returns an answer with the fewest groups at the level, and the extended sums.
+        If x has c groups at the level, one solve at the level's c-th position either proves that no package
+        has fewer (every position up to it is the level) or returns one with fewer, and the count drops.
+        """
+        pos, base = len(sums), sums[-1]
+        level, before = float(np.sort(self.rubric.utilities(x))[pos - 1]), self.rubric.n_groups + 1
+        while True:
+            sigma = np.sort(self.rubric.utilities(x))
+            c = int((sigma[pos - 1:] <= level + _tie(level)).sum())
+            if c <= 1 or c >= before:      # the count must drop (tolerances aside); else go position by position
+                return x, sums
+            before = c
+            q = pos + c - 1
+            y = self.solve_at(q, sums + [base + j * level for j in range(1, c - 1)])
+            ordered = np.cumsum(np.sort(self.rubric.utilities(y)))
+            target = base + (c - 1) * level
+            if ordered[q - 1] <= target + _tie(target):
+                return x, sums + ordered[pos:q].tolist()
+            x = y
 
 
 def leximin_levels(rubric: Rubric) -> tuple[np.ndarray, dict]:
-    """The leximin-optimal package (ties: the largest total, as the last level is the total) and solver facts."""
-    G = rubric.n_groups
-    sums: list[float] = []
-    cuts: set[int] = set()
-    statuses: list[int] = []
-    tightened = False
+    """The leximin-optimal package (ties: the largest total, as the last position is the total) and solver facts.
+
+    Per distinct level: one solve finds its value at its first position, one more proves how many positions
+    it fills (more only when an answer had more groups at the level than necessary).
+    """
+    levels, sums = _Levels(rubric), []
     x = np.zeros(rubric.n_items, dtype=np.int8)
-    for k in range(1, G + 1):
-        while True:                      # at most k - 1 rounds: each adds a new earlier position
-            model, objective = _stage(rubric, k, sums, cuts)
-            x, _ = model.solve(objective)
-            statuses += model.statuses
-            tightened |= model.tightened
-            broken = _broken(rubric.utilities(x), sums, cuts)
-            if broken is None:
-                break
-            cuts.add(broken)
-        sums.append(float(np.sort(rubric.utilities(x))[:k].sum()))   # the exact value the answer reaches
-    details = {"solver": "HiGHS", "solves": len(statuses), "all_optimal": all(s == 0 for s in statuses),
-               "formulation": "levels", "level_cuts": sorted(cuts)}
-    if tightened:
+    while len(sums) < rubric.n_groups:
+        k = len(sums) + 1
+        x = levels.solve_at(k, sums)
+        x, sums = levels.settle(x, sums + [float(np.sort(rubric.utilities(x))[:k].sum())])
+    details = {"solver": "HiGHS", "solves": len(levels.statuses), "all_optimal": all(s == 0 for s in levels.statuses),
+               "formulation": "levels", "level_cuts": sorted(levels.cuts)}
+    if levels.tightened:
         details["budget_tightened"] = True
     return x, details
 
