@@ -30,7 +30,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import log_ndtr
 
 from sim.core.views import PublicContext
 
@@ -268,6 +267,8 @@ def _filter(mu: np.ndarray, S: np.ndarray, weight_part: tuple[np.ndarray, np.nda
     A_w . w - b under the weight particles before the comparisons, so a surprise is shared between
     weights and private effects in proportion to their uncertainty (no double counting).
     """
+    from scipy.special import log_ndtr  # 0.14 s to import: only when a comparison is filtered
+
     mu, S = mu.copy(), S.copy()
     c, var_w = weight_part
     lam = PROBIT / tau

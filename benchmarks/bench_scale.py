@@ -1,7 +1,7 @@
 """Print the growth table: CPU seconds and peak memory against items, groups, members and elections.
 
     python -m benchmarks.bench_scale [--quick] [--seeds 3] [--cpu-cap 120] [--mem-cap 4000]
-                                     [--only items,groups,members,elections] [--json OUT]
+                                     [--only items,groups,leximin,members,elections] [--json OUT]
 
 Each case runs in its own child process (limits RLIMIT_CPU and RLIMIT_AS), so a case that
 explodes is reported as `cpu cap` or `memory cap` instead of being waited for. Figures are
@@ -11,6 +11,7 @@ exponent b of a least-squares fit cpu ~ size^b over the cases that finished. Cas
 
 - items: random scenarios from `sim.testing` (8 groups), one run, `private` and `full` information;
 - groups: 44 items, one full-information run;
+- leximin: the same with the leximin mediator (the only strategy that solves the leximin optimum);
 - members: 4 groups with explicit members: load the YAML, run, write the run folder, re-read it;
 - elections: a synthetic approval election (`sim.testing.synthetic_election`) imported by age.
 
@@ -37,12 +38,14 @@ FULL = {
     "items": [("private", n, 8) for n in (8, 20, 44, 100, 200, 400)]
     + [("full", n, 8) for n in (8, 20, 44, 100, 200, 400)],
     "groups": [("full", 44, g) for g in (3, 8, 32, 64, 128, 256)],
+    "leximin": [("full", 44, g) for g in (8, 32, 64, 128, 256)],
     "members": [(m,) for m in (1_000, 10_000, 40_000, 100_000)],
     "elections": [(p, v) for p, v in ((30, 1_000), (75, 2_500), (150, 5_000), (300, 20_000))],
 }
 QUICK = {
     "items": [("private", n, 8) for n in (20, 100, 200)] + [("full", n, 8) for n in (20, 100, 200)],
     "groups": [("full", 44, g) for g in (8, 32, 128)],
+    "leximin": [("full", 44, g) for g in (8, 32, 128)],
     "members": [(m,) for m in (1_000, 10_000, 40_000)],
     "elections": [(p, v) for p, v in ((30, 1_000), (150, 5_000))],
 }
@@ -50,14 +53,18 @@ QUICK = {
 
 # ---------------------------------------------------------------- child: one measured case
 
-def _negotiate(info: str, n_items: int, n_groups: int, seed: int) -> float:
+def _negotiate(info: str, n_items: int, n_groups: int, seed: int, mediator: str | None = None) -> float:
     from sim.run.runner import RunConfig, run_negotiation
     from sim.testing import random_scenario
 
     scenario = random_scenario(seed, n_items, n_groups)
     start = time.process_time()
-    run_negotiation(scenario, RunConfig(information=info))
+    run_negotiation(scenario, RunConfig(information=info, mediator=mediator))
     return time.process_time() - start
+
+
+def _leximin(info: str, n_items: int, n_groups: int, seed: int) -> float:
+    return _negotiate(info, n_items, n_groups, seed, mediator="leximin")
 
 
 def _members(n_members: int, seed: int) -> float:
@@ -100,7 +107,8 @@ def _election(n_projects: int, n_voters: int, seed: int) -> float:
 
 def child(family: str, args: list, seed: int) -> None:
     """Run one case and print its CPU seconds and peak memory as one JSON line."""
-    work = {"items": _negotiate, "groups": _negotiate, "members": _members, "elections": _election}[family]
+    work = {"items": _negotiate, "groups": _negotiate, "leximin": _leximin, "members": _members,
+            "elections": _election}[family]
     cpu = work(*args, seed)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"cpu": cpu, "peak_mb": peak_mb}))
@@ -128,7 +136,7 @@ def measure(family: str, args: tuple, seed: int, cpu_cap: float, mem_cap_mb: int
 
 def size_of(family: str, args: tuple) -> float:
     """The growth variable of a case: items, groups, members or projects x voters."""
-    return {"items": lambda: args[1], "groups": lambda: args[2], "members": lambda: args[0],
+    return {"items": lambda: args[1], "groups": lambda: args[2], "leximin": lambda: args[2], "members": lambda: args[0],
             "elections": lambda: args[0] * args[1]}[family]()
 
 
@@ -171,7 +179,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--cpu-cap", type=float, default=120.0, help="CPU seconds per case before it is stopped")
     ap.add_argument("--mem-cap", type=int, default=4000, help="address space per case, MB")
-    ap.add_argument("--only", default="items,groups,members,elections")
+    ap.add_argument("--only", default="items,groups,leximin,members,elections")
     ap.add_argument("--json", type=Path, default=None, help="also write the rows to this file")
     ap.add_argument("--child", nargs=3, metavar=("FAMILY", "ARGS", "SEED"), help=argparse.SUPPRESS)
     opts = ap.parse_args(argv)

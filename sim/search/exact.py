@@ -16,7 +16,8 @@ import numpy as np
 
 from sim.core.cache import LRU, owned, store
 from sim.core.rubric import Rubric
-from sim.search.milp import Expr, InfeasibleMILP, PackageMILP, lexmax, log_tangent_cuts, ordered_sum
+from sim.search.leximin import leximin
+from sim.search.milp import FIX_TOL, Expr, InfeasibleMILP, PackageMILP, lexmax, log_tangent_cuts
 from sim.search.objectives import POSITIVE_GAIN, TIE_TOL, keys, lex_argmax, polish
 
 OBJECTIVES = ("utilitarian", "maximin", "leximin", "nash", "kalai")
@@ -140,14 +141,12 @@ def _enum_optimise(rubric: Rubric, objective: str, d: np.ndarray,
 # ---------------------------------------------------------------- MILP
 
 def _stages(model: PackageMILP, objective: str, d: np.ndarray, ideal: np.ndarray | None) -> list[Expr]:
-    """Lexicographic stages of a linear objective (everything except nash)."""
+    """Lexicographic stages of a linear objective (everything except nash and leximin)."""
     V = model.rubric.values
     zero, total = np.zeros(V.shape[1]), (V.sum(axis=0), {})
     if objective in ("utilitarian", "maximin"):
         worst = (zero, {model.min_var(V, np.zeros(len(V))): 1.0})
         return [total, worst] if objective == "utilitarian" else [worst, total]
-    if objective == "leximin":
-        return [ordered_sum(model, k) for k in range(1, len(V))] + [total]
     span = ideal - d
     a = span > TIE_TOL
     t = model.min_var(V[a] / span[a, None], -d[a] / span[a])
@@ -163,6 +162,9 @@ def _milp_optimise(rubric: Rubric, objective: str, d: np.ndarray,
         if x is not None:
             return _result(rubric, x, "nash", "nash", d, ideal, "milp", details)
     used, notes = _effective(objective, d, ideal, objective != "nash")
+    if used == "leximin":
+        x, details = leximin(rubric)
+        return _result(rubric, x, objective, used, d, ideal, "milp", {**details, **notes})
     model = PackageMILP(rubric)
     x = lexmax(model, _stages(model, used, d, ideal))
     return _result(rubric, x, objective, used, d, ideal, "milp", {**model.details(), **notes})
@@ -299,20 +301,31 @@ def pareto_frontier(rubric: Rubric, *, method: str = "auto",
         if not queue:
             break
         t = queue.pop(0)
-        x = _epsilon_step(rubric, t)
+        x = _epsilon_step(rubric, t, found)
         found.append(x)
         covered.append((t, float(rubric.utilities(x).min())))
     X = np.array(found, dtype=np.int8)
     return _frontier(rubric, X[rubric.feasible_mask(X)])
 
 
-def _epsilon_step(rubric: Rubric, t: float) -> np.ndarray:
-    """Max total subject to every group utility >= t; ties broken by the worst group."""
+def _epsilon_step(rubric: Rubric, t: float, found: list[np.ndarray]) -> np.ndarray:
+    """Max total subject to every group utility >= t; ties broken by the worst group.
+
+    `found` are earlier answers of the frontier (its two ends, earlier steps), each lexicographically
+    best (total, worst) or (worst, total) for its own threshold. One that keeps every group >= t and
+    reaches this step's total is the best worst group among those packages too (the sets are nested),
+    so it is returned without the tie-break solve: same frontier point, one MILP fewer.
+    """
     model, V = PackageMILP(rubric), rubric.values
     for v_g in V:
         model.row(v_g, {}, lb=float(t))
     worst = model.min_var(V, np.zeros(len(V)))
-    return lexmax(model, [(V.sum(axis=0), {}), (np.zeros(rubric.n_items), {worst: 1.0})])
+    x, total = model.solve((V.sum(axis=0), {}))
+    U = rubric.utilities(np.array(found, dtype=np.int8).reshape(-1, rubric.n_items))
+    reach = (U.min(axis=1) >= t) & (U.sum(axis=1) >= total - FIX_TOL * max(1.0, abs(total)))
+    if reach.any():
+        return found[int(np.flatnonzero(reach)[np.argmax(U[reach].min(axis=1))])]
+    return lexmax(model, [(V.sum(axis=0), {}), (np.zeros(rubric.n_items), {worst: 1.0})], first=(x, total))
 
 
 def _dominates(U: np.ndarray, ux: np.ndarray) -> np.ndarray:

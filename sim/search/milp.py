@@ -140,9 +140,12 @@ class PackageMILP:
         return out
 
 
-def lexmax(model: PackageMILP, stages: list[Expr]) -> np.ndarray:
-    """Maximise the stages in turn, fixing each optimum (minus a small slack) before the next."""
-    x, value = model.solve(stages[0])
+def lexmax(model: PackageMILP, stages: list[Expr], first: tuple[np.ndarray, float] | None = None) -> np.ndarray:
+    """Maximise the stages in turn, fixing each optimum (minus a small slack) before the next.
+
+    `first` is the first stage's answer and optimum when the caller has already solved it.
+    """
+    x, value = model.solve(stages[0]) if first is None else first
     for expr_fixed, expr in zip(stages, stages[1:]):
         model.row(expr_fixed[0], expr_fixed[1], lb=value - FIX_TOL * max(1.0, abs(value)))
         try:

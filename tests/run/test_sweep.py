@@ -421,3 +421,18 @@ def test_pool_workers_start_with_single_threaded_blas_and_the_parent_keeps_its_o
     monkeypatch.delenv("MKL_NUM_THREADS", raising=False)
     assert sorted(executors.run_payloads(list(WORKER_ENV), workers=2)) == ["1"] * len(WORKER_ENV)
     assert os.environ["OPENBLAS_NUM_THREADS"] == "4" and "MKL_NUM_THREADS" not in os.environ
+
+
+def test_a_serial_sweep_runs_each_chunk_inside_a_one_thread_limit(monkeypatch):
+    # A serial sweep runs in the caller's process, whose BLAS is already loaded with a thread per core:
+    # threadpoolctl holds it at one thread during each chunk and gives the caller its threads back.
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    import sim.run.sweep.executors as executors
+
+    def threads(_payload):
+        return sorted({pool["num_threads"] for pool in threadpool_info()})
+    monkeypatch.setattr(executors, "run_chunk", threads)
+    with threadpool_limits(limits=2):          # the caller's own setting, whatever the machine's cores
+        assert list(executors.run_payloads([0, 1], workers=1)) == [[1], [1]]
+        assert {pool["num_threads"] for pool in threadpool_info()} == {2}
