@@ -39,18 +39,6 @@ def _broken(u: np.ndarray, sums: list[float], cuts: set[int]) -> int | None:
     return None
 
 
-def _ordered_sum(model: PackageMILP, W: np.ndarray, m: np.ndarray, k: int) -> Expr:
-    """Ogryczak's sum of the k smallest utilities: max k r - sum_j m_j d_j with d_j >= r - W_j x.
-
-    Over the distinct value rows W of multiplicities m (groups with equal values share a deviation column).
-    """
-    r = model.var()
-    ds = [model.var(0.0) for _ in W]
-    for w_j, d_j in zip(W, ds):
-        model.row(-w_j, {r: 1.0, d_j: -1.0}, ub=0.0)
-    return np.zeros(W.shape[1]), {r: float(k), **{d_j: -float(m_j) for d_j, m_j in zip(ds, m)}}
-
-
 class _Levels:
     """Stage models of one rubric: the cuts found so far and every solve's status."""
 
@@ -68,9 +56,9 @@ class _Levels:
             for w_j in W:
                 model.row(w_j, {}, lb=sums[0] - _slack(sums[0]))
         for i in sorted(i for i in self.cuts if i < k):
-            xc, extra = _ordered_sum(model, W, m, i)
+            xc, extra = ordered_sum(model, i, W, m)
             model.row(xc, extra, lb=sums[i - 1] - _slack(sums[i - 1]))
-        objective = (self.rubric.values.sum(axis=0), {}) if k == self.rubric.n_groups else _ordered_sum(model, W, m, k)
+        objective = (self.rubric.values.sum(axis=0), {}) if k == self.rubric.n_groups else ordered_sum(model, k, W, m)
         return model, objective
 
     def solve_at(self, k: int, sums: list[float]) -> np.ndarray:

@@ -156,14 +156,19 @@ def lexmax(model: PackageMILP, stages: list[Expr], first: tuple[np.ndarray, floa
     return x
 
 
-def ordered_sum(model: PackageMILP, k: int) -> Expr:
-    """Ogryczak: the sum of the k smallest utilities as max k r - sum_g d_g, d_g >= r - u_g."""
-    V = model.rubric.values
+def ordered_sum(model: PackageMILP, k: int, W: np.ndarray | None = None, m: np.ndarray | None = None) -> Expr:
+    """Ogryczak: the sum of the k smallest utilities as max k r - sum_j m_j d_j, d_j >= r - W_j x.
+
+    W: the distinct value rows (default every group's), m: how many groups share each (default 1), so
+    groups with equal values share one deviation column.
+    """
+    W = model.rubric.values if W is None else W
+    m = np.ones(len(W)) if m is None else m
     r = model.var()
-    ds = [model.var(0.0) for _ in V]
-    for v_g, d_g in zip(V, ds):
-        model.row(-v_g, {r: 1.0, d_g: -1.0}, ub=0.0)
-    return np.zeros(V.shape[1]), {r: float(k), **{d_g: -1.0 for d_g in ds}}
+    ds = [model.var(0.0) for _ in W]
+    for w_j, d_j in zip(W, ds):
+        model.row(-w_j, {r: 1.0, d_j: -1.0}, ub=0.0)
+    return np.zeros(W.shape[1]), {r: float(k), **{d_j: -float(m_j) for d_j, m_j in zip(ds, m)}}
 
 
 def log_tangent_cuts(model: PackageMILP, z: list[int], points: np.ndarray, d: np.ndarray) -> None:
