@@ -11,9 +11,17 @@ item_values+decisions belief meets the second (test below) and the incentive tar
 (re-measured after binding accepts became evidence: silence pays 0, exaggerate:2 pays 3,
 exaggerate:4 pays 3), but it is not the default: pb_neighbourhood's worst group falls from 96.3%
 to 93.2% of the omniscient mediator's and it is about a third slower.
+
+The opt-in belief item_values+decisions+ideal (docs/private-information.md, third follow-up) is held
+to the same claims: silence pays 0 / truth pays 14, exaggerate:2 pays 2, exaggerate:4 pays 1 (seeds
+0-29); the mean worst group (seeds 0-19) is within 5% of the omniscient mediator's on
+park_renovation, pb_neighbourhood and tiny_example (106.3%, 95.6%, 100%). Not held (strict xfail):
+montreal_streets, 93.0%.
 """
 
 from __future__ import annotations
+
+from functools import cache
 
 import numpy as np
 import pytest
@@ -27,6 +35,7 @@ from tests.conftest import ROOT
 
 SHIPPED = ("montreal_streets", "park_renovation", "pb_neighbourhood", "tiny_example")
 SEEDS = list(range(30))
+IDEAL = "item_values+decisions+ideal"   # the opt-in belief held to the same claims as the default
 pytestmark = pytest.mark.slow
 
 
@@ -34,11 +43,12 @@ def _ctx(name: str, information: str = "private"):
     return make_context(load_scenario(ROOT / "scenarios" / f"{name}.yaml"), information=information)
 
 
-@pytest.fixture(scope="module")
-def incentives() -> list:
+@pytest.fixture(scope="module", params=[None, IDEAL], ids=["default", IDEAL])
+def incentives(request) -> list:
+    mediator = {"beliefs": belief_settings(request.param)} if request.param else None
     rows = []
     for name in SHIPPED:
-        rows += incentive_table(_ctx(name), SEEDS, ["silent", "exaggerate:2", "exaggerate:4"])
+        rows += incentive_table(_ctx(name), SEEDS, ["silent", "exaggerate:2", "exaggerate:4"], mediator=mediator)
     return rows
 
 
@@ -70,10 +80,26 @@ WORST_XFAIL = pytest.mark.xfail(strict=True, reason=(
     "(docs/private-information.md)"))
 
 
-@pytest.mark.parametrize("name", [pytest.param("montreal_streets", marks=WORST_XFAIL), *SHIPPED[1:]])
-def test_the_mean_worst_group_is_within_five_percent_of_the_omniscient_mediators(name):
-    private, _ = _mean_worst(name, "private")
-    full, _ = _mean_worst(name, "full")
+IDEAL_WORST_XFAIL = pytest.mark.xfail(strict=True, reason=(
+    "measured: 5.413 vs omniscient 5.819 (93.0%) on seeds 0-19; item_values+decisions without +ideal 93.3%, "
+    "the default weights belief 89.6%"))
+
+
+@cache
+def _omniscient_worst(name: str) -> float:
+    """The omniscient mediator's mean worst group (seeds 0-19), shared by every belief's claim."""
+    return _mean_worst(name, "full")[0]
+
+
+@pytest.mark.parametrize("name,beliefs", [
+    pytest.param("montreal_streets", None, marks=WORST_XFAIL),
+    *[(n, None) for n in SHIPPED[1:]],
+    pytest.param("montreal_streets", IDEAL, marks=IDEAL_WORST_XFAIL),
+    *[(n, IDEAL) for n in SHIPPED[1:]],
+])
+def test_the_mean_worst_group_is_within_five_percent_of_the_omniscient_mediators(name, beliefs):
+    private, _ = _mean_worst(name, "private", beliefs=beliefs)
+    full = _omniscient_worst(name)
     assert private >= 0.95 * full, f"private {private:.3f} vs full {full:.3f}"
 
 
