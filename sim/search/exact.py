@@ -236,28 +236,42 @@ def optimise(rubric: Rubric, objective: str, *, disagreement: Any = None,
     return _optimise(rubric, objective, _disagreement(rubric, disagreement), method, None)
 
 
-def best_for_group(rubric: Rubric, g: int, *, method: str = "auto") -> SearchResult:
-    """Maximise group g's utility; tie-break by total. Score = (u_g, total)."""
+def _group_max(rubric: Rubric, g: int) -> tuple[PackageMILP, tuple[np.ndarray, float], float]:
+    """The MILP maximising group g's utility, its answer and g's utility there (the ideal's entry)."""
+    model = PackageMILP(rubric)
+    first = model.solve((rubric.values[g], {}))
+    return model, first, float(rubric.utilities(first[0])[g])
+
+
+def _best_and_ideal(rubric: Rubric, g: int, method: str) -> tuple[SearchResult, float | None]:
+    """`best_for_group` and, by MILP, group g's maximum utility from the same first solve (else None)."""
     V, name = rubric.values, _method(rubric, method)
+    ideal = None
     if name == "enumeration":
         X, U = feasible_table(rubric)
         x, details = X[lex_argmax([U[:, g], U.sum(axis=1)])], {"n_feasible": len(X)}
     else:
-        model = PackageMILP(rubric)
-        x = lexmax(model, [(V[g], {}), (V.sum(axis=0), {})])
+        model, first, ideal = _group_max(rubric, g)
+        x = lexmax(model, [(V[g], {}), (V.sum(axis=0), {})], first=first)
         details = model.details()
     x, u = _checked(rubric, x)
     return SearchResult(x, u, "best_for_group", (float(u[g]), float(u.sum())), name,
-                        {**details, "group": g})
+                        {**details, "group": g}), ideal
+
+
+def best_for_group(rubric: Rubric, g: int, *, method: str = "auto") -> SearchResult:
+    """Maximise group g's utility; tie-break by total. Score = (u_g, total)."""
+    return _best_and_ideal(rubric, g, method)[0]
 
 
 def ideal_point(rubric: Rubric, *, method: str = "auto") -> np.ndarray:
-    """Each group's maximum utility over feasible packages, (G,)."""
+    """Each group's maximum utility over feasible packages, (G,).
+
+    By MILP, one fresh model per group: the first solve of `best_for_group`, so a cache shares it.
+    """
     if _method(rubric, method) == "enumeration":
         return feasible_table(rubric)[1].max(axis=0)
-    model = PackageMILP(rubric)
-    return np.array([rubric.utilities(model.solve((v_g, {}))[0])[g]
-                     for g, v_g in enumerate(rubric.values)])
+    return np.array([_group_max(rubric, g)[2] for g in range(rubric.n_groups)])
 
 
 def _frontier(rubric: Rubric, X: np.ndarray, U: np.ndarray | None = None) -> list[FrontierPoint]:
@@ -403,16 +417,24 @@ class SearchCache:
             return _optimise(self._rubric, objective, d, method, ideal)
         return self._get(("optimise", objective, d_key, method), compute)
 
+    def _best(self, g: int, method: str) -> tuple[SearchResult, float | None]:
+        return self._get(("best", g, method), lambda: _best_and_ideal(self._rubric, g, method))
+
     def best_for_group(self, g: int, *, method: str = "auto") -> SearchResult:
         """The feasible package best for group g (see `best_for_group`), memoised per group and method."""
-        method = _method(self._rubric, method)
-        return self._get(("best", g, method), lambda: best_for_group(self._rubric, g, method=method))
+        return self._best(g, _method(self._rubric, method))[0]
 
     def ideal_point(self, *, method: str = "auto") -> np.ndarray:
-        """Each group's maximum feasible utility (see `ideal_point`), memoised per method; the array is read-only."""
+        """Each group's maximum feasible utility (see `ideal_point`), memoised per method; the array is read-only.
+
+        By MILP each entry is the first solve of that group's `best_for_group`, solved once for both.
+        """
         method = _method(self._rubric, method)
         def compute() -> np.ndarray:
-            ideal = ideal_point(self._rubric, method=method)
+            if method == "milp":
+                ideal = np.array([self._best(g, method)[1] for g in range(self._rubric.n_groups)])
+            else:
+                ideal = ideal_point(self._rubric, method=method)
             ideal.setflags(write=False)
             return ideal
         return self._get(("ideal", method), compute)

@@ -1,5 +1,6 @@
-"""The MILP Pareto frontier skips an epsilon step's tie-break solve when an earlier answer already reaches
-the step's total (issue 24, item 3): the same frontier, fewer MILPs."""
+"""Fewer MILPs, the same answers (issue 24): the Pareto frontier skips an epsilon step's tie-break solve
+when an earlier answer already reaches the step's total; the ideal point is the first solve of each
+group's best package, solved once for both."""
 
 from __future__ import annotations
 
@@ -58,3 +59,26 @@ def test_an_earlier_answer_below_the_total_is_not_reused(solves):
     before = solves[0]
     x = exact._epsilon_step(rubric, float(rubric.utilities(empty).min()), [empty])
     assert solves[0] - before == 2 and rubric.utilities(x).sum() > rubric.utilities(empty).sum()
+
+
+def shared_model_ideal(rubric) -> np.ndarray:
+    """The ideal point as it was computed before the sharing: one model, one solve per group."""
+    model = milp.PackageMILP(rubric)
+    return np.array([rubric.utilities(model.solve((v_g, {}))[0])[g] for g, v_g in enumerate(rubric.values)])
+
+
+@pytest.mark.parametrize("seed,n_items,n_groups", [(0, 24, 4), (1, 30, 6), (4, 40, 8)])
+def test_ideal_point_shares_the_group_best_solves(seed, n_items, n_groups, solves):
+    rubric = build_rubric(random_scenario(seed, n_items, n_groups))
+    reference = shared_model_ideal(rubric)
+    bests = [exact.best_for_group(rubric, g, method="milp") for g in range(n_groups)]
+    cache = exact.SearchCache(rubric)
+    before = solves[0]
+    ideal = cache.ideal_point(method="milp")
+    shared = [cache.best_for_group(g, method="milp") for g in range(n_groups)]
+    assert solves[0] - before == 2 * n_groups                 # not 3 per group
+    np.testing.assert_array_equal(ideal, reference)
+    np.testing.assert_array_equal(exact.ideal_point(rubric, method="milp"), reference)
+    for ours, theirs in zip(shared, bests):
+        np.testing.assert_array_equal(ours.package, theirs.package)
+    assert all(ideal[g] >= b.utilities[g] - 1e-9 * max(1.0, abs(ideal[g])) for g, b in enumerate(bests))
