@@ -22,8 +22,8 @@ COPY = ["sim", "agents", "scenarios", "tests/__init__.py", "tests/conftest.py", 
 
 # name -> (original text, mutated text); the first three are those of issue 20
 MUTANTS = {
-    "drop the most valuable per cost": ("key = (int(k) in protect, loss / freed, int(k))",
-                                        "key = (int(k) in protect, -loss / freed, int(k))"),
+    "drop the most valuable per cost": ("ratio = np.where(keep, loss / np.where(keep, freed, 1.0), np.inf)",
+                                        "ratio = np.where(keep, -loss / np.where(keep, freed, 1.0), np.inf)"),
     "keep the worse of an excluded pair": ("(i in protect, worth[i], -i)", "(i in protect, -worth[i], -i)"),
     "ignore protect": ("    rub = ctx.rubric\n    y = np.array(x",
                        "    protect = frozenset()\n    rub = ctx.rubric\n    y = np.array(x"),

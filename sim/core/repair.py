@@ -102,20 +102,25 @@ def _closure_rows(rub) -> np.ndarray:
         [rub.closure(np.eye(rub.n_items, dtype=np.int8)[k]) for k in range(rub.n_items)], dtype=bool))
 
 
+def _closure_float(rub) -> np.ndarray:
+    """`_closure_rows` as 0/1 floats, for sums over every closure in one product (once per rubric)."""
+    return owned(rub, "closure_rows_float", lambda: _closure_rows(rub).astype(np.float64))
+
+
 def _screen(rub, y: np.ndarray, worth: np.ndarray, ban: np.ndarray) -> np.ndarray:
     """(K,) approximate gain-per-cost of adding each item with its closure; -inf where it cannot be added.
 
-    Budget and gain are tested with a small slack (rounding); excludes and bans exactly.
+    Gain and cost are summed for every closure in one matrix product (rounding differs from the exact
+    sum: budget and gain are tested with a small slack); excludes and bans exactly.
     """
     have = y.astype(bool)
-    closure = _closure_rows(rub)
-    add = closure & ~have
-    gain, cost = np.where(add, worth, 0.0).sum(axis=1), np.where(add, rub.costs, 0.0).sum(axis=1)
-    ok = ~have & ~ban & (worth > 0) & ~(add & ban).any(axis=1) & (gain > -1e-9)
+    closure, C = _closure_rows(rub), _closure_float(rub)
+    gain, cost = C @ np.where(have, 0.0, worth), C @ np.where(have, 0.0, rub.costs)
+    ok = ~have & ~ban & (worth > 0) & (C @ (ban & ~have) == 0) & (gain > -1e-9)
     ok &= rub.cost(y) + cost <= rub.budget + EPS + 1e-9 * max(1.0, rub.budget)
-    packages = closure | have
-    for a, b in rub.excludes:
-        ok &= ~(packages[:, a] & packages[:, b])
+    if rub.excludes:
+        a, b = np.array(rub.excludes).T
+        ok &= ~((closure[:, a] | have[a]) & (closure[:, b] | have[b])).any(axis=1)
     return np.where(ok, gain / np.maximum(cost, 1e-9), -np.inf)
 
 
@@ -135,17 +140,27 @@ def _addition(rub, y: np.ndarray, worth: np.ndarray, banned: frozenset[int],
 
 
 def _cheapest_loss(rub, y: np.ndarray, worth: np.ndarray, protect: frozenset[int]) -> int:
-    """The item whose removal loses the least value per unit of cost freed."""
-    best, best_key = -1, None
-    for k in np.flatnonzero(y):
-        gone = _removal_set(rub, y, int(k))
-        freed = float(rub.costs[gone].sum())
-        if freed <= 0:
-            continue
-        loss = float(worth[gone].sum())
-        key = (int(k) in protect, loss / freed, int(k))
-        if best_key is None or key < best_key:
-            best, best_key = int(k), key
-    if best < 0:  # only zero-cost items left yet over budget: cannot happen with budget > 0
+    """The item whose removal (with what requires it) loses the least value per unit of cost freed.
+
+    Key (protected, loss / freed, index), smallest first. Every item in y is screened at once (removal
+    sets as columns of the closure rows); only those within rounding of the best screened key are
+    scored exactly by `_loss_key`, so the choice is the one scoring every item in turn makes.
+    """
+    on = np.flatnonzero(y)
+    R = _closure_float(rub)[:, on].T * y                   # row i: item on[i] and the items of y requiring it
+    freed, loss = R @ rub.costs, R @ worth
+    keep = freed > 0
+    if not keep.any():         # only zero-cost items left yet over budget: cannot happen with budget > 0
         raise RuntimeError("cannot repair package: no costly item to drop")
-    return best
+    guarded = np.fromiter((int(k) in protect for k in on), dtype=bool, count=on.size)
+    keep &= ~guarded if (keep & ~guarded).any() else guarded
+    ratio = np.where(keep, loss / np.where(keep, freed, 1.0), np.inf)
+    low = ratio.min()
+    near = on[ratio <= low + 1e-9 * max(1.0, abs(low))]
+    return min((_loss_key(rub, y, worth, protect, int(k)) for k in near), key=lambda t: t[:3])[2]
+
+
+def _loss_key(rub, y: np.ndarray, worth: np.ndarray, protect: frozenset[int], k: int) -> tuple:
+    """(protected, loss per cost freed, k) of dropping item k and what requires it, summed exactly."""
+    gone = _removal_set(rub, y, k)
+    return (k in protect, float(worth[gone].sum()) / float(rub.costs[gone].sum()), k)
