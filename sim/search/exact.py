@@ -4,6 +4,8 @@ Every objective is maximised over feasible packages (budget, requires, excludes)
 unweighted group utilities. A result carries its score as a lexicographic key (higher is
 better) and a `details` trace of how it was found. Keys closer than TIE_TOL count as tied
 and the next key decides; full ties go to the lowest binary index (item 0 = lowest bit).
+Enumeration lives in `sim.search.enumeration`, the Pareto frontier and dominance in
+`sim.search.pareto`; this module re-exports them and memoises every search per rubric (`cached`).
 """
 
 from __future__ import annotations
@@ -14,21 +16,20 @@ from typing import Any, Callable
 
 import numpy as np
 
-from sim.core.cache import LRU, owned, store
+from sim.core.cache import LRU, owned
 from sim.core.rubric import Rubric
+from sim.search.enumeration import ENUM_MAX_ITEMS, METHODS, enumerate_feasible, feasible_table, resolve_method, share_table
 from sim.search.leximin import leximin
-from sim.search.milp import FIX_TOL, Expr, InfeasibleMILP, PackageMILP, lexmax, log_tangent_cuts
+from sim.search.milp import Expr, PackageMILP, lexmax, log_tangent_cuts
 from sim.search.objectives import POSITIVE_GAIN, TIE_TOL, keys, lex_argmax, polish
+from sim.search.pareto import DOMINANCE_TOL, FrontierPoint, dominating_package, frontier_of, is_pareto_optimal
+from sim.search.pareto import pareto_frontier as frontier_from_ends
 
 OBJECTIVES = ("utilitarian", "maximin", "leximin", "nash", "kalai")
 D_FREE = ("utilitarian", "maximin", "leximin")   # objectives whose optimum ignores the disagreement point
-ENUM_MAX_ITEMS = 20            # exhaustive vectorised enumeration up to this many items (2^20 rows)
-METHODS = ("auto", "enumeration", "milp")
-DOMINANCE_TOL = 1e-9           # Pareto dominance tolerance on group utilities
 NASH_BREAKPOINTS = 20          # tangent cuts per group for the log approximation
 NASH_REFINE_ROUNDS = 8         # extra cut rounds at the MILP's own answers
 CACHE_RUBRICS = 64
-_CHUNK = 1 << 14
 
 
 @dataclass(frozen=True)
@@ -45,15 +46,6 @@ class SearchResult:
     def __post_init__(self) -> None:
         self.package.setflags(write=False)
         self.utilities.setflags(write=False)
-
-
-@dataclass(frozen=True)
-class FrontierPoint:
-    """One non-dominated (total, worst_group) point and a package achieving it."""
-
-    total: float
-    worst_group: float
-    package: np.ndarray
 
 
 # ---------------------------------------------------------------- results
@@ -93,39 +85,6 @@ def _result(rubric: Rubric, x: np.ndarray, objective: str, used: str, d: np.ndar
 
 
 # ---------------------------------------------------------------- enumeration
-
-def enumerate_feasible(rubric: Rubric, max_items: int = ENUM_MAX_ITEMS) -> np.ndarray:
-    """All feasible packages (n, K) int8, in increasing binary index (item k = bit k)."""
-    K = rubric.n_items
-    if K > max_items:
-        raise ValueError(f"{K} items exceed the enumeration limit of {max_items}; use method='milp'")
-    shifts = np.arange(K, dtype=np.int64)
-    chunks = []
-    for start in range(0, 1 << K, _CHUNK):
-        idx = np.arange(start, min(start + _CHUNK, 1 << K), dtype=np.int64)
-        X = ((idx[:, None] >> shifts) & 1).astype(np.int8)
-        chunks.append(X[rubric.feasible_mask(X)])
-    return np.concatenate(chunks)
-
-
-def feasible_table(rubric: Rubric) -> tuple[np.ndarray, np.ndarray]:
-    """Feasible packages and their group utilities, computed once per rubric (read-only)."""
-    def build() -> tuple[np.ndarray, np.ndarray]:
-        X = enumerate_feasible(rubric)
-        U = (rubric.values @ X.T.astype(np.float64)).T    # (n, G) in column order: fast row reductions
-        X.setflags(write=False)
-        U.setflags(write=False)
-        return X, U
-    return owned(rubric, "feasible_table", build)
-
-
-def share_table(rubric: Rubric, table: tuple[np.ndarray, np.ndarray]) -> None:
-    """Use `table` (read-only feasible packages, utility columns) as `rubric`'s feasible table.
-
-    For a rubric with the same feasible set as one already enumerated (e.g. fewer groups).
-    """
-    store(rubric, "feasible_table", table)
-
 
 def _enum_optimise(rubric: Rubric, objective: str, d: np.ndarray,
                    ideal: np.ndarray | None) -> SearchResult:
@@ -203,14 +162,6 @@ def _milp_nash(rubric: Rubric, d: np.ndarray, ideal: np.ndarray) -> tuple[np.nda
 
 # ---------------------------------------------------------------- public API
 
-def _method(rubric: Rubric, method: str) -> str:
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; use one of {METHODS}")
-    if method == "auto":
-        return "enumeration" if rubric.n_items <= ENUM_MAX_ITEMS else "milp"
-    return method
-
-
 def _disagreement(rubric: Rubric, disagreement: Any) -> np.ndarray:
     if disagreement is None:
         return np.zeros(rubric.n_groups)
@@ -225,7 +176,7 @@ def _optimise(rubric: Rubric, objective: str, d: np.ndarray, method: str,
               ideal: np.ndarray | None) -> SearchResult:
     if objective not in OBJECTIVES:
         raise ValueError(f"unknown objective {objective!r}; use one of {OBJECTIVES}")
-    if _method(rubric, method) == "enumeration":
+    if resolve_method(rubric, method) == "enumeration":
         return _enum_optimise(rubric, objective, d, ideal)
     return _milp_optimise(rubric, objective, d, ideal)
 
@@ -245,7 +196,7 @@ def _group_max(rubric: Rubric, g: int) -> tuple[PackageMILP, tuple[np.ndarray, f
 
 def _best_and_ideal(rubric: Rubric, g: int, method: str) -> tuple[SearchResult, float | None]:
     """`best_for_group` and, by MILP, group g's maximum utility from the same first solve (else None)."""
-    V, name = rubric.values, _method(rubric, method)
+    V, name = rubric.values, resolve_method(rubric, method)
     ideal = None
     if name == "enumeration":
         X, U = feasible_table(rubric)
@@ -269,111 +220,26 @@ def ideal_point(rubric: Rubric, *, method: str = "auto") -> np.ndarray:
 
     By MILP, one fresh model per group: the first solve of `best_for_group`, so a cache shares it.
     """
-    if _method(rubric, method) == "enumeration":
+    if resolve_method(rubric, method) == "enumeration":
         return feasible_table(rubric)[1].max(axis=0)
     return np.array([_group_max(rubric, g)[2] for g in range(rubric.n_groups)])
 
 
-def _frontier(rubric: Rubric, X: np.ndarray, U: np.ndarray | None = None) -> list[FrontierPoint]:
-    """Non-dominated (total, worst) points of the rows of X, one package each, by worst_group."""
-    U = rubric.utilities(X) if U is None else U
-    T, W = U.sum(axis=1), U.min(axis=1)
-    Tr, Wr = np.round(T, 9), np.round(W, 9)      # merge float noise of equal points
-    order = np.lexsort((np.arange(len(X)), -Tr, -Wr))
-    Ts = Tr[order]
-    previous = np.concatenate([[-np.inf], np.maximum.accumulate(Ts)[:-1]])
-    keep = order[Ts > previous][::-1]
-    points = [FrontierPoint(float(T[i]), float(W[i]), X[i].copy()) for i in keep]
-    for p in points:
-        p.package.setflags(write=False)
-    return points
+def pareto_frontier(rubric: Rubric, *, method: str = "auto", max_points: int = 50) -> list[FrontierPoint]:
+    """Non-dominated (total, worst_group) points sorted by worst_group (`sim.search.pareto.pareto_frontier`).
 
-
-def pareto_frontier(rubric: Rubric, *, method: str = "auto",
-                    max_points: int = 50) -> list[FrontierPoint]:
-    """Non-dominated (total, worst_group) points sorted by worst_group.
-
-    Enumeration gives the exact set (max_points is ignored). MILP finds the utilitarian and
-    maximin ends, then runs at most max_points - 2 epsilon-constraint solves (max total s.t.
-    every u_g >= t, then max worst): first on a grid of thresholds t between the two ends,
-    then on thresholds just above each point found (by 1e-5 relative, above HiGHS's
-    feasibility tolerance), so a frontier of up to about max_points points comes out exactly.
+    The MILP frontier takes its two ends, the utilitarian and maximin optima, from the rubric's shared
+    memo (the pool and the benchmark ask for the same ones).
     """
-    if _method(rubric, method) == "enumeration":
-        return _frontier(rubric, *feasible_table(rubric))
-    util = cached(rubric).optimise("utilitarian", method="milp")      # shared with the pool and the benchmark
-    fair = cached(rubric).optimise("maximin", method="milp")
-    lo, hi = float(util.utilities.min()), fair.score[0]
-    found, covered = [util.package, fair.package], [(-np.inf, lo), (hi, np.inf)]
-    queue = list(np.linspace(lo, hi, max(max_points, 2))[1:-1])      # max_points - 2 inside
-
-    def is_open(t: float) -> bool:     # thresholds in a solved [t0, worst] give known answers
-        return t <= hi and not any(a <= t <= b for a, b in covered)
-    for _ in range(max_points - 2):
-        queue = [t for t in queue if is_open(t)] or [
-            t for t in sorted(b + 1e-5 * max(1.0, abs(b)) for _, b in covered) if is_open(t)]
-        if not queue:
-            break
-        t = queue.pop(0)
-        x = _epsilon_step(rubric, t, found)
-        found.append(x)
-        covered.append((t, float(rubric.utilities(x).min())))
-    X = np.array(found, dtype=np.int8)
-    return _frontier(rubric, X[rubric.feasible_mask(X)])
+    memo = cached(rubric)
+    return frontier_from_ends(rubric, method=method, max_points=max_points, ends=lambda: (
+        memo.optimise("utilitarian", method="milp"), memo.optimise("maximin", method="milp")))
 
 
-def _epsilon_step(rubric: Rubric, t: float, found: list[np.ndarray]) -> np.ndarray:
-    """Max total subject to every group utility >= t; ties broken by the worst group.
-
-    `found` are earlier answers of the frontier (its two ends, earlier steps), each lexicographically
-    best (total, worst) or (worst, total) for its own threshold. One that keeps every group >= t and
-    reaches this step's total is the best worst group among those packages too (the sets are nested),
-    so it is returned without the tie-break solve: same frontier point, one MILP fewer.
-    """
-    model, V = PackageMILP(rubric), rubric.values
-    for v_g in V:
-        model.row(v_g, {}, lb=float(t))
-    worst = model.min_var(V, np.zeros(len(V)))
-    x, total = model.solve((V.sum(axis=0), {}))
-    U = rubric.utilities(np.array(found, dtype=np.int8).reshape(-1, rubric.n_items))
-    reach = (U.min(axis=1) >= t) & (U.sum(axis=1) >= total - FIX_TOL * max(1.0, abs(total)))
-    if reach.any():
-        return found[int(np.flatnonzero(reach)[np.argmax(U[reach].min(axis=1))])]
-    return lexmax(model, [(V.sum(axis=0), {}), (np.zeros(rubric.n_items), {worst: 1.0})], first=(x, total))
-
-
-def _dominates(U: np.ndarray, ux: np.ndarray) -> np.ndarray:
-    return (U >= ux - DOMINANCE_TOL).all(axis=-1) & (U > ux + DOMINANCE_TOL).any(axis=-1)
-
-
-def dominating_package(rubric: Rubric, x: Any, *, method: str = "auto") -> np.ndarray | None:
-    """A feasible package Pareto-dominating x (the one with the largest total), or None."""
-    x = np.asarray(x, dtype=np.int8).reshape(rubric.n_items)
-    ux = rubric.utilities(x)
-    if _method(rubric, method) == "enumeration":
-        X, U = feasible_table(rubric)
-        idx = np.flatnonzero(_dominates(U, ux))
-        return X[idx[lex_argmax([U[idx].sum(axis=1)])]].copy() if idx.size else None
-    model, V = PackageMILP(rubric), rubric.values
-    for v_g, u_g in zip(V, ux):
-        model.row(v_g, {}, lb=u_g - DOMINANCE_TOL)
-    for _ in range(10):
-        try:
-            y, _ = model.solve((V.sum(axis=0), {}))
-        except InfeasibleMILP:                  # x is infeasible and beyond every package
-            return None
-        uy = rubric.utilities(y)
-        if _dominates(uy, ux):
-            return y
-        if uy.sum() <= ux.sum() + DOMINANCE_TOL:
-            return None
-        model.row(2.0 * y - 1.0, {}, ub=float(y.sum()) - 1.0)   # exclude y, solve again
-    return None
-
-
-def is_pareto_optimal(rubric: Rubric, x: Any, *, method: str = "auto") -> bool:
-    """True when no feasible package Pareto-dominates x (exact, tolerance DOMINANCE_TOL)."""
-    return dominating_package(rubric, x, method=method) is None
+__all__ = ["CACHE_RUBRICS", "D_FREE", "DOMINANCE_TOL", "ENUM_MAX_ITEMS", "METHODS", "OBJECTIVES", "FrontierPoint",
+           "SearchCache", "SearchResult", "best_for_group", "cached", "dominating_package", "enumerate_feasible",
+           "feasible_table", "frontier_of", "ideal_point", "is_pareto_optimal", "optimise", "pareto_frontier",
+           "resolve_method", "share_table"]
 
 
 # ---------------------------------------------------------------- cache
@@ -409,7 +275,7 @@ class SearchCache:
             _disagreement(self._rubric, disagreement)                 # a wrong shape still raises
         free = disagreement is None or objective in D_FREE
         d_key = None if free else tuple(np.asarray(disagreement, float).ravel())
-        method = _method(self._rubric, method)
+        method = resolve_method(self._rubric, method)
 
         def compute() -> SearchResult:
             ideal = self.ideal_point(method=method) if objective in ("nash", "kalai") else None
@@ -422,14 +288,14 @@ class SearchCache:
 
     def best_for_group(self, g: int, *, method: str = "auto") -> SearchResult:
         """The feasible package best for group g (see `best_for_group`), memoised per group and method."""
-        return self._best(g, _method(self._rubric, method))[0]
+        return self._best(g, resolve_method(self._rubric, method))[0]
 
     def ideal_point(self, *, method: str = "auto") -> np.ndarray:
         """Each group's maximum feasible utility (see `ideal_point`), memoised per method; the array is read-only.
 
         By MILP each entry is the first solve of that group's `best_for_group`, solved once for both.
         """
-        method = _method(self._rubric, method)
+        method = resolve_method(self._rubric, method)
         def compute() -> np.ndarray:
             if method == "milp":
                 ideal = np.array([self._best(g, method)[1] for g in range(self._rubric.n_groups)])
@@ -441,13 +307,13 @@ class SearchCache:
 
     def pareto_frontier(self, *, method: str = "auto", max_points: int = 50) -> list[FrontierPoint]:
         """The (total, worst_group) Pareto frontier (see `pareto_frontier`), memoised; a fresh list each call."""
-        method = _method(self._rubric, method)
+        method = resolve_method(self._rubric, method)
         return list(self._get(("frontier", method, max_points), lambda: tuple(
             pareto_frontier(self._rubric, method=method, max_points=max_points))))
 
     def dominating_package(self, x: Any, *, method: str = "auto") -> np.ndarray | None:
         """A feasible package Pareto-dominating x, or None (see `dominating_package`), memoised; read-only."""
-        method = _method(self._rubric, method)
+        method = resolve_method(self._rubric, method)
         def compute() -> np.ndarray | None:
             y = dominating_package(self._rubric, x, method=method)
             if y is not None:

@@ -9,6 +9,7 @@ import pytest
 
 import sim.search.exact as exact
 import sim.search.milp as milp
+import sim.search.pareto as pareto
 from sim.core.rubric import build_rubric
 from sim.testing import random_scenario
 
@@ -28,15 +29,15 @@ def solves(monkeypatch):
 
 def frontier(rubric, solves, skip: bool):
     """The MILP frontier (fresh, uncached) and the solves it took; skip=False hides earlier answers."""
-    step = exact._epsilon_step
+    step = pareto._epsilon_step
     if not skip:
-        exact._epsilon_step = lambda rub, t, found: step(rub, t, [])
+        pareto._epsilon_step = lambda rub, t, found: step(rub, t, [])
     try:
         before = solves[0]
         points = exact.pareto_frontier(rubric, method="milp", max_points=20)
         return points, solves[0] - before
     finally:
-        exact._epsilon_step = step
+        pareto._epsilon_step = step
 
 
 @pytest.mark.parametrize("seed,n_items,n_groups", [(0, 24, 4), (1, 30, 6), (2, 26, 3), (5, 22, 8)])
@@ -57,7 +58,7 @@ def test_an_earlier_answer_below_the_total_is_not_reused(solves):
     rubric = build_rubric(random_scenario(3, 24, 4))
     empty = np.zeros(rubric.n_items, dtype=np.int8)
     before = solves[0]
-    x = exact._epsilon_step(rubric, float(rubric.utilities(empty).min()), [empty])
+    x = pareto._epsilon_step(rubric, float(rubric.utilities(empty).min()), [empty])
     assert solves[0] - before == 2 and rubric.utilities(x).sum() > rubric.utilities(empty).sum()
 
 

@@ -1,0 +1,133 @@
+"""The (total, worst_group) Pareto frontier and Pareto dominance over feasible packages.
+
+By enumeration the frontier is exact; by MILP it is traced from its two ends (the utilitarian and
+maximin optima) by epsilon-constraint steps. `dominating_package` finds a package that Pareto-
+dominates a given one (the run's Pareto check). `sim.search.exact` memoises both per rubric.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from sim.core.rubric import Rubric
+from sim.search.enumeration import feasible_table, resolve_method
+from sim.search.milp import FIX_TOL, InfeasibleMILP, PackageMILP, lexmax
+from sim.search.objectives import lex_argmax
+
+DOMINANCE_TOL = 1e-9           # Pareto dominance tolerance on group utilities
+
+__all__ = ["DOMINANCE_TOL", "FrontierPoint", "dominating_package", "frontier_of", "is_pareto_optimal", "pareto_frontier"]
+
+
+@dataclass(frozen=True)
+class FrontierPoint:
+    """One non-dominated (total, worst_group) point and a package achieving it."""
+
+    total: float
+    worst_group: float
+    package: np.ndarray
+
+
+def frontier_of(rubric: Rubric, X: np.ndarray, U: np.ndarray | None = None) -> list[FrontierPoint]:
+    """Non-dominated (total, worst) points of the rows of X, one package each, by worst_group."""
+    U = rubric.utilities(X) if U is None else U
+    T, W = U.sum(axis=1), U.min(axis=1)
+    Tr, Wr = np.round(T, 9), np.round(W, 9)      # merge float noise of equal points
+    order = np.lexsort((np.arange(len(X)), -Tr, -Wr))
+    Ts = Tr[order]
+    previous = np.concatenate([[-np.inf], np.maximum.accumulate(Ts)[:-1]])
+    keep = order[Ts > previous][::-1]
+    points = [FrontierPoint(float(T[i]), float(W[i]), X[i].copy()) for i in keep]
+    for p in points:
+        p.package.setflags(write=False)
+    return points
+
+
+def pareto_frontier(rubric: Rubric, *, ends: Callable[[], tuple[Any, Any]], method: str = "auto",
+                    max_points: int = 50) -> list[FrontierPoint]:
+    """Non-dominated (total, worst_group) points sorted by worst_group.
+
+    Enumeration gives the exact set (max_points is ignored). MILP finds the utilitarian and
+    maximin ends, then runs at most max_points - 2 epsilon-constraint solves (max total s.t.
+    every u_g >= t, then max worst): first on a grid of thresholds t between the two ends,
+    then on thresholds just above each point found (by 1e-5 relative, above HiGHS's
+    feasibility tolerance), so a frontier of up to about max_points points comes out exactly.
+    `ends()` gives the two ends' search results (`sim.search.exact.pareto_frontier` passes its memo's).
+    """
+    if resolve_method(rubric, method) == "enumeration":
+        return frontier_of(rubric, *feasible_table(rubric))
+    util, fair = ends()
+    lo, hi = float(util.utilities.min()), fair.score[0]
+    found, covered = [util.package, fair.package], [(-np.inf, lo), (hi, np.inf)]
+    queue = list(np.linspace(lo, hi, max(max_points, 2))[1:-1])      # max_points - 2 inside
+
+    def is_open(t: float) -> bool:     # thresholds in a solved [t0, worst] give known answers
+        return t <= hi and not any(a <= t <= b for a, b in covered)
+    for _ in range(max_points - 2):
+        queue = [t for t in queue if is_open(t)] or [
+            t for t in sorted(b + 1e-5 * max(1.0, abs(b)) for _, b in covered) if is_open(t)]
+        if not queue:
+            break
+        t = queue.pop(0)
+        x = _epsilon_step(rubric, t, found)
+        found.append(x)
+        covered.append((t, float(rubric.utilities(x).min())))
+    X = np.array(found, dtype=np.int8)
+    return frontier_of(rubric, X[rubric.feasible_mask(X)])
+
+
+def _epsilon_step(rubric: Rubric, t: float, found: list[np.ndarray]) -> np.ndarray:
+    """Max total subject to every group utility >= t; ties broken by the worst group.
+
+    `found` are earlier answers of the frontier (its two ends, earlier steps), each lexicographically
+    best (total, worst) or (worst, total) for its own threshold. One that keeps every group >= t and
+    reaches this step's total is the best worst group among those packages too (the sets are nested),
+    so it is returned without the tie-break solve: same frontier point, one MILP fewer.
+    """
+    model, V = PackageMILP(rubric), rubric.values
+    for v_g in V:
+        model.row(v_g, {}, lb=float(t))
+    worst = model.min_var(V, np.zeros(len(V)))
+    x, total = model.solve((V.sum(axis=0), {}))
+    U = rubric.utilities(np.array(found, dtype=np.int8).reshape(-1, rubric.n_items))
+    reach = (U.min(axis=1) >= t) & (U.sum(axis=1) >= total - FIX_TOL * max(1.0, abs(total)))
+    if reach.any():
+        return found[int(np.flatnonzero(reach)[np.argmax(U[reach].min(axis=1))])]
+    return lexmax(model, [(V.sum(axis=0), {}), (np.zeros(rubric.n_items), {worst: 1.0})], first=(x, total))
+
+
+def _dominates(U: np.ndarray, ux: np.ndarray) -> np.ndarray:
+    return (U >= ux - DOMINANCE_TOL).all(axis=-1) & (U > ux + DOMINANCE_TOL).any(axis=-1)
+
+
+def dominating_package(rubric: Rubric, x: Any, *, method: str = "auto") -> np.ndarray | None:
+    """A feasible package Pareto-dominating x (the one with the largest total), or None."""
+    x = np.asarray(x, dtype=np.int8).reshape(rubric.n_items)
+    ux = rubric.utilities(x)
+    if resolve_method(rubric, method) == "enumeration":
+        X, U = feasible_table(rubric)
+        idx = np.flatnonzero(_dominates(U, ux))
+        return X[idx[lex_argmax([U[idx].sum(axis=1)])]].copy() if idx.size else None
+    model, V = PackageMILP(rubric), rubric.values
+    for v_g, u_g in zip(V, ux):
+        model.row(v_g, {}, lb=u_g - DOMINANCE_TOL)
+    for _ in range(10):
+        try:
+            y, _ = model.solve((V.sum(axis=0), {}))
+        except InfeasibleMILP:                  # x is infeasible and beyond every package
+            return None
+        uy = rubric.utilities(y)
+        if _dominates(uy, ux):
+            return y
+        if uy.sum() <= ux.sum() + DOMINANCE_TOL:
+            return None
+        model.row(2.0 * y - 1.0, {}, ub=float(y.sum()) - 1.0)   # exclude y, solve again
+    return None
+
+
+def is_pareto_optimal(rubric: Rubric, x: Any, *, method: str = "auto") -> bool:
+    """True when no feasible package Pareto-dominates x (exact, tolerance DOMINANCE_TOL)."""
+    return dominating_package(rubric, x, method=method) is None
