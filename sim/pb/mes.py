@@ -45,10 +45,17 @@ def _voter_class():
     from pabutools.rules.mes.mes_rule import MESVoter
 
     class FastVoter(MESVoter):
-        """MESVoter without the (project, budget) memo: an exact division is cheaper than hashing both."""
+        """MESVoter without the (project, budget) memo: an exact division is cheaper than hashing both.
+
+        MES uses budget / satisfaction only to order a project's supporters; when every supporter of every
+        project has the same satisfaction (`by_budget`: approval ballots with cost or cardinality
+        satisfaction), the budget alone gives the same order, ties included, without a division.
+        """
+
+        by_budget = False
 
         def budget_over_sat_project(self, proj) -> Any:
-            return frac(self.budget, self.sat.sat_project(proj))
+            return self.budget if self.by_budget else frac(self.budget, self.sat.sat_project(proj))
 
     return FastVoter
 
@@ -78,6 +85,9 @@ def _tables(instance, sat_profile, budget_per_voter, start, binary_sat: bool) ->
               for i, sat in enumerate(sat_profile)]
     candidates = list(instance.difference(set(start)))
     supports = _supports(voters, {p.name: p for p in candidates})
+    if all(len({indiv for _, indiv in found}) <= 1 for found in supports.values()):
+        for v in voters:
+            v.by_budget = True
     projects = set()
     for p in candidates:
         mes_p, total = MESProject(p), 0

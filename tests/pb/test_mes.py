@@ -74,3 +74,28 @@ def test_only_resolute() -> None:
     e = load_election(path)
     with pytest.raises(ValueError, match="resolute"):
         mes_by_budget_increase(e.instance, e.profile, resoluteness=False, sat_class=e.sat("mes"))
+
+
+def _cardinal_election(seed: int):
+    """A small random election whose supporters of a project value it differently (cardinal scores)."""
+    import random
+    from fractions import Fraction
+
+    from pabutools.election import Additive_Cardinal_Sat, CardinalBallot, CardinalProfile, Instance, Project
+
+    rng = random.Random(seed)
+    projects = [Project(f"p{k}", Fraction(rng.randint(1, 20))) for k in range(rng.randint(3, 8))]
+    instance = Instance(projects, budget_limit=Fraction(rng.randint(10, 40)))
+    profile = CardinalProfile(instance=instance)
+    for _ in range(rng.randint(2, 9)):
+        profile.append(CardinalBallot({p: Fraction(rng.randint(1, 9)) for p in projects if rng.random() < 0.7}))
+    return instance, profile, Additive_Cardinal_Sat
+
+
+@pytest.mark.parametrize("seed", range(150))
+def test_same_outcome_as_pabutools_when_supporters_value_a_project_differently(seed: int) -> None:
+    """Supporters ordered by budget / satisfaction (not by budget alone: that shortcut is for equal satisfactions)."""
+    instance, profile, sat = _cardinal_election(seed)
+    theirs = exhaustion_by_budget_increase(instance, profile, method_of_equal_shares, {"sat_class": sat})
+    ours = mes_by_budget_increase(instance, profile, sat_class=sat)
+    assert sorted(p.name for p in ours) == sorted(p.name for p in theirs)
