@@ -64,13 +64,18 @@ def _supports(voters: list, candidates: dict[str, Any]) -> dict[str, list[tuple[
     """(voter index, satisfaction > 0) per candidate project name, voters in order.
 
     Only the projects a ballot mentions are asked: every satisfaction the importer uses (cost,
-    cardinal, Borda) is 0 for a project the ballot does not mention.
+    cardinal, Borda) is 0 for a project the ballot does not mention. Cost satisfaction of a project
+    the ballot mentions is pabutools' `int(project in ballot) * project.cost`, with the membership
+    (a linear scan of the ballot) known to be true.
     """
+    from pabutools.election import Cost_Sat
+
     found: dict[str, list[tuple[int, Any]]] = {name: [] for name in candidates}
     for i, v in enumerate(voters):
+        by_cost = isinstance(v.sat.sat, Cost_Sat)
         for q in v.ballot:
             p = candidates.get(q.name)
-            if p is not None and (indiv := v.sat.sat_project(p)) > 0:
+            if p is not None and (indiv := 1 * p.cost if by_cost else v.sat.sat_project(p)) > 0:
                 found[p.name].append((i, indiv))
     return found
 
