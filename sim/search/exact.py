@@ -125,14 +125,34 @@ def _milp_optimise(rubric: Rubric, objective: str, d: np.ndarray,
         x, details = leximin(rubric)
         return _result(rubric, x, objective, used, d, ideal, "milp", {**details, **notes})
     model = PackageMILP(rubric)
-    x = lexmax(model, _stages(model, used, d, ideal))
+    stages = _stages(model, used, d, ideal)
+    first = _max_worst(rubric, model, stages[0][1]) if used == "maximin" else None
+    x = lexmax(model, stages, first=first)
     return _result(rubric, x, objective, used, d, ideal, "milp", {**model.details(), **notes})
+
+
+def _max_worst(rubric: Rubric, model: PackageMILP, objective: dict[int, float]) -> tuple[np.ndarray, float]:
+    """The MILP max min_g u_g (`model`: feasibility rows and one min column), solved once per rubric.
+
+    The maximin optimum's first stage and the Nash search's start with a zero disagreement point are this
+    same MILP; the second asker gets the first's answer (and its solver status). Not kept when the budget
+    row had to be tightened (that model differs).
+    """
+    known = owned(rubric, "milp:max_worst", dict)
+    if known:
+        model.statuses.append(known["status"])
+        return known["x"], known["value"]
+    x, value = model.solve((np.zeros(rubric.n_items), objective))
+    if not model.tightened:
+        known.update(x=x, value=value, status=model.statuses[-1])
+    return x, value
 
 
 def _milp_nash(rubric: Rubric, d: np.ndarray, ideal: np.ndarray) -> tuple[np.ndarray | None, dict]:
     """Outer approximation of max sum log gains: tangent cuts, refined at each answer, polished."""
     model, V = PackageMILP(rubric), rubric.values
-    x0, _ = model.solve((np.zeros(rubric.n_items), {model.min_var(V, -d): 1.0}))
+    start = (np.zeros(rubric.n_items), {model.min_var(V, -d): 1.0})
+    x0, _ = _max_worst(rubric, model, start[1]) if not d.any() else model.solve(start)
     g0 = rubric.utilities(x0) - d
     if g0.min() <= POSITIVE_GAIN:
         return None, {}

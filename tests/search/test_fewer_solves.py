@@ -83,3 +83,34 @@ def test_ideal_point_shares_the_group_best_solves(seed, n_items, n_groups, solve
     for ours, theirs in zip(shared, bests):
         np.testing.assert_array_equal(ours.package, theirs.package)
     assert all(ideal[g] >= b.utilities[g] - 1e-9 * max(1.0, abs(ideal[g])) for g, b in enumerate(bests))
+
+
+@pytest.mark.parametrize("order", [("maximin", "nash"), ("nash", "maximin")])
+@pytest.mark.parametrize("seed,n_items,n_groups", [(0, 24, 4), (2, 30, 6), (6, 36, 5)])
+def test_maximin_and_nash_share_their_first_solve(seed, n_items, n_groups, order, solves):
+    """With a zero disagreement point the Nash search starts from max min_g u_g, the maximin's first stage."""
+    alone = {}
+    for objective in ("maximin", "nash"):                 # each on its own rubric object: nothing shared
+        rubric = build_rubric(random_scenario(seed, n_items, n_groups))
+        exact.ideal_point(rubric, method="milp")
+        before = solves[0]
+        alone[objective] = (exact.optimise(rubric, objective, method="milp").package, solves[0] - before)
+    rubric = build_rubric(random_scenario(seed, n_items, n_groups))
+    exact.ideal_point(rubric, method="milp")
+    before = solves[0]
+    shared = {o: exact.optimise(rubric, o, method="milp").package for o in order}
+    assert solves[0] - before == alone["maximin"][1] + alone["nash"][1] - 1
+    for objective in shared:
+        np.testing.assert_array_equal(shared[objective], alone[objective][0])
+
+
+def test_a_negative_zero_bound_gives_the_same_first_answer():
+    """Nash's start had rows bounded by -d = -0.0, the maximin's by 0.0: HiGHS answers both alike."""
+    for seed in range(4):
+        rubric = build_rubric(random_scenario(seed, 40, 6))
+        V, answers = rubric.values, []
+        for b in (-np.zeros(len(V)), np.zeros(len(V))):
+            model = milp.PackageMILP(rubric)
+            answers.append(model.solve((np.zeros(rubric.n_items), {model.min_var(V, b): 1.0})))
+        np.testing.assert_array_equal(answers[0][0], answers[1][0])
+        assert answers[0][1] == answers[1][1]
