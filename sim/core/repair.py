@@ -157,7 +157,7 @@ def _cheapest_loss(rub, y: np.ndarray, worth: np.ndarray, protect: frozenset[int
     ratio = np.where(keep, loss / np.where(keep, freed, 1.0), np.inf)
     low = ratio.min()
     near = on[ratio <= low + 1e-9 * max(1.0, abs(low))]
-    return min((_loss_key(rub, y, worth, protect, int(k)) for k in near), key=lambda t: t[:3])[2]
+    return min(_loss_key(rub, y, worth, protect, int(k)) for k in near)[2]
 
 
 def _loss_key(rub, y: np.ndarray, worth: np.ndarray, protect: frozenset[int], k: int) -> tuple:
