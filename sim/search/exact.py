@@ -103,6 +103,8 @@ def _stages(model: PackageMILP, objective: str, d: np.ndarray, ideal: np.ndarray
     """Lexicographic stages of a linear objective (everything except nash and leximin)."""
     V = model.rubric.values
     zero, total = np.zeros(V.shape[1]), (V.sum(axis=0), {})
+    if objective == "utilitarian" and len(V) == 1:
+        return [total]                  # one group: the worst group is the total, a second stage repeats it
     if objective in ("utilitarian", "maximin"):
         worst = (zero, {model.min_var(V, np.zeros(len(V))): 1.0})
         return [total, worst] if objective == "utilitarian" else [worst, total]

@@ -114,3 +114,20 @@ def test_a_negative_zero_bound_gives_the_same_first_answer():
             answers.append(model.solve((np.zeros(rubric.n_items), {model.min_var(V, b): 1.0})))
         np.testing.assert_array_equal(answers[0][0], answers[1][0])
         assert answers[0][1] == answers[1][1]
+
+
+@pytest.mark.parametrize("seed,n_items", [(0, 12), (3, 16), (7, 18)])
+def test_one_group_is_one_solve_at_the_brute_force_optimum(seed, n_items, solves):
+    """One group: the worst group is the total, so the utilitarian MILP solves once (the weight directions and
+    the vote optima are one-group rubrics) and still reaches the best utility of every feasible package."""
+    objective = "utilitarian"
+    rubric = build_rubric(random_scenario(seed, n_items, 1))
+    before = solves[0]
+    found = exact.optimise(rubric, objective, method="milp")
+    assert solves[0] - before == 1
+    brute = exact.optimise(rubric, objective, method="enumeration")
+    assert found.package @ rubric.values[0] == pytest.approx(brute.package @ rubric.values[0], abs=1e-6)
+    two = build_rubric(random_scenario(seed, n_items, 2))
+    before = solves[0]
+    exact.optimise(two, objective, method="milp")
+    assert solves[0] - before >= 2                       # two groups: the second stage is a real tie-break
