@@ -20,7 +20,10 @@ in (w, d)) then reweights the particles with d integrated out (MacKay's probit a
 and updates N(mu, S) by assumed-density filtering (the probit moment match, as in TrueSkill),
 sharing the surprise with the weights in proportion to their variance before it. Believed item
 values are E . (mean weights) + mu; stated reservations, on the group's true scale, then bound
-the same utilities the group decides on. Off (the default) the belief is exactly weights only.
+the same utilities the group decides on. Off, the belief is exactly weights only.
+
+The default mediator's belief is DEFAULT_BELIEF, the item-value belief with binding decisions
+and the stated ideal as evidence; `weights` (the weights-only belief) stays selectable by name.
 When the effective sample size falls below REJUVENATE x particles, the weight particles are
 resampled, jittered around themselves and reweighted by every comparison so far.
 """
@@ -53,6 +56,7 @@ class BeliefSettings:
 
 BELIEFS = ("weights", "private_effects", "item_values")
 FLAGS = ("decisions", "ideal")
+DEFAULT_BELIEF = "item_values+decisions+ideal"   # the rule mediators' belief under private information
 
 
 def belief_settings(name: str) -> BeliefSettings:
@@ -66,6 +70,16 @@ def belief_settings(name: str) -> BeliefSettings:
         raise ValueError(f"unknown belief {name!r}; use one of {', '.join(BELIEFS)}, optionally +decisions and/or +ideal")
     return BeliefSettings(private_effects=kind == "private_effects", item_values=kind == "item_values",
                           decisions="decisions" in flags, ideal="ideal" in flags)
+
+
+def belief_problem(name: str) -> str:
+    """Why `name` names no belief ('' when it does): the registry's check for `negsim run --belief`."""
+    try:
+        belief_settings(name)
+    except ValueError:
+        return (f"unknown belief '{name}'; fix: use {DEFAULT_BELIEF} (the default), weights, private_effects "
+                "or item_values, optionally +decisions and/or +ideal")
+    return ""
 
 
 class Beliefs:
