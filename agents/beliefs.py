@@ -20,7 +20,10 @@ in (w, d)) then reweights the particles with d integrated out (MacKay's probit a
 and updates N(mu, S) by assumed-density filtering (the probit moment match, as in TrueSkill),
 sharing the surprise with the weights in proportion to their variance before it. Believed item
 values are E . (mean weights) + mu; stated reservations, on the group's true scale, then bound
-the same utilities the group decides on. Off (the default) the belief is exactly weights only.
+the same utilities the group decides on. Off, the belief is exactly weights only.
+
+The default mediator's belief is DEFAULT_BELIEF, the item-value belief with binding decisions
+and the stated ideal as evidence; `weights` (the weights-only belief) stays selectable by name.
 When the effective sample size falls below REJUVENATE x particles, the weight particles are
 resampled, jittered around themselves and reweighted by every comparison so far.
 """
@@ -53,6 +56,7 @@ class BeliefSettings:
 
 BELIEFS = ("weights", "private_effects", "item_values")
 FLAGS = ("decisions", "ideal")
+DEFAULT_BELIEF = "item_values+decisions+ideal"   # the rule mediators' belief under private information
 
 
 def belief_settings(name: str) -> BeliefSettings:
@@ -66,6 +70,16 @@ def belief_settings(name: str) -> BeliefSettings:
         raise ValueError(f"unknown belief {name!r}; use one of {', '.join(BELIEFS)}, optionally +decisions and/or +ideal")
     return BeliefSettings(private_effects=kind == "private_effects", item_values=kind == "item_values",
                           decisions="decisions" in flags, ideal="ideal" in flags)
+
+
+def belief_problem(name: str) -> str:
+    """Why `name` names no belief ('' when it does): the registry's check for `negsim run --belief`."""
+    try:
+        belief_settings(name)
+    except ValueError:
+        return (f"unknown belief '{name}'; fix: use {DEFAULT_BELIEF} (the default), weights, private_effects "
+                "or item_values, optionally +decisions and/or +ideal")
+    return ""
 
 
 class Beliefs:
@@ -172,14 +186,13 @@ class Beliefs:
         mu, S = self.mu[gs], self.S[gs]
         W = self.W if every else self.W[gs]
         named = bool(self.named[gs].any())
+        Pw = np.einsum("gnc,gmc->gnm", W, Aw)      # (G', N, m) the weight particles' part of each comparison
         if named:     # the weights' share of each comparison before it counts (prior predictive of A_w . w)
             q = np.exp(self.logw[gs] - self.logw[gs].max(axis=1, keepdims=True))
             q /= q.sum(axis=1, keepdims=True)
-            Pw = np.einsum("gnc,gmc->gnm", W, Aw)
             mean_w = np.einsum("gn,gnm->gm", q, Pw)
             var_w = np.einsum("gn,gnm->gm", q, (Pw - mean_w[:, None, :]) ** 2)
-        z = self._margins(W, Aw, Ad, B, mu, S) if named else \
-            (np.einsum("gnc,gmc->gnm", W, Aw) - B[:, None, :]) / self.s.tau
+        z = self._margins(Pw, Ad, B, mu, S) if named else (Pw - B[:, None, :]) / self.s.tau
         gain = np.where(mask[:, None, :], _log_sigmoid(z), 0.0).sum(axis=2)
         if every:
             self.logw += gain
@@ -201,13 +214,14 @@ class Beliefs:
         if not self.named[g].any():
             return _log_sigmoid((W @ A[:, :self.C].T - b) / self.s.tau).sum(axis=1)
         C = self.C
-        z = self._margins(W[None], A[None, :, :C], A[None, :, C:], b[None], self.mu[g][None], self.S[g][None])[0]
+        Pw = np.einsum("gnc,gmc->gnm", W[None], A[None, :, :C])
+        z = self._margins(Pw, A[None, :, C:], b[None], self.mu[g][None], self.S[g][None])[0]
         return _log_sigmoid(z).sum(axis=1)
 
-    def _margins(self, W, Aw, Ad, B, mu, S) -> np.ndarray:
-        """(G', N, m) scaled margins of comparisons for weight particles, private effects integrated out."""
+    def _margins(self, Pw, Ad, B, mu, S) -> np.ndarray:
+        """(G', N, m) scaled margins of comparisons for the weight particles' parts Pw, private effects integrated out."""
         tau = self.s.tau
-        z = (np.einsum("gnc,gmc->gnm", W, Aw) + (np.einsum("gmk,gk->gm", Ad, mu) - B)[:, None, :]) / tau
+        z = (Pw + (np.einsum("gmk,gk->gm", Ad, mu) - B)[:, None, :]) / tau
         var = np.einsum("gmk,gkl,gml->gm", Ad, S, Ad)
         if var.any():
             z = z / np.sqrt(1.0 + var * (np.pi / 8.0) / tau ** 2)[:, None, :]

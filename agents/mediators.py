@@ -10,7 +10,8 @@ the total of the best base design.
 
 Under `information: full` every number is true (`agents.knowledge.FullKnowledge`); under
 `private` the mediator is handed only the public view and works on believed values learned
-from the groups' statements (`agents.beliefs`, `agents.knowledge.BeliefKnowledge`).
+from the groups' statements (`agents.beliefs`, `agents.knowledge.BeliefKnowledge`); the belief is
+`agents.beliefs.DEFAULT_BELIEF` unless `beliefs` names another (e.g. "weights").
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from agents.beliefs import Beliefs, BeliefSettings
+from agents.beliefs import DEFAULT_BELIEF, Beliefs, BeliefSettings, belief_settings
 from agents.drafting import conflicts, fallback, searched
 from agents.knowledge import BeliefKnowledge, FullKnowledge, mediation_pool, pool_objectives, red_lines_ok
 from agents.listening import decision_rows, hear_positions, hear_replies
@@ -49,8 +50,12 @@ class RuleMediator:
     name: str = "negotiated"
     max_merges: int = 4
     opening: tuple[str, ...] | None = None     # a planner's proposal to open from (repaired)
-    beliefs: BeliefSettings = field(default_factory=BeliefSettings)
+    beliefs: BeliefSettings | str = field(default_factory=lambda: belief_settings(DEFAULT_BELIEF))
     tabled: set = field(default_factory=set, repr=False)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.beliefs, str):     # a belief by name (agents.beliefs.belief_settings)
+            self.beliefs = belief_settings(self.beliefs)
 
     def reset(self, ctx: NegotiationContext | PublicContext, rng: np.random.Generator) -> None:
         """Check the strategy and set up what it knows: the context under full information, beliefs under private.

@@ -63,10 +63,13 @@ class SupportModel:
             return {}
         X, last = np.array(self.packages), len(self.rounds) - 1
         kept = lines_kept(X[last:])[0]
+        objecting = np.flatnonzero(self.heard[last] & ~self.accepted[last] & kept)
+        if not len(objecting) or not last:
+            return {}
+        accepted = np.array(self.heard[:last]) & np.array(self.accepted[:last])     # (rounds before, G)
         out = {}
-        for g in np.flatnonzero(self.heard[last] & ~self.accepted[last] & kept):
-            before = [i for i in range(last) if self.heard[i][g] and self.accepted[i][g]]
-            better = np.unique(X[before], axis=0) if before else X[:0]
+        for g in objecting:
+            better = distinct_rows(X[:last][accepted[:, g]])
             better = better[(better != X[last]).any(axis=1)]
             if len(better):
                 out[int(g)] = (better, np.repeat(X[last:], len(better), axis=0))
@@ -122,6 +125,14 @@ class SupportModel:
         """(G,) required share of the range at `round_`, per group: from the best (1) down to its floor."""
         q0 = self.concession(round_)
         return np.clip(floor + q0 * (1.0 - floor), 0.0, 1.0)
+
+
+def distinct_rows(X: np.ndarray) -> np.ndarray:
+    """The distinct rows of a 0/1 package matrix in lexicographic order (as np.unique(X, axis=0), without its cost)."""
+    if len(X) < 2:
+        return X
+    rows = {x.tobytes(): x for x in X}
+    return np.array([rows[k] for k in sorted(rows)], dtype=X.dtype)
 
 
 def shares(U: np.ndarray, d: np.ndarray, ideal: np.ndarray) -> np.ndarray:

@@ -5,7 +5,7 @@ worst group and total under private information, the omniscient mediator's mean 
 (the share is private / omniscient), the best one-shot vote's worst group and total
 (`benchmark.votes`), and agreements of tiny_example with every group silent.
 
-Usage: python benchmarks/bench_beliefs.py [SCENARIO ...] [--seeds 20] [--beliefs weights,private_effects,item_values]
+Usage: python benchmarks/bench_beliefs.py [SCENARIO ...] [--seeds 20] [--beliefs item_values+decisions+ideal,weights]
        [--elicitation knapsack]
 """
 
@@ -43,7 +43,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("scenarios", nargs="*")
     parser.add_argument("--seeds", type=int, default=20)
-    parser.add_argument("--beliefs", default="weights,private_effects,item_values")
+    parser.add_argument("--beliefs", default="item_values+decisions+ideal,weights")
     parser.add_argument("--elicitation", default=None, help="e.g. knapsack (default: each scenario's own)")
     args = parser.parse_args()
     paths = [Path(p) for p in args.scenarios] or [ROOT / "scenarios" / f"{s}.yaml" for s in SHIPPED]

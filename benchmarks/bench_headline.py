@@ -4,7 +4,7 @@ Prints in how many seeds the negotiated package beats the best base design on to
 P20 and Gini (each, and all four), under the chosen beliefs, and how many feasible packages within
 the budget beat it on all four (`sim.analysis.headline`), with the best of them by total.
 
-Usage: python benchmarks/bench_headline.py [SCENARIO] [--seeds 20] [--beliefs weights,item_values+decisions]
+Usage: python benchmarks/bench_headline.py [SCENARIO] [--seeds 20] [--beliefs item_values+decisions+ideal,weights]
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("scenario", nargs="?", default=str(ROOT / "scenarios/montreal_streets.yaml"))
     parser.add_argument("--seeds", type=int, default=20)
-    parser.add_argument("--beliefs", default="weights,item_values+decisions")
+    parser.add_argument("--beliefs", default="item_values+decisions+ideal,weights")
     args = parser.parse_args()
     ctx = make_context(load_scenario(Path(args.scenario)))
     print(f"best base design: {ctx.best_base}; {args.seeds} seeds")

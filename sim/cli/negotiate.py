@@ -25,6 +25,8 @@ from sim.run.registry import AgentSpec
 
 HELP_VOICE = ("how groups state their values: truthful, silent or exaggerate[:K] for all groups, "
               "or GROUP=VOICE pairs, comma-separated (e.g. truthful,newcomers=silent)")
+HELP_BELIEF = ("the rule mediator's belief under private information: item_values+decisions+ideal (default) "
+               "or weights, private_effects, item_values with optional +decisions, +ideal")
 HELP_AGENTS = ("stakeholder agents: a spec for all groups (heuristic, heuristic:conceder, llm) "
                "or GROUP=SPEC pairs, comma-separated, with an optional default first")
 
@@ -72,6 +74,15 @@ def check_protocol(s, information: str | None, elicitation: str | None, voice: s
         fail(f"--voice: {err}")
 
 
+def check_belief_option(mediator: str, belief: str) -> str:
+    """The belief name, or exit 2 with one line when the mediator holds none or the name is unknown."""
+    from sim.run.registry import check_belief
+
+    if why := check_belief(mediator, belief):
+        fail(f"--belief: {why}")
+    return belief
+
+
 def check_run_work(s, path: Path, information: str | None, max_rounds: int | None, max_seconds: float | None) -> None:
     """Exit 2 with one line when the run's estimated work is above the limit (--max-seconds raises it)."""
     from sim.run.work import WorkTooLarge, check_work
@@ -97,6 +108,7 @@ def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
                                                        "with the positions: threshold[:T], knapsack, value_rank, "
                                                        "vfm_rank, approve:K"),
         voice: str = typer.Option("truthful", "--voice", help=HELP_VOICE),
+        belief: Optional[str] = typer.Option(None, "--belief", help=HELP_BELIEF),
         opening: Optional[str] = typer.Option(None, "--opening",
                                               help="comma-separated item ids the mediator opens from (a planner's proposal)"),
         llm: Optional[str] = typer.Option(None, "--llm", help=HELP_LLM),
@@ -122,6 +134,8 @@ def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
     check_protocol(s, information, elicitation, voice)
     check_run_work(s, scenario, information, max_rounds, max_seconds)
     options = {}
+    if belief is not None:
+        options["beliefs"] = check_belief_option(mediator_name, belief)
     if opening is not None:
         ids = [p.strip() for p in opening.split(",") if p.strip()]
         unknown = [i for i in ids if i not in s.item_ids]
@@ -133,7 +147,7 @@ def run(scenario: Path = typer.Argument(..., help="scenario YAML file"),
     seed_used = s.protocol.seed if seed is None else seed
     out = out or default_run_folder(s.name, seed_used, mediator_name, {
         "agents": None if agents == "heuristic" else agents, "information": information, "elicitation": elicitation,
-        "voice": None if voice == "truthful" else voice, "rounds": max_rounds, "opening": opening,
+        "voice": None if voice == "truthful" else voice, "rounds": max_rounds, "opening": opening, "belief": belief,
         "llm": llm, "replay": replay})
     if out.exists() and not overwrite:
         fail(f"--out: {out} already exists; fix: choose another folder or add --overwrite")

@@ -16,7 +16,7 @@ from sim.core.errors import MissingExtra, NegsimError
 from sim.core.interfaces import Mediator, Stakeholder
 
 __all__ = [
-    "AgentSpec", "CURVES", "STRATEGIES", "UnknownAgent", "check_mediator", "entry_point", "game_player_names",
+    "AgentSpec", "CURVES", "STRATEGIES", "UnknownAgent", "check_belief", "check_mediator", "entry_point", "game_player_names",
     "implied_elicitation",
     "llm_run_hook", "make_game_player",
     "make_mediator", "make_stakeholder", "mediator_names", "register_mediator",
@@ -41,6 +41,7 @@ _MEDIATORS: dict[str, str] = {
 _MEDIATOR_POLICIES: dict[str, dict[str, str]] = {   # per mediator kind, decided by the agents
     "elicitation": {"llm": "agents.llm.policy:implied_elicitation"},
     "check": {"llm": "agents.llm.policy:check_mediator_option"},
+    "belief": {s: "agents.beliefs:belief_problem" for s in (*STRATEGIES, "ledger")},   # kinds holding a belief
 }
 _LLM_RUNS = {            # the LLM layer's sweep hooks, resolved only when a sweep runs an LLM lineup
     "client": "agents.llm.factory:run_client",
@@ -158,6 +159,15 @@ def check_mediator(spec: str) -> str:
         return f"unknown mediator '{spec}'; known: {', '.join(sorted(_MEDIATORS))}"
     target = _MEDIATOR_POLICIES["check"].get(name)
     return entry_point(target)(option) if target else ""
+
+
+def check_belief(mediator: str, belief: str) -> str:
+    """Why `belief` cannot be the named mediator's belief ('' when it can): a rule strategy and a known belief."""
+    target = _MEDIATOR_POLICIES["belief"].get(_split(mediator)[0])
+    if target is None:
+        return (f"the {mediator} mediator holds no belief to choose; "
+                f"fix: use a rule-based mediator ({', '.join(STRATEGIES)}) or drop --belief")
+    return entry_point(target)(belief)
 
 
 def stakeholder_names() -> list[str]:

@@ -60,14 +60,22 @@ def test_no_draft_breaks_a_stated_red_line_when_a_package_keeps_them_all(member)
                 assert not broken, (member, seed, e["round"], broken, e.get("reason"))
 
 
-def test_private_agrees_in_nine_of_ten_seeds_wherever_the_omniscient_mediator_does():
+DEFAULT_XFAIL = pytest.mark.xfail(strict=True, reason=(
+    "measured under the default item-value belief (issue 19, fourth follow-up): red-line scenario member 2 agrees "
+    "in 13 of 20 seeds under private information, the omniscient mediator in 20; the weights belief keeps the claim"))
+
+
+@pytest.mark.parametrize("belief", [pytest.param(None, marks=DEFAULT_XFAIL, id="default"), "weights"])
+def test_private_agrees_in_nine_of_ten_seeds_wherever_the_omniscient_mediator_does(belief):
     checked = 0
+    options = {"beliefs": belief} if belief else {}
     for member in MEMBERS:
         s = red_line_scenario(member)
         agreed = {}
         for info in ("full", "private"):      # the private runs matter only where the omniscient mediator agrees
             ctx = make_context(s, information=info)
-            agreed[info] = sum(run_negotiation(ctx, RunConfig(seed=i)).outcome.agreement for i in range(20))
+            agreed[info] = sum(run_negotiation(ctx, RunConfig(seed=i, mediator_options=options)).outcome.agreement
+                               for i in range(20))
             if agreed["full"] < 18:
                 break
         if agreed["full"] >= 18:

@@ -170,3 +170,14 @@ def test_an_accept_row_holds_for_every_package_a_public_concession_group_accepts
         know = SimpleNamespace(ideal_packages=p[None], disagreement=d, beliefs=SimpleNamespace(E=np.eye(4)))
         rows, b = accept_rows(know, 0, a, q0)
         assert (rows @ v >= b - 1e-9).all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 7), st.integers(1, 6), st.integers(0, 2**32 - 1))
+def test_distinct_rows_equal_numpys_unique_rows_in_order(n, k, seed):
+    """The ordered pairs' accepted drafts, deduplicated as np.unique(axis=0) did: same rows, same order."""
+    from agents.support import distinct_rows
+
+    X = np.random.default_rng(seed).integers(0, 2, size=(n, k)).astype(np.int8)
+    got, want = distinct_rows(X), (np.unique(X, axis=0) if n else X[:0])
+    assert got.dtype == want.dtype and got.shape == want.shape and (got == want).all()

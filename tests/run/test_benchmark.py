@@ -40,7 +40,23 @@ def test_private_belief_error_is_reported_and_silence_says_nothing():
     assert b["information"] == "private" and set(b["belief_error"]) == set(s.group_ids)
     assert b["statements"]["families"] == 0 and b["statements"]["wheelchair_users"] >= 4
     assert b["belief_error"]["families"] == pytest.approx(b["belief_error_prior"]["families"])
-    assert b["belief_error"]["wheelchair_users"] < b["belief_error_prior"]["wheelchair_users"]
+
+
+ITEM_VALUES_ERROR = ("the default item-value belief ends further from wheelchair_users' true utilities than its prior "
+                     "(tiny_example, families silent, seeds 0-19: belief error minus prior +0.363, se 0.016, lower in "
+                     "0 of 20; the weights belief -0.988, se 0.015, lower in 20 of 20). Its stated priorities fix "
+                     "the weights; the comparisons then move the private item effects away from the truth (why was "
+                     "not isolated; docs/private-information.md, fourth follow-up)")
+
+
+@pytest.mark.parametrize("belief", ["weights", pytest.param("item_values+decisions+ideal", marks=pytest.mark.xfail(
+    strict=True, reason=ITEM_VALUES_ERROR))])
+def test_speaking_brings_the_belief_closer_to_the_truth(belief):
+    s = load_scenario(TINY_EXAMPLE)
+    for seed in range(10):
+        b = run_negotiation(s, RunConfig(seed=seed, voice="truthful,families=silent",
+                                         mediator_options={"beliefs": belief})).benchmark
+        assert b["belief_error"]["wheelchair_users"] < b["belief_error_prior"]["wheelchair_users"], seed
 
 
 def test_statements_count_fields_and_amendments():

@@ -1,22 +1,16 @@
 """Claims over seeds of issue 19 (a mediator that listens), under private information on every shipped scenario.
 
-Held (tests): no group is better off silent by more than 2 paired standard errors (30 seeds);
-exaggeration (k = 2 and k = 4) pays for at most 3 of the shipped groups. Measured when written
-(benchmarks/bench_incentives.py, seeds 0-29, 23 groups): silence pays 0 / truth pays 11;
-exaggerate:2 pays 1, exaggerate:4 pays 2.
-Not held (strict xfails with the figures; see docs/private-information.md): the mean worst group
-within 5% of the omniscient mediator's on montreal_streets, and tiny_example agreeing with every
-group silent in 18 of 20 seeds, both under the default (weights-only) belief; the opt-in
-item_values+decisions belief meets the second (test below) and the incentive targets
-(re-measured after binding accepts became evidence: silence pays 0, exaggerate:2 pays 3,
-exaggerate:4 pays 3), but it is not the default: pb_neighbourhood's worst group falls from 96.3%
-to 93.2% of the omniscient mediator's and it is about a third slower.
-
-The opt-in belief item_values+decisions+ideal (docs/private-information.md, third follow-up) is held
-to the same claims: silence pays 0 / truth pays 14, exaggerate:2 pays 2, exaggerate:4 pays 1 (seeds
-0-29); the mean worst group (seeds 0-19) is within 5% of the omniscient mediator's on
-park_renovation, pb_neighbourhood and tiny_example (106.3%, 95.6%, 100%). Not held (strict xfail):
-montreal_streets, 93.0%.
+Under the default belief (item_values+decisions+ideal, agents.beliefs.DEFAULT_BELIEF) and the weights-only
+belief it replaced, both held to the same claims. Held (tests): no group is better off silent by more than
+2 paired standard errors (30 seeds); exaggeration (k = 2 and k = 4) pays for at most 3 of the shipped
+groups. Measured (benchmarks/bench_incentives.py, seeds 0-29, 23 groups; pays / truth pays / neither):
+default silent 0 / 14 / 9, exaggerate:2 2 / 3 / 18, exaggerate:4 1 / 2 / 20; weights silent 0 / 8 / 15,
+exaggerate:2 1 / 1 / 21, exaggerate:4 2 / 2 / 19. The mean worst group (seeds 0-19) is within 5% of the
+omniscient mediator's on park_renovation, pb_neighbourhood and tiny_example under both; tiny_example
+with every group silent agrees in 18 of 20 under the default.
+Not held (strict xfails with the figures; see docs/private-information.md): montreal_streets' mean worst
+group (default 93.0%, weights 89.6% of the omniscient mediator's), tiny_example all silent under the
+weights belief (16 of 20), and the vote to beat on every shipped scenario.
 """
 
 from __future__ import annotations
@@ -35,7 +29,7 @@ from tests.conftest import ROOT
 
 SHIPPED = ("montreal_streets", "park_renovation", "pb_neighbourhood", "tiny_example")
 SEEDS = list(range(30))
-IDEAL = "item_values+decisions+ideal"   # the opt-in belief held to the same claims as the default
+WEIGHTS = "weights"    # the weights-only belief (the default before issue 19's fourth follow-up), still selectable
 pytestmark = pytest.mark.slow
 
 
@@ -43,7 +37,7 @@ def _ctx(name: str, information: str = "private"):
     return make_context(load_scenario(ROOT / "scenarios" / f"{name}.yaml"), information=information)
 
 
-@pytest.fixture(scope="module", params=[None, IDEAL], ids=["default", IDEAL])
+@pytest.fixture(scope="module", params=[None, WEIGHTS], ids=["default", WEIGHTS])
 def incentives(request) -> list:
     mediator = {"beliefs": belief_settings(request.param)} if request.param else None
     rows = []
@@ -73,16 +67,13 @@ def _mean_worst(name: str, information: str, voice: str = "truthful", beliefs: s
 
 
 WORST_XFAIL = pytest.mark.xfail(strict=True, reason=(
-    "measured: private 5.22 vs omniscient 5.82 (89.6%; 5.24, 90.0% before issue 19) on seeds 0-19; "
-    "the belief over criterion weights misses the private group_effects of the worst-off groups; "
-    "the opt-in item-value belief (item_values+decisions, binding accepts as evidence) gives 5.43 (93.3%) and "
-    "meets the incentive targets, but lowers pb_neighbourhood to 93.2% and is slower, so it is not the default "
-    "(docs/private-information.md)"))
+    "measured: 5.413 vs omniscient 5.819 (93.0%) on seeds 0-19 under the default item-value belief "
+    "(item_values+decisions without +ideal 93.3%); the belief still underestimates what the worst-off groups lose"))
 
 
-IDEAL_WORST_XFAIL = pytest.mark.xfail(strict=True, reason=(
-    "measured: 5.413 vs omniscient 5.819 (93.0%) on seeds 0-19; item_values+decisions without +ideal 93.3%, "
-    "the default weights belief 89.6%"))
+WEIGHTS_WORST_XFAIL = pytest.mark.xfail(strict=True, reason=(
+    "measured: private 5.216 vs omniscient 5.819 (89.6%) on seeds 0-19 with the weights belief: a belief over "
+    "criterion weights misses the private group_effects of the worst-off groups"))
 
 
 @cache
@@ -94,8 +85,8 @@ def _omniscient_worst(name: str) -> float:
 @pytest.mark.parametrize("name,beliefs", [
     pytest.param("montreal_streets", None, marks=WORST_XFAIL),
     *[(n, None) for n in SHIPPED[1:]],
-    pytest.param("montreal_streets", IDEAL, marks=IDEAL_WORST_XFAIL),
-    *[(n, IDEAL) for n in SHIPPED[1:]],
+    pytest.param("montreal_streets", WEIGHTS, marks=WEIGHTS_WORST_XFAIL),
+    *[(n, WEIGHTS) for n in SHIPPED[1:]],
 ])
 def test_the_mean_worst_group_is_within_five_percent_of_the_omniscient_mediators(name, beliefs):
     private, _ = _mean_worst(name, "private", beliefs=beliefs)
@@ -103,18 +94,12 @@ def test_the_mean_worst_group_is_within_five_percent_of_the_omniscient_mediators
     assert private >= 0.95 * full, f"private {private:.3f} vs full {full:.3f}"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "measured: 16 of 20 (0 of 20 before issue 19); the silent wheelchair users' must-have ramp is unknown "
-    "and their early objections say little under the Boulware concession model, so the last draft may drop it; "
-    "the opt-in item_values+decisions belief agrees in 18 of 20 (test below) but is not the default"))
-def test_tiny_example_agrees_when_every_group_is_silent():
-    _, agreed = _mean_worst("tiny_example", "private", "silent")
-    assert agreed >= 18, f"{agreed} of 20"
-
-
-def test_tiny_example_agrees_when_every_group_is_silent_with_the_item_value_belief():
-    """Objections after accepts read as comparisons teach an item-value belief the silent group's must-have."""
-    _, agreed = _mean_worst("tiny_example", "private", "silent", "item_values+decisions")
+@pytest.mark.parametrize("beliefs", [None, pytest.param(WEIGHTS, marks=pytest.mark.xfail(strict=True, reason=(
+    "measured: 16 of 20 with the weights belief; the silent wheelchair users' must-have ramp is unknown and "
+    "their early objections say little under the Boulware concession model, so the last draft may drop it")))])
+def test_tiny_example_agrees_when_every_group_is_silent(beliefs):
+    """Objections after accepts read as comparisons teach the item-value belief the silent group's must-have."""
+    _, agreed = _mean_worst("tiny_example", "private", "silent", beliefs)
     assert agreed >= 18, f"{agreed} of 20"
 
 
@@ -132,12 +117,13 @@ def _vote_xfail(figures: str) -> pytest.MarkDecorator:
 
 
 VOTE_XFAILS = {
-    "montreal_streets": _vote_xfail("5.22 / 64.86 vs 5.57 / 68.57 (knapsack ballots, Method of Equal Shares): "
-                                    "the belief misses the worst-off groups' private group_effects"),
-    "park_renovation": _vote_xfail("5.58 / 43.88 vs 6.40 / 44.84 (approval of 3, best package by votes); "
+    "montreal_streets": _vote_xfail("5.41 / 65.01 vs 5.57 / 68.57 (knapsack ballots, Method of Equal Shares): "
+                                    "the omniscient mediator reaches 5.82 / 65.31, so the worst group is what the "
+                                    "belief misses; neither reaches the vote's total"),
+    "park_renovation": _vote_xfail("5.74 / 44.52 vs 6.40 / 44.84 (approval of 3, best package by votes); "
                                    "the omniscient mediator reaches 5.40 / 46.98, so a maximin negotiation "
                                    "over these drafts does not reach that vote's worst group even with true values"),
-    "pb_neighbourhood": _vote_xfail("7.95 / 66.70 vs 8.07 / 68.12 (knapsack ballots, best package by votes); "
+    "pb_neighbourhood": _vote_xfail("7.93 / 66.95 vs 8.07 / 68.12 (knapsack ballots, best package by votes); "
                                     "the omniscient mediator reaches 8.29 / 67.01, so the gap is what the belief misses"),
     "tiny_example": _vote_xfail("3.00 / 9.75 vs 2.50 / 13.17: only the vote's own package meets the total "
                                 "(tests/run/test_votes.py), a worst-off-first mediator gives total for worst group"),

@@ -140,6 +140,8 @@ axes:
     ("axes:\n  - {name: voice, values: ['truthful,nobody=silent']}\n", "axes.voice"),
     ("axes:\n  - {name: elicitation, values: ['rank:1']}\n", "axes.elicitation"),
     ("axes:\n  - {name: information, values: [half]}\n", "axes.information"),
+    ("axes:\n  - {name: belief, values: [weights, hunch]}\n", "axes.belief"),
+    ("axes:\n  - {name: mediator, values: [llm]}\n  - {name: belief, values: [weights]}\n", "axes.belief"),
 ])
 def test_bad_sweep_files_fail_in_one_line(tmp_path, body, field):
     sweep = write_sweep(tmp_path, TINY, body)

@@ -20,6 +20,12 @@ before it was measured here, no parameter tuned) silence costs car_commuters +0.
 (sd 0.708, se 0.129 over the 30 seeds: about 1.9 standard errors) and changes it by 0.024 under
 full, so that claim holds for it (a normal test below); ranking still does not raise the worst
 group (-0.023, se 0.097): strict xfail.
+
+Every claim here is about the weights-only and private-effects beliefs, named explicitly since the
+item-value belief became the default (issue 19, fourth follow-up). Under the default, on these 30 seeds,
+families are the worst off on average (5.756 vs car_commuters 5.936), and on tiny_example its belief
+error falls in 26 of 30 runs (mean -0.084, se 0.015; seeds 0-29: 29 of 30), so the 90% claim below
+would not hold for it there; on the other shipped scenarios it falls in every run of seeds 0-29.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ SHIPPED = ("montreal_streets", "park_renovation", "pb_neighbourhood", "tiny_exam
 
 
 PRIVATE_EFFECTS = {"beliefs": BeliefSettings(private_effects=True)}
+WEIGHTS = {"beliefs": "weights"}     # the weights-only belief these claims were made about (the default until issue 19)
 
 
 def _utilities(ctx, voice: str = "truthful", mediator: dict | None = None) -> np.ndarray:
@@ -56,11 +63,11 @@ def _effect(a: np.ndarray, b: np.ndarray) -> str:
 
 def test_the_worst_off_group_is_the_one_the_sweep_silences():
     ctx = make_context(load_scenario(DEFAULT))
-    mean = _utilities(ctx).mean(axis=0)
+    mean = _utilities(ctx, mediator=WEIGHTS).mean(axis=0)
     assert ctx.rubric.group_ids[int(np.argmin(mean))] == WORST_OFF, dict(zip(ctx.rubric.group_ids, mean.round(3)))
 
 
-WEIGHTS_ONLY = pytest.param(None, id="weights_only")   # a strict xfail before issue 19's support model
+WEIGHTS_ONLY = pytest.param(WEIGHTS, id="weights_only")   # a strict xfail before issue 19's support model
 
 
 @pytest.mark.parametrize("mediator", [WEIGHTS_ONLY, pytest.param(PRIVATE_EFFECTS, id="private_effects")])
@@ -82,7 +89,7 @@ def test_silence_costs_the_worst_off_group_under_private_more_than_under_full(me
 
 @pytest.mark.xfail(strict=True,
                    reason="measured: rank:3 does not raise the mean worst group here (see docs/private-information.md)")
-@pytest.mark.parametrize("mediator", [None, PRIVATE_EFFECTS], ids=["weights_only", "private_effects"])
+@pytest.mark.parametrize("mediator", [WEIGHTS, PRIVATE_EFFECTS], ids=["weights_only", "private_effects"])
 def test_ranking_raises_the_mean_worst_group_on_the_default_scenario(mediator):
     s = load_scenario(DEFAULT)
     without = _utilities(make_context(s), mediator=mediator).min(axis=1)
@@ -90,7 +97,7 @@ def test_ranking_raises_the_mean_worst_group_on_the_default_scenario(mediator):
     assert ranked.mean() > without.mean(), _effect(ranked, without)
 
 
-@pytest.mark.parametrize("mediator", [None, PRIVATE_EFFECTS], ids=["weights_only", "private_effects"])
+@pytest.mark.parametrize("mediator", [WEIGHTS, PRIVATE_EFFECTS], ids=["weights_only", "private_effects"])
 @pytest.mark.parametrize("name", SHIPPED)
 def test_beliefs_learn_on_every_shipped_scenario(name, mediator):
     """The mediator's belief error after the last round is below its error before anyone spoke, over 30 seeds."""

@@ -23,7 +23,7 @@ from sim.core.files import read_bounded, safe_load_yaml
 from sim.core.limits import MAX_SCENARIO_BYTES, MAX_SWEEP_RUNS, excerpt
 from sim.core.scenario import ScenarioError, parse_scenario
 
-RUN_AXES = ("mediator", "agents", "max_rounds", "information", "elicitation", "voice")  # run settings
+RUN_AXES = ("mediator", "agents", "max_rounds", "information", "elicitation", "voice", "belief")  # run settings
 # result columns an axis must not be named after (its values would be overwritten) ...
 RESULT_COLUMNS = frozenset({"run_id", "seed_index", "seed", "scenario", "agreement", "rounds", "cost",
                             "package", "total", "total_weighted", "worst_group", "worst_group_id",
@@ -33,7 +33,7 @@ RESULT_COLUMNS = frozenset({"run_id", "seed_index", "seed", "scenario", "agreeme
 RESULT_PREFIXES = ("u_", "llm_", "base_")
 # ... except the columns that record the very setting the axis varies
 SAME_AS_COLUMN = {"budget": "budget", "mediator": "mediator", "agents": "agents", "information": "information",
-                  "elicitation": "elicitation", "voice": "voice"}
+                  "elicitation": "elicitation", "voice": "voice", "belief": "belief"}
 DEFAULT_CHUNK = 25
 MAX_VARIANTS = 32
 _VARIANTS: LRU[Any] = LRU(MAX_VARIANTS)      # (scenario, rubric) per variant, per process
@@ -111,6 +111,7 @@ class RunTask:
     information: str | None = None
     elicitation: str | None = None
     voice: str | None = None
+    belief: str | None = None                  # the rule mediator's belief by name (None: its default)
 
 
 @dataclass(frozen=True)
@@ -244,13 +245,14 @@ def plan_for(spec: SweepSpec, base: dict, source: str, sweep_path: str | Path) -
             _check_variant(base, overrides, spec, sweep_path, source, scenario_key)
             checked.add(key)
         _check_run_settings(run, [g["id"] for g in base["groups"]], sweep_path)
+        _check_belief(run, base, sweep_path)
         if (key, run.get("information"), run.get("max_rounds")) not in worked:
             _check_work(variant(scenario_key, base, overrides, source)[0], run, pairs, sweep_path)
             worked.add((key, run.get("information"), run.get("max_rounds")))
         for i, seed in enumerate(seeds):
             tasks.append(RunTask(run_id, i, seed, pairs, overrides, run.get("mediator"),
                                  run.get("agents"), run.get("max_rounds"), run.get("information"),
-                                 run.get("elicitation"), run.get("voice")))
+                                 run.get("elicitation"), run.get("voice"), run.get("belief")))
             run_id += 1
     return Plan(spec, source, base, tuple(tasks))
 
@@ -272,6 +274,18 @@ def _check_run_settings(run: dict, group_ids: list[str], sweep_path: Path) -> No
         axis = "elicitation" if "elicitation" in str(err) or "rank" in str(err) else "voice"
         problem, _, fix = str(err).partition("; ")
         raise SweepError(str(sweep_path), f"axes.{axis}", problem, fix.removeprefix("fix: ") or "correct it") from None
+
+
+def _check_belief(run: dict, base: dict, sweep_path: Path) -> None:
+    """One line naming the belief axis and the fix when the run's mediator holds no belief or the name is unknown."""
+    from sim.run.registry import check_belief
+
+    if run.get("belief") is None:
+        return
+    mediator = str(run.get("mediator") or base.get("protocol", {}).get("mediator") or "negotiated")
+    if why := check_belief(mediator, str(run["belief"])):
+        problem, _, fix = why.partition("; ")
+        raise SweepError(str(sweep_path), "axes.belief", problem, fix.removeprefix("fix: ").replace(" or drop --belief", ""))
 
 
 def _check_work(scenario: Any, run: dict, pairs: tuple, sweep_path: Path) -> None:

@@ -140,8 +140,9 @@ def _run_task(scenario_key: str, base: dict, source: str, task: RunTask, llm: di
         replay = f"{llm['replay_dir']}/run-{task.run_id}.jsonl" if llm.get("replay_dir") else None
         client = llm_run_hook("client")(llm["spec"], task.seed, cache_file, replay)
     options = {"llm": client} if client is not None else {}
+    mediator_options = {**(options if uses_llm(mediator) else {}), **({"beliefs": task.belief} if task.belief else {})}
     config = RunConfig(seed=task.seed, agents=default, lineup=lineup, agent_options=options,
-                       mediator_options=options if uses_llm(mediator) else {}, voice=task.voice or "truthful")
+                       mediator_options=mediator_options, voice=task.voice or "truthful")
     row = result_row(task, run_negotiation(ctx, config))
     if client is not None:
         llm_run_hook("save")(client, cache_file)
