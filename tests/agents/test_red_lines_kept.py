@@ -60,12 +60,13 @@ def test_no_draft_breaks_a_stated_red_line_when_a_package_keeps_them_all(member)
                 assert not broken, (member, seed, e["round"], broken, e.get("reason"))
 
 
-DEFAULT_XFAIL = pytest.mark.xfail(strict=True, reason=(
-    "measured under the default item-value belief (issue 19, fourth follow-up): red-line scenario member 2 agrees "
-    "in 13 of 20 seeds under private information, the omniscient mediator in 20; the weights belief keeps the claim"))
+ITEM_VALUES_XFAIL = pytest.mark.xfail(strict=True, reason=(
+    "measured under the item-value belief (issue 19, fourth follow-up): red-line scenario member 2 agrees "
+    "in 13 of 20 seeds under private information, the omniscient mediator in 20; the weights belief (the default) "
+    "keeps the claim"))
 
 
-@pytest.mark.parametrize("belief", [pytest.param(None, marks=DEFAULT_XFAIL, id="default"), "weights"])
+@pytest.mark.parametrize("belief", [None, pytest.param("item_values+decisions+ideal", marks=ITEM_VALUES_XFAIL)])
 def test_private_agrees_in_nine_of_ten_seeds_wherever_the_omniscient_mediator_does(belief):
     checked = 0
     options = {"beliefs": belief} if belief else {}

@@ -42,7 +42,7 @@ def test_private_belief_error_is_reported_and_silence_says_nothing():
     assert b["belief_error"]["families"] == pytest.approx(b["belief_error_prior"]["families"])
 
 
-ITEM_VALUES_ERROR = ("the default item-value belief ends further from wheelchair_users' true utilities than its prior "
+ITEM_VALUES_ERROR = ("the item-value belief ends further from wheelchair_users' true utilities than its prior "
                      "(tiny_example, families silent, seeds 0-19: belief error minus prior +0.363, se 0.016, lower in "
                      "0 of 20; the weights belief -0.988, se 0.015, lower in 20 of 20). Its stated priorities fix "
                      "the weights; the comparisons then move the private item effects away from the truth (why was "
