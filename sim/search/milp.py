@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+import warnings
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -90,15 +91,29 @@ class PackageMILP:
         HiGHS accepts rows violated within its tolerances; if the rounded package then
         breaks the budget (or a link), the budget row is tightened once and re-solved.
         """
-        x, value = self._run(expr)
-        if not self.rubric.feasible_mask(x[None])[0]:
+        answer = self._solve(expr, None)
+        assert answer is not None          # without a cutoff HiGHS answers or raises
+        return answer
+
+    def improve(self, expr: Expr, known: float) -> tuple[np.ndarray, float] | None:
+        """The optimum of expr if it beats `known` (a value some known package reaches) by more than FIX_TOL, else None.
+
+        HiGHS gets `known` as its cutoff (option `objective_bound`, its upper limit in the MIP search), so it prunes
+        every branch that cannot beat the known package; with nothing above the cutoff it may answer a worse
+        package or none, so the answer is compared here. None: the known package is optimal (within FIX_TOL).
+        """
+        return self._solve(expr, known + FIX_TOL * max(1.0, abs(known)))
+
+    def _solve(self, expr: Expr, cutoff: float | None) -> tuple[np.ndarray, float] | None:
+        answer = self._run(expr, cutoff)
+        if answer is not None and not self.rubric.feasible_mask(answer[0][None])[0]:
             xc, extra, lb, ub = self.rows[0]
             self.rows[0] = (xc, extra, lb, ub - 1e-6 * max(1.0, abs(ub)))
             self.tightened = True
-            x, value = self._run(expr)
-        return x, value
+            answer = self._run(expr, cutoff)
+        return answer
 
-    def _run(self, expr: Expr) -> tuple[np.ndarray, float]:
+    def _run(self, expr: Expr, cutoff: float | None = None) -> tuple[np.ndarray, float] | None:
         n, K = len(self.lo), self.rubric.n_items
         c = np.zeros(n)
         c[:K] = -expr[0]
@@ -107,10 +122,14 @@ class PackageMILP:
         from scipy.optimize import Bounds, LinearConstraint, milp  # ~1 s import: only when solving
         A = self._matrix(n)
         lb, ub = zip(*[(r[2], r[3]) for r in self.rows])
-        with quiet_stdout():
+        options = MILP_OPTIONS if cutoff is None else {**MILP_OPTIONS, "objective_bound": -cutoff}
+        with quiet_stdout(), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Unrecognized options", RuntimeWarning)   # scipy passes them on
             res = milp(c, integrality=np.r_[np.ones(K), np.zeros(n - K)],
-                       bounds=Bounds(self.lo, self.hi), constraints=LinearConstraint(A, lb, ub),
-                       options=MILP_OPTIONS)
+                       bounds=Bounds(self.lo, self.hi), constraints=LinearConstraint(A, lb, ub), options=options)
+        if cutoff is not None and (res.x is None or -res.fun <= cutoff):
+            self.statuses.append(0 if res.status in (0, 2) else int(res.status))   # infeasible = nothing beats it
+            return None
         self.statuses.append(int(res.status))
         if res.x is None:
             error = InfeasibleMILP if res.status == 2 else RuntimeError

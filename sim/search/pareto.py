@@ -14,7 +14,7 @@ import numpy as np
 
 from sim.core.rubric import Rubric
 from sim.search.enumeration import feasible_table, resolve_method
-from sim.search.milp import FIX_TOL, InfeasibleMILP, PackageMILP, lexmax
+from sim.search.milp import FIX_TOL, InfeasibleMILP, PackageMILP
 from sim.search.objectives import lex_argmax
 
 DOMINANCE_TOL = 1e-9           # Pareto dominance tolerance on group utilities
@@ -83,20 +83,48 @@ def _epsilon_step(rubric: Rubric, t: float, found: list[np.ndarray]) -> np.ndarr
     """Max total subject to every group utility >= t; ties broken by the worst group.
 
     `found` are earlier answers of the frontier (its two ends, earlier steps), each lexicographically
-    best (total, worst) or (worst, total) for its own threshold. One that keeps every group >= t and
-    reaches this step's total is the best worst group among those packages too (the sets are nested),
-    so it is returned without the tie-break solve: same frontier point, one MILP fewer.
+    best (total, worst) or (worst, total) for its own threshold; the maximin end keeps every group >= t.
+    The best of them for this step (highest total among those keeping every group >= t, then highest
+    worst) is the incumbent: each solve only looks for a package that beats it (`PackageMILP.improve`,
+    HiGHS's cutoff), first on the total, then on the worst group with the total held at the optimum
+    found (-+ FIX_TOL). When nothing beats it the incumbent is the step's answer: a found package that
+    reaches the step's total is also its best worst group (the feasible sets are nested). The same
+    frontier point as solving both stages in full.
     """
     model, V = PackageMILP(rubric), rubric.values
     for v_g in V:
         model.row(v_g, {}, lb=float(t))
     worst = model.min_var(V, np.zeros(len(V)))
-    x, total = model.solve((V.sum(axis=0), {}))
+    x = _incumbent(rubric, t, found)
+    if x is None:
+        x, value = model.solve((V.sum(axis=0), {}))
+    else:
+        total = model.improve((V.sum(axis=0), {}), float(rubric.utilities(x).sum()))
+        if total is None:
+            return x
+        x, value = total
+    slack = FIX_TOL * max(1.0, abs(value))     # no package keeping every group >= t exceeds the optimum either:
+    model.row(V.sum(axis=0), {}, lb=value - slack, ub=value + slack)   # the cap tightens the worst group's bound
+    try:
+        better = model.improve((np.zeros(rubric.n_items), {worst: 1.0}), float(rubric.utilities(x).min()))
+    except InfeasibleMILP:       # the fixed total leant on solver tolerances: keep x (as `lexmax` does)
+        return x
+    return x if better is None else better[0]
+
+
+def _incumbent(rubric: Rubric, t: float, found: list[np.ndarray]) -> np.ndarray | None:
+    """The found package keeping every group >= t with the highest total, then the highest worst group (None: none).
+
+    Totals within FIX_TOL of the highest count as equal (the solver's own tolerance).
+    """
     U = rubric.utilities(np.array(found, dtype=np.int8).reshape(-1, rubric.n_items))
-    reach = (U.min(axis=1) >= t) & (U.sum(axis=1) >= total - FIX_TOL * max(1.0, abs(total)))
-    if reach.any():
-        return found[int(np.flatnonzero(reach)[np.argmax(U[reach].min(axis=1))])]
-    return lexmax(model, [(V.sum(axis=0), {}), (np.zeros(rubric.n_items), {worst: 1.0})], first=(x, total))
+    ok = np.flatnonzero(U.min(axis=1) >= t)
+    if not ok.size:
+        return None
+    T = U[ok].sum(axis=1)
+    top = T.max()
+    reach = ok[T >= top - FIX_TOL * max(1.0, abs(top))]
+    return found[int(reach[np.argmax(U[reach].min(axis=1))])]
 
 
 def _dominates(U: np.ndarray, ux: np.ndarray) -> np.ndarray:
