@@ -115,10 +115,11 @@ def _epsilon_step(rubric: Rubric, t: float, found: list[np.ndarray]) -> np.ndarr
 def _incumbent(rubric: Rubric, t: float, found: list[np.ndarray]) -> np.ndarray | None:
     """The found package keeping every group >= t with the highest total, then the highest worst group (None: none).
 
-    Totals within FIX_TOL of the highest count as equal (the solver's own tolerance).
+    Utilities within FIX_TOL of t and totals within FIX_TOL of the highest count as equal (float noise; the
+    solver's own tolerances are wider).
     """
     U = rubric.utilities(np.array(found, dtype=np.int8).reshape(-1, rubric.n_items))
-    ok = np.flatnonzero(U.min(axis=1) >= t)
+    ok = np.flatnonzero(U.min(axis=1) >= t - FIX_TOL * max(1.0, abs(t)))
     if not ok.size:
         return None
     T = U[ok].sum(axis=1)
