@@ -66,6 +66,7 @@ class PackageMILP:
             self.row(np.bincount([k, j], minlength=K).astype(float), {}, ub=1.0)
         self.statuses: list[int] = []
         self.tightened = self.stage_failed = False
+        self.mins: dict[int, tuple[np.ndarray, np.ndarray]] = {}      # min columns: t = min_g A_g x + b_g at an optimum
 
     def var(self, lo: float = -np.inf, hi: float = np.inf) -> int:
         """Add a continuous column with bounds [lo, hi]; its index."""
@@ -83,7 +84,14 @@ class PackageMILP:
         t = self.var()
         for a_g, b_g in zip(A, b):
             self.row(-a_g, {t: 1.0}, ub=float(b_g))
+        self.mins[t] = (np.asarray(A, dtype=float), np.asarray(b, dtype=float))
         return t
+
+    def value(self, expr: Expr, x: np.ndarray) -> float | None:
+        """The best value of expr with the package fixed at x (min columns at their minimum); None if a column is unknown."""
+        if any(j not in self.mins for j in expr[1]):
+            return None
+        return float(expr[0] @ x) + sum(v * float(np.min(self.mins[j][0] @ x + self.mins[j][1])) for j, v in expr[1].items())
 
     def solve(self, expr: Expr) -> tuple[np.ndarray, float]:
         """Maximise expr; return the rounded package and the solver's optimum.
@@ -160,18 +168,24 @@ class PackageMILP:
 
 
 def lexmax(model: PackageMILP, stages: list[Expr], first: tuple[np.ndarray, float] | None = None) -> np.ndarray:
-    """Maximise the stages in turn, fixing each optimum (minus a small slack) before the next.
+    """Maximise the stages in turn, holding each optimum (-+ FIX_TOL relative) before the next.
 
-    `first` is the first stage's answer and optimum when the caller has already solved it.
+    `first` is the first stage's answer and optimum when the caller has already solved it. The answer so far
+    is each later stage's incumbent (`PackageMILP.improve`): the solver only looks for a package beating it,
+    and keeps it when none does (an optimum all the same). The upper side of each held optimum is valid
+    (nothing beats an optimum) and tightens the later stages' bounds.
     """
     x, value = model.solve(stages[0]) if first is None else first
     for expr_fixed, expr in zip(stages, stages[1:]):
-        model.row(expr_fixed[0], expr_fixed[1], lb=value - FIX_TOL * max(1.0, abs(value)))
+        slack = FIX_TOL * max(1.0, abs(value))
+        model.row(expr_fixed[0], expr_fixed[1], lb=value - slack, ub=value + slack)
+        known = model.value(expr, x)
         try:
-            x, value = model.solve(expr)
+            better = model.solve(expr) if known is None else model.improve(expr, known)
         except InfeasibleMILP:  # the fixed optimum leant on solver tolerances: keep x
             model.stage_failed = True
             break
+        x, value = (x, known) if better is None else better
     return x
 
 
