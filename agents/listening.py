@@ -117,11 +117,13 @@ def amended(rub, x: np.ndarray, a: Amendment) -> np.ndarray:
 
 def hear_replies(know: BeliefKnowledge, replies: dict[str, Reply], draft: np.ndarray,
                  candidates: list[np.ndarray], credible: dict[int, float] | None = None,
-                 decided: dict[int, tuple[np.ndarray, np.ndarray]] | None = None) -> None:
+                 decided: dict[int, tuple[np.ndarray, np.ndarray]] | None = None,
+                 full_demand: bool = False) -> None:
     """Every group's reply to one draft, with its binding decisions (`decision_rows`), as one belief update.
 
     `credible`: per group, the weight of its stated reservation (agents.support.credibility; default 1):
     the reservation's comparison row is scaled by it, so a less credible one is a noisier comparison.
+    `full_demand`: the public concession model puts every group at its best utility this round (`ideal_rows`).
     """
     revealed, named = {}, {}
     for gid, reply in replies.items():
@@ -132,7 +134,7 @@ def hear_replies(know: BeliefKnowledge, replies: dict[str, Reply], draft: np.nda
         weight = (credible or {}).get(g, 1.0)
         rows = reply_rows(know, reply, draft, candidates, weight)
         if know.beliefs.s.ideal:
-            rows = _joined(rows, ideal_rows(know, g, reply, weight))
+            rows = _joined(rows, ideal_rows(know, g, reply, weight, full_demand))
         if rows is not None:
             revealed[g] = rows
     for g, rows in (decided or {}).items():
@@ -141,14 +143,18 @@ def hear_replies(know: BeliefKnowledge, replies: dict[str, Reply], draft: np.nda
     know.beliefs.add_many(revealed)
 
 
-def ideal_rows(know: BeliefKnowledge, g: int, reply: Reply, credibility: float = 1.0):
+def ideal_rows(know: BeliefKnowledge, g: int, reply: Reply, credibility: float = 1.0, full_demand: bool = False):
     """A stated reservation with the group's stated ideal package: the ideal is worth at least the reservation.
 
     Nothing the group can get is worth more to it than its best package, so a reservation above what
-    its stated ideal gives it is unreachable; truthful statements never break this row. Scaled by the
-    reservation's credibility like the reservation itself. Only a reservation above every earlier one
-    of the group adds a row (a lower one is implied, and counting it again would push the belief
-    twice); None without both statements or with nothing new.
+    its stated ideal gives it is unreachable; truthful statements never break this row. At full demand
+    (the public concession model's first round, agents.support) the reservation *is* the best utility,
+    so the ideal is worth at most it too: without that upper bound every statement a group makes
+    (accepts, the ideal over the base designs, this row) bounds its values from below, and a Gaussian
+    cut through the truth moves its mean away from it (docs/private-information.md, fifth follow-up).
+    Scaled by the reservation's credibility like the reservation itself. Only a reservation above every
+    earlier one of the group adds a row (a lower one is implied, and counting it again would push the
+    belief twice); None without both statements or with nothing new.
     """
     said = know.stated.get(g)
     if reply.reservation is None or said is None or not said.package \
@@ -157,8 +163,11 @@ def ideal_rows(know: BeliefKnowledge, g: int, reply: Reply, credibility: float =
     know.ideal_bounds[g] = float(reply.reservation)
     table = memo(know.ctx, f"ideal_level/{know.beliefs.E.shape[1]}")
     if said.package not in table:
-        table[said.package] = level_rows(know.beliefs.E, know.rubric.package(list(said.package)), 0.0)[0]
-    return credibility * table[said.package], np.array([credibility * float(reply.reservation)])
+        table[said.package] = level_rows(know.beliefs.E, know.rubric.package(list(said.package)), 0.0)[0][0]
+    row, level = credibility * table[said.package], credibility * float(reply.reservation)
+    if full_demand:
+        return np.vstack([row, -row]), np.array([level, -level])
+    return row[None], np.array([level])
 
 
 def reply_rows(know: BeliefKnowledge, reply: Reply, draft: np.ndarray,

@@ -183,7 +183,8 @@ class RuleMediator:
             self._record(state.round - 1, state.draft, state.last_replies)
             hear_replies(know, state.last_replies, state.draft, state.candidates,
                          self._credibility(state.round - 1, state.draft, state.last_replies),
-                         decision_rows(know, self.support, self._kept))
+                         decision_rows(know, self.support, self._kept),
+                         self.support.concession(state.round - 1) >= 1.0 - 1e-9)
         self.heard = state.round
         know.refresh()
         self.history.append(know.params)

@@ -1,4 +1,5 @@
-"""A stated reservation with the stated ideal package (agents.listening.ideal_rows): the ideal is worth at least it.
+"""A stated reservation with the stated ideal package (agents.listening.ideal_rows): the ideal is worth at least it,
+and at full demand (the first round) at most it too.
 
 By hand on tiny_example; for truthful heuristic groups on every shipped scenario the row holds at the
 group's true item values in every round (so it never misleads); and over seeds on pb_neighbourhood it
@@ -48,6 +49,17 @@ def test_ideal_rows_by_hand():
     assert ideal_rows(know, 1, _reply(True, 1.0)) is None   # no ideal package stated
 
 
+def test_at_full_demand_the_reservation_is_the_ideals_worth():
+    """Round 1: the reservation is the group's best utility, so the stated ideal is worth at most it too."""
+    ctx = make_context(load_scenario(ROOT / "scenarios" / "tiny_example.yaml"))
+    know, rub = _know(ctx), ctx.rubric
+    know.stated[0] = Move("position", package=tuple(rub.item_ids[:2]))
+    rows, b = ideal_rows(know, 0, _reply(True, 4.0), credibility=0.5, full_demand=True)
+    x = 0.5 * rub.package(rub.item_ids[:2]).astype(float) @ know.beliefs.E
+    assert rows.tolist() == [x.tolist(), (-x).tolist()] and b.tolist() == [2.0, -2.0]
+    assert len(ideal_rows(know, 0, _reply(True, 5.0))[0]) == 1             # later rounds: the lower bound only
+
+
 @pytest.mark.parametrize("name", SHIPPED)
 def test_truthful_statements_never_break_the_row(name):
     ctx = make_context(load_scenario(ROOT / "scenarios" / f"{name}.yaml"))
@@ -61,8 +73,8 @@ def test_truthful_statements_never_break_the_row(name):
         know.stated[g] = agent.position()
         for round_ in range(1, ctx.max_rounds + 1):
             know.ideal_bounds.clear()                               # every round's row, not only new highs
-            rows, b = ideal_rows(know, g, _reply(False, agent.reservation(round_)))
-            assert (rows @ true[g] - b >= -1e-9).all(), (gid, round_)
+            rows, b = ideal_rows(know, g, _reply(False, agent.reservation(round_)), full_demand=round_ == 1)
+            assert len(rows) == 1 + (round_ == 1) and (rows @ true[g] - b >= -1e-9).all(), (gid, round_)
 
 
 def _signed_errors(ctx, beliefs: str, seeds: range) -> np.ndarray:
