@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))      # this checkout\'s packages, not an install elsewhere
 
 
 def negotiations_per_second(path: Path, n: int, information: str) -> tuple[float, float, int]:

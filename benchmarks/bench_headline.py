@@ -10,12 +10,14 @@ Usage: python benchmarks/bench_headline.py [SCENARIO] [--seeds 20] [--beliefs it
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))      # this checkout\'s packages, not an install elsewhere
 
 
 def main() -> None:

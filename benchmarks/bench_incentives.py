@@ -13,10 +13,12 @@ Usage: python benchmarks/bench_incentives.py [SCENARIO ...] [--seeds 30] [--info
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))      # this checkout\'s packages, not an install elsewhere
 SHIPPED = ("montreal_streets", "park_renovation", "pb_neighbourhood", "tiny_example")
 
 

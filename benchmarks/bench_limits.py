@@ -19,9 +19,13 @@ import resource
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))      # this checkout's packages, not an install elsewhere
 
 SIZES = [(20, 8, 8, 0), (100, 32, 8, 3_200), (400, 256, 8, 100_000), (500, 300, 64, 100_000)]
 GRID = [(K, G, 8, 0, info) for K in (12, 16, 20) for G in (4, 16) for info in ("private", "full")] + \

@@ -18,12 +18,14 @@ thread count (`--llm-threads`, default: the free cores) and the CPU seconds of t
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))      # this checkout\'s packages, not an install elsewhere
 
 
 def one_run(path: Path, spec: str, seed: int, max_rounds: int | None, threads: int | None = None) -> dict:

@@ -33,6 +33,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))      # this checkout\'s packages, not an install elsewhere
 
 FULL = {
     "items": [("private", n, 8) for n in (8, 20, 44, 100, 200, 400)]

@@ -5,7 +5,7 @@ sampled: antithetic permutations) with a plain-Python enumeration, a straightfor
 vectorised numpy enumeration (index arrays per player), and shap's ExactExplainer with an
 Independent masker (first call and later calls). Game: weighted voting [sum/2; 1..n].
 
-    python benchmarks/bench_shapley.py [--no-shap] [--repeats 5]
+    python -m benchmarks.bench_shapley [--no-shap] [--repeats 5]      # from the repository root
 """
 
 from __future__ import annotations

@@ -14,11 +14,13 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))      # this checkout\'s packages, not an install elsewhere
 MEDIATORS = ["negotiated", "maximin", "nash", "utilitarian"]
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -22,6 +23,7 @@ from pathlib import Path
 from benchmarks.bench_sweep import write_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))      # this checkout\'s packages, not an install elsewhere
 
 
 def timed_chunk(payload: tuple) -> tuple[int, list[dict]]:

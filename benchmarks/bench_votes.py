@@ -13,12 +13,14 @@ Usage: python benchmarks/bench_votes.py [SCENARIO ...] [--seeds 20] [--informati
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))      # this checkout\'s packages, not an install elsewhere
 SHIPPED = ("montreal_streets", "park_renovation", "pb_neighbourhood", "tiny_example")
 
 

@@ -228,3 +228,12 @@ def test_the_checker_sees_a_planted_wrong_arrow(tmp_path, kind):
 def test_the_checker_passes_a_clean_tree(tmp_path):
     code, strings = _plant(tmp_path, "from sim.core import x\nNAME = 'sim.core:x'\n")
     assert upward(code, strings) == []
+
+
+def test_every_benchmark_run_as_a_file_measures_this_checkout():
+    """`python benchmarks/bench_X.py` puts benchmarks/ first on sys.path, not the checkout: without the
+    root inserted, `import sim` would measure whatever copy is installed (another worktree's, say)."""
+    for path in sorted((ROOT / "benchmarks").glob("bench_*.py")):
+        text = path.read_text()
+        as_module = f"python -m benchmarks.{path.stem}" in text
+        assert as_module or "sys.path.insert(0, str(ROOT))" in text, f"{path.name}: insert the checkout's root on sys.path"
