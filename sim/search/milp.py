@@ -20,6 +20,11 @@ from sim.core.errors import NegsimError
 from sim.core.rubric import Rubric
 
 FIX_TOL = 1e-9                 # relative slack when fixing an earlier stage's optimum
+
+
+def fix_slack(value: float) -> float:
+    """The slack FIX_TOL allows around a value (relative, at least FIX_TOL absolute)."""
+    return FIX_TOL * max(1.0, abs(value))
 # The limit is in branch-and-bound nodes (work), not wall time, so whether a solve is optimal never
 # depends on the machine's load; a solve that reaches it keeps its best package (all_optimal False).
 MILP_OPTIONS = {"mip_rel_gap": 1e-9, "node_limit": 100_000, "presolve": True}
@@ -87,6 +92,11 @@ class PackageMILP:
         self.mins[t] = (np.asarray(A, dtype=float), np.asarray(b, dtype=float))
         return t
 
+    def hold(self, expr: Expr, value: float) -> None:
+        """Hold expr at an optimum `value`, -+ fix_slack: nothing beats an optimum, so the upper side is valid too."""
+        slack = fix_slack(value)
+        self.row(expr[0], expr[1], lb=value - slack, ub=value + slack)
+
     def value(self, expr: Expr, x: np.ndarray) -> float | None:
         """The best value of expr with the package fixed at x (min columns at their minimum); None if a column is unknown."""
         if any(j not in self.mins for j in expr[1]):
@@ -110,7 +120,7 @@ class PackageMILP:
         every branch that cannot beat the known package; with nothing above the cutoff it may answer a worse
         package or none, so the answer is compared here. None: the known package is optimal (within FIX_TOL).
         """
-        return self._solve(expr, known + FIX_TOL * max(1.0, abs(known)))
+        return self._solve(expr, known + fix_slack(known))
 
     def _solve(self, expr: Expr, cutoff: float | None) -> tuple[np.ndarray, float] | None:
         answer = self._run(expr, cutoff)
@@ -177,8 +187,7 @@ def lexmax(model: PackageMILP, stages: list[Expr], first: tuple[np.ndarray, floa
     """
     x, value = model.solve(stages[0]) if first is None else first
     for expr_fixed, expr in zip(stages, stages[1:]):
-        slack = FIX_TOL * max(1.0, abs(value))
-        model.row(expr_fixed[0], expr_fixed[1], lb=value - slack, ub=value + slack)
+        model.hold(expr_fixed, value)
         known = model.value(expr, x)
         try:
             better = model.solve(expr) if known is None else model.improve(expr, known)

@@ -14,7 +14,7 @@ import numpy as np
 
 from sim.core.rubric import Rubric
 from sim.search.enumeration import feasible_table, resolve_method
-from sim.search.milp import FIX_TOL, InfeasibleMILP, PackageMILP
+from sim.search.milp import InfeasibleMILP, PackageMILP, fix_slack
 from sim.search.objectives import lex_argmax
 
 DOMINANCE_TOL = 1e-9           # Pareto dominance tolerance on group utilities
@@ -103,8 +103,7 @@ def _epsilon_step(rubric: Rubric, t: float, found: list[np.ndarray]) -> np.ndarr
         if total is None:
             return x
         x, value = total
-    slack = FIX_TOL * max(1.0, abs(value))     # no package keeping every group >= t exceeds the optimum either:
-    model.row(V.sum(axis=0), {}, lb=value - slack, ub=value + slack)   # the cap tightens the worst group's bound
+    model.hold((V.sum(axis=0), {}), value)     # the cap (no package keeping every group >= t exceeds the optimum)
     try:
         better = model.improve((np.zeros(rubric.n_items), {worst: 1.0}), float(rubric.utilities(x).min()))
     except InfeasibleMILP:       # the fixed total leant on solver tolerances: keep x (as `lexmax` does)
@@ -119,12 +118,12 @@ def _incumbent(rubric: Rubric, t: float, found: list[np.ndarray]) -> np.ndarray 
     solver's own tolerances are wider).
     """
     U = rubric.utilities(np.array(found, dtype=np.int8).reshape(-1, rubric.n_items))
-    ok = np.flatnonzero(U.min(axis=1) >= t - FIX_TOL * max(1.0, abs(t)))
+    ok = np.flatnonzero(U.min(axis=1) >= t - fix_slack(t))
     if not ok.size:
         return None
     T = U[ok].sum(axis=1)
     top = T.max()
-    reach = ok[T >= top - FIX_TOL * max(1.0, abs(top))]
+    reach = ok[T >= top - fix_slack(top)]
     return found[int(reach[np.argmax(U[reach].min(axis=1))])]
 
 
