@@ -12,6 +12,7 @@ import os
 import sys
 import warnings
 from contextlib import contextmanager
+from fractions import Fraction
 from typing import Iterator
 
 import numpy as np
@@ -29,6 +30,26 @@ def fix_slack(value: float) -> float:
 # depends on the machine's load; a solve that reaches it keeps its best package (all_optimal False).
 MILP_OPTIONS = {"mip_rel_gap": 1e-9, "node_limit": 100_000, "presolve": True}
 Expr = tuple[np.ndarray, dict[int, float]]   # linear expression: x coefficients, extra columns
+LATTICE_MAX_DEN = 1_000        # largest denominator looked for in one utility row's coefficients
+LATTICE_MAX_SCALE = 1_000_000  # largest common denominator L for which a min column is made integral in 1/L
+
+
+def lattice(A: np.ndarray, b: np.ndarray) -> int | None:
+    """The least L such that every entry of A and b is a multiple of 1/L (found by rows), or None.
+
+    Then A_g x + b_g is a multiple of 1/L for every binary x, and so is min_g (A_g x + b_g). None when an
+    entry has no denominator up to LATTICE_MAX_DEN (within 1e-9 relative) or L exceeds LATTICE_MAX_SCALE.
+    """
+    scale = 1
+    for row in np.column_stack([np.asarray(A, dtype=float), np.asarray(b, dtype=float)]):
+        for v in np.unique(row):
+            q = Fraction(float(v)).limit_denominator(LATTICE_MAX_DEN).denominator
+            if abs(v * q - round(v * q)) > 1e-9 * max(1.0, abs(v * q)):
+                return None
+            scale = math.lcm(scale, q)
+            if scale > LATTICE_MAX_SCALE:
+                return None
+    return scale
 
 
 @contextmanager
@@ -63,6 +84,7 @@ class PackageMILP:
     def __init__(self, rubric: Rubric) -> None:
         self.rubric, K = rubric, rubric.n_items
         self.lo, self.hi = [0.0] * K, [1.0] * K
+        self.integer = [True] * K
         self.rows: list[tuple[np.ndarray, dict[int, float], float, float]] = []
         self.row(rubric.costs, {}, ub=rubric.budget)
         for k, j in rubric.requires:
@@ -73,10 +95,11 @@ class PackageMILP:
         self.tightened = self.stage_failed = False
         self.mins: dict[int, tuple[np.ndarray, np.ndarray]] = {}      # min columns: t = min_g A_g x + b_g at an optimum
 
-    def var(self, lo: float = -np.inf, hi: float = np.inf) -> int:
-        """Add a continuous column with bounds [lo, hi]; its index."""
+    def var(self, lo: float = -np.inf, hi: float = np.inf, integer: bool = False) -> int:
+        """Add a column with bounds [lo, hi] (continuous unless `integer`); its index."""
         self.lo.append(lo)
         self.hi.append(hi)
+        self.integer.append(integer)
         return len(self.lo) - 1
 
     def row(self, xc: np.ndarray, extra: dict[int, float], lb: float = -np.inf,
@@ -85,10 +108,18 @@ class PackageMILP:
         self.rows.append((np.asarray(xc, dtype=float), extra, lb, ub))
 
     def min_var(self, A: np.ndarray, b: np.ndarray) -> int:
-        """A free column t with t <= A_g x + b_g for every row g (t is then their minimum)."""
+        """A free column t with t <= A_g x + b_g for every row g (t is then their minimum).
+
+        When every A_g x + b_g is a multiple of 1/L (`lattice`), so is their minimum at any package, and t is
+        held to multiples of 1/L (an integer column s = L t): the same optimum, but the solver then knows no
+        package reaches between two multiples, which closes max-min searches in far fewer nodes.
+        """
         t = self.var()
         for a_g, b_g in zip(A, b):
             self.row(-a_g, {t: 1.0}, ub=float(b_g))
+        scale = lattice(A, b)
+        if scale is not None:
+            self.row(np.zeros(self.rubric.n_items), {t: float(scale), self.var(integer=True): -1.0}, lb=0.0, ub=0.0)
         self.mins[t] = (np.asarray(A, dtype=float), np.asarray(b, dtype=float))
         return t
 
@@ -143,7 +174,7 @@ class PackageMILP:
         options = MILP_OPTIONS if cutoff is None else {**MILP_OPTIONS, "objective_bound": -cutoff}
         with quiet_stdout(), warnings.catch_warnings():
             warnings.filterwarnings("ignore", "Unrecognized options", RuntimeWarning)   # scipy passes them on
-            res = milp(c, integrality=np.r_[np.ones(K), np.zeros(n - K)],
+            res = milp(c, integrality=np.array(self.integer, dtype=float),
                        bounds=Bounds(self.lo, self.hi), constraints=LinearConstraint(A, lb, ub), options=options)
         if cutoff is not None and (res.x is None or -res.fun <= cutoff):
             self.statuses.append(0 if res.status in (0, 2) else int(res.status))   # infeasible = nothing beats it
