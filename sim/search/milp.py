@@ -144,25 +144,27 @@ class PackageMILP:
         assert answer is not None          # without a cutoff HiGHS answers or raises
         return answer
 
-    def improve(self, expr: Expr, known: float) -> tuple[np.ndarray, float] | None:
+    def improve(self, expr: Expr, known: float, first: bool = False) -> tuple[np.ndarray, float] | None:
         """The optimum of expr if it beats `known` (a value some known package reaches) by more than FIX_TOL, else None.
 
         HiGHS gets `known` as its cutoff (option `objective_bound`, its upper limit in the MIP search), so it prunes
         every branch that cannot beat the known package; with nothing above the cutoff it may answer a worse
         package or none, so the answer is compared here. None: the known package is optimal (within FIX_TOL).
+        `first`: stop at the first package found above the cutoff (not an optimum); a None is then a proof only
+        when the solve's status (the last of `statuses`) is 0.
         """
-        return self._solve(expr, known + fix_slack(known))
+        return self._solve(expr, known + fix_slack(known), first)
 
-    def _solve(self, expr: Expr, cutoff: float | None) -> tuple[np.ndarray, float] | None:
-        answer = self._run(expr, cutoff)
+    def _solve(self, expr: Expr, cutoff: float | None, first: bool = False) -> tuple[np.ndarray, float] | None:
+        answer = self._run(expr, cutoff, first)
         if answer is not None and not self.rubric.feasible_mask(answer[0][None])[0]:
             xc, extra, lb, ub = self.rows[0]
             self.rows[0] = (xc, extra, lb, ub - 1e-6 * max(1.0, abs(ub)))
             self.tightened = True
-            answer = self._run(expr, cutoff)
+            answer = self._run(expr, cutoff, first)
         return answer
 
-    def _run(self, expr: Expr, cutoff: float | None = None) -> tuple[np.ndarray, float] | None:
+    def _run(self, expr: Expr, cutoff: float | None = None, first: bool = False) -> tuple[np.ndarray, float] | None:
         n, K = len(self.lo), self.rubric.n_items
         c = np.zeros(n)
         c[:K] = -expr[0]
@@ -172,6 +174,8 @@ class PackageMILP:
         A = self._matrix(n)
         lb, ub = zip(*[(r[2], r[3]) for r in self.rows])
         options = MILP_OPTIONS if cutoff is None else {**MILP_OPTIONS, "objective_bound": -cutoff}
+        if first:
+            options = {**options, "mip_max_improving_sols": 1}
         with quiet_stdout(), warnings.catch_warnings():
             warnings.filterwarnings("ignore", "Unrecognized options", RuntimeWarning)   # scipy passes them on
             res = milp(c, integrality=np.array(self.integer, dtype=float),
