@@ -13,10 +13,12 @@ import sys
 import warnings
 from contextlib import contextmanager
 from fractions import Fraction
+from types import SimpleNamespace
 from typing import Iterator
 
 import numpy as np
 
+from sim.core.cache import LRU
 from sim.core.errors import NegsimError
 from sim.core.rubric import Rubric
 
@@ -170,16 +172,14 @@ class PackageMILP:
         c[:K] = -expr[0]
         for j, v in expr[1].items():
             c[j] = -v
-        from scipy.optimize import Bounds, LinearConstraint, milp  # ~1 s import: only when solving
-        A = self._matrix(n)
-        lb, ub = zip(*[(r[2], r[3]) for r in self.rows])
         options = MILP_OPTIONS if cutoff is None else {**MILP_OPTIONS, "objective_bound": -cutoff}
         if first:
             options = {**options, "mip_max_improving_sols": 1}
-        with quiet_stdout(), warnings.catch_warnings():
-            warnings.filterwarnings("ignore", "Unrecognized options", RuntimeWarning)   # scipy passes them on
-            res = milp(c, integrality=np.array(self.integer, dtype=float),
-                       bounds=Bounds(self.lo, self.hi), constraints=LinearConstraint(A, lb, ub), options=options)
+        model = (c, np.array(self.integer, dtype=float), np.array(self.lo), np.array(self.hi), self._matrix(n),
+                 np.array([r[2] for r in self.rows]), np.array([r[3] for r in self.rows]))
+        key = (b"".join(a.tobytes() for a in model[:4]), model[4].data.tobytes(), model[4].indices.tobytes(),
+               model[4].indptr.tobytes(), model[5].tobytes(), model[6].tobytes(), repr(sorted(options.items())))
+        res = SOLVED.get_or_build(key, lambda: _highs(model, options))
         if cutoff is not None and (res.x is None or -res.fun <= cutoff):
             self.statuses.append(0 if res.status in (0, 2) else int(res.status))   # infeasible = nothing beats it
             return None
@@ -210,6 +210,27 @@ class PackageMILP:
         if self.stage_failed:
             out["tie_break_skipped"] = True
         return out
+
+
+SOLVED_SIZE = 512              # MILP answers kept by content (`SOLVED`)
+SOLVED: LRU = LRU(SOLVED_SIZE)
+"""HiGHS's answers by the model's whole content (objective, columns, rows, options): a run asks the same MILP from
+several owners (a pool direction that is one group's values, a vote whose scores are a group's values); HiGHS is
+deterministic and its limit counts nodes, not time, so a repeated model is answered as it was the first time."""
+
+
+def _highs(model: tuple, options: dict) -> SimpleNamespace:
+    """One HiGHS solve of (c, integrality, lo, hi, A, row lb, row ub); its x (read-only), fun, status and message."""
+    from scipy.optimize import Bounds, LinearConstraint, milp  # ~1 s import: only when solving
+
+    c, integrality, lo, hi, A, lb, ub = model
+    with quiet_stdout(), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Unrecognized options", RuntimeWarning)   # scipy passes them on
+        res = milp(c, integrality=integrality, bounds=Bounds(lo, hi), constraints=LinearConstraint(A, lb, ub),
+                   options=dict(options))   # a copy: scipy pops node_limit from the dict it is given
+    if res.x is not None:
+        res.x.setflags(write=False)
+    return SimpleNamespace(x=res.x, fun=res.fun, status=int(res.status), message=res.message)
 
 
 def lexmax(model: PackageMILP, stages: list[Expr], first: tuple[np.ndarray, float] | None = None) -> np.ndarray:
