@@ -344,8 +344,14 @@ class SearchCache:
         return self._get(("dominating", np.asarray(x, dtype=np.int8).tobytes(), method), compute)
 
     def is_pareto_optimal(self, x: Any, *, method: str = "auto") -> bool:
-        """True when no feasible package Pareto-dominates x (through the memoised `dominating_package`)."""
-        return self.dominating_package(x, method=method) is None
+        """True when no feasible package Pareto-dominates x (see `is_pareto_optimal`), memoised.
+
+        From the memoised `dominating_package` when that is known (the lab asks for the package itself).
+        """
+        method, key = resolve_method(self._rubric, method), np.asarray(x, dtype=np.int8).tobytes()
+        if ("dominating", key, method) in self._memo:
+            return self._memo[("dominating", key, method)] is None
+        return self._get(("pareto", key, method), lambda: is_pareto_optimal(self._rubric, x, method=method))
 
 
 _BY_FINGERPRINT: LRU[SearchCache] = LRU(CACHE_RUBRICS)

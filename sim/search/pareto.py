@@ -139,9 +139,7 @@ def dominating_package(rubric: Rubric, x: Any, *, method: str = "auto") -> np.nd
         X, U = feasible_table(rubric)
         idx = np.flatnonzero(_dominates(U, ux))
         return X[idx[lex_argmax([U[idx].sum(axis=1)])]].copy() if idx.size else None
-    model, V = PackageMILP(rubric), rubric.values
-    for v_g, u_g in zip(V, ux):
-        model.row(v_g, {}, lb=u_g - DOMINANCE_TOL)
+    model, V = _dominance_model(rubric, x)[0], rubric.values
     for _ in range(10):
         try:
             y, _ = model.solve((V.sum(axis=0), {}))
@@ -157,5 +155,31 @@ def dominating_package(rubric: Rubric, x: Any, *, method: str = "auto") -> np.nd
 
 
 def is_pareto_optimal(rubric: Rubric, x: Any, *, method: str = "auto") -> bool:
-    """True when no feasible package Pareto-dominates x (exact, tolerance DOMINANCE_TOL)."""
+    """True when no feasible package Pareto-dominates x (exact, tolerance DOMINANCE_TOL).
+
+    By MILP the question is only whether some package keeps every group >= u(x) with a higher total, so the
+    solve stops at the first such package (a dominating one is seldom the best one and its search is long); when
+    it stops undecided, the total is optimised against u(x)'s (HiGHS's cutoff); when that too leaves it open (a
+    limit reached, a package that fails the dominance check), `dominating_package` decides.
+    """
+    x = np.asarray(x, dtype=np.int8).reshape(rubric.n_items)
+    if resolve_method(rubric, method) == "milp":
+        model, ux = _dominance_model(rubric, x)
+        for first in (True, False):             # first package above u(x)'s total; then the optimum, against it
+            try:
+                found = model.improve((rubric.values.sum(axis=0), {}), float(ux.sum()), first=first)
+            except InfeasibleMILP:              # x is infeasible and beyond every package
+                return True
+            if found is None and model.statuses[-1] == 0:
+                return True
+            if found is not None and _dominates(rubric.utilities(found[0]), ux):
+                return False
     return dominating_package(rubric, x, method=method) is None
+
+
+def _dominance_model(rubric: Rubric, x: np.ndarray) -> tuple[PackageMILP, np.ndarray]:
+    """The feasible packages keeping every group at least at its utility in x (DOMINANCE_TOL below), and u(x)."""
+    model, ux = PackageMILP(rubric), rubric.utilities(x)
+    for v_g, u_g in zip(rubric.values, ux):
+        model.row(v_g, {}, lb=u_g - DOMINANCE_TOL)
+    return model, ux
