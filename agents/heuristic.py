@@ -155,7 +155,7 @@ class HeuristicStakeholder:
         """(priority, tie-break, amendment) for red-line fixes, adds, swaps and drops."""
         rub = self.ctx.rubric
         lines = self.ctx.scenario.groups[self.g].red_lines
-        tie = self.rng.permutation(rub.n_items)
+        tie = self.rng.permutation(rub.n_items).tolist()     # plain ints: the sort key compares them often
         spare = rub.budget - rub.cost(x)
         out: list[tuple[float, int, Amendment]] = []
         for item in lines.must_have:
