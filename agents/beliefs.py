@@ -105,8 +105,8 @@ class Beliefs:
         self.bounds: list[list[np.ndarray]] = [[] for _ in range(G)]
         self.W = np.empty((G, settings.particles, C))
         self.logw = np.zeros((G, settings.particles))
-        for g in range(G):
-            self.W[g] = self._dirichlet(np.broadcast_to(self.alpha[g], (settings.particles, C)))
+        # one gamma call for every group draws the same stream as one call per group in order
+        self.W[:] = self._dirichlet(np.repeat(self.alpha, settings.particles, axis=0)).reshape(G, settings.particles, C)
         if settings.item_values:
             self.named[:] = True
             self.S[:] = np.eye(K)[None] * (self.sd ** 2)[:, None, None]
@@ -163,13 +163,16 @@ class Beliefs:
 
     def add_many(self, revealed: dict[int, tuple[np.ndarray, np.ndarray]]) -> None:
         """Comparisons revealed by several groups at once (one vectorised reweighting, then resampling)."""
-        kept = {}
+        if not revealed:
+            return
+        nonzero = (np.abs(np.concatenate([rows for rows, _ in revealed.values()])).sum(axis=1) > 0).tolist()
+        kept, at = {}, 0
         for g, (rows, b) in revealed.items():
-            keep = np.abs(rows).sum(axis=1) > 0
-            if not keep.all():
-                if not keep.any():
+            keep, at = nonzero[at:at + len(rows)], at + len(rows)
+            if not all(keep):
+                if not any(keep):
                     continue
-                rows, b = rows[keep], b[keep]
+                rows, b = rows[np.array(keep)], b[np.array(keep)]
             kept[g] = (rows, b)
             self.rows[g].append(rows)
             self.bounds[g].append(b)
@@ -177,17 +180,18 @@ class Beliefs:
             return
         gs = list(kept)
         every = gs == list(range(len(self.W)))
-        m = max(len(b) for _, b in kept.values())
+        sizes = np.array([len(b) for _, b in kept.values()])
+        m = int(sizes.max())
+        mask = np.arange(m)[None, :] < sizes[:, None]        # (G', m): row j of group i is a comparison
         A = np.zeros((len(gs), m, self.E.shape[1]))
         B = np.zeros((len(gs), m))
-        mask = np.zeros((len(gs), m), dtype=bool)
-        for i, (rows, b) in enumerate(kept.values()):
-            A[i, :len(b)], B[i, :len(b)], mask[i, :len(b)] = rows, b, True
+        A[mask] = np.concatenate([rows for rows, _ in kept.values()])
+        B[mask] = np.concatenate([b for _, b in kept.values()])
         C = self.C
         Aw, Ad = A[:, :, :C], A[:, :, C:]
-        mu, S = self.mu[gs], self.S[gs]
         W = self.W if every else self.W[gs]
         named = bool(self.named[gs].any())
+        mu, S = (self.mu[gs], self.S[gs]) if named else (None, None)
         Pw = np.einsum("gnc,gmc->gnm", W, Aw)      # (G', N, m) the weight particles' part of each comparison
         if named:     # the weights' share of each comparison before it counts (prior predictive of A_w . w)
             q = np.exp(self.logw[gs] - self.logw[gs].max(axis=1, keepdims=True))

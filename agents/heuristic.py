@@ -51,6 +51,7 @@ class HeuristicStakeholder:
         red = ctx.scenario.groups[self.g].red_lines.min_utility
         self.floor = min(self.ideal, max(floor, red if red is not None else floor))
         self._tft: tuple[int, float, float | None] = (0, self.ideal, None)   # (round, reservation, last utility)
+        self._gains_memo = memo(ctx, "stakeholder_gains")
 
     def reservation(self, round_: int) -> float:
         """Utility this group needs in a draft at round `round_` (1-based; tit_for_tat: as of the last draft seen)."""
@@ -155,7 +156,7 @@ class HeuristicStakeholder:
         """(priority, tie-break, amendment) for red-line fixes, adds, swaps and drops."""
         rub = self.ctx.rubric
         lines = self.ctx.scenario.groups[self.g].red_lines
-        tie = self.rng.permutation(rub.n_items)
+        tie = self.rng.permutation(rub.n_items).tolist()     # plain ints: the sort key compares them often
         spare = rub.budget - rub.cost(x)
         out: list[tuple[float, int, Amendment]] = []
         for item in lines.must_have:
@@ -166,7 +167,7 @@ class HeuristicStakeholder:
             k = rub.item_index[item]
             if x[k]:
                 out.append((np.inf, tie[k], Amendment("drop", item)))
-        table, key = memo(self.ctx, "stakeholder_gains"), (self.g, x.tobytes())
+        table, key = self._gains_memo, (self.g, x.tobytes())
         gains = table.get(key)
         if gains is None:
             gains = table[key] = self._gains(x, spare)

@@ -5,7 +5,12 @@ ordered by, most important first: every (stated) red line kept, no group objecte
 at or above the `negotiated` floor, predicted agreement that keeps the believed worst-off group
 on board (a passing quorum that leaves it out counts as agreement only in the last round, when
 the alternative is no agreement), predicted support, not tabled before, then the strategy
-objective; ties keep the candidates' order. So inclusive candidates (every group predicted to
+objective; ties keep the candidates' order. In the last round, too, a draft some group objected to
+twice counts as new when it is predicted to pass: the rule that such a group gets a different draft
+stops re-tabling a draft that will be refused again, and the public concession model says demands
+have fallen to their floors by then (without it, silent groups' twice-refused drafts were all set
+aside and the last draft was one the mediator itself predicted to fail: docs/private-information.md,
+seventh follow-up). So inclusive candidates (every group predicted to
 accept: the most support) come first, and among them the strategy objective decides once the
 tabled ones are behind.
 
@@ -57,5 +62,6 @@ def rank(a: Assessment, last_round: bool = False) -> np.ndarray:
     support = a.accepts.sum(axis=1)
     obj = np.atleast_2d(a.objective).reshape(n, -1)
     keys = [np.arange(n)[::-1] * 1.0] + [obj[:, j] for j in range(obj.shape[1])][::-1]
-    keys += [a.fresh, support, fair, a.allowed, ~a.stale, a.kept]
+    retry = ~a.stale | (last_round & a.passes)   # last round: a draft predicted to pass beats no agreement
+    keys += [a.fresh, support, fair, a.allowed, retry, a.kept]
     return np.lexsort(keys)[::-1]

@@ -99,22 +99,26 @@ class SupportModel:
         nothing about the group's level. Decisions are read in order, so a later decision overrides
         a bound it conflicts with.
         """
-        low, high = np.full(self.n_groups, -np.inf), np.full(self.n_groups, np.inf)
+        G = self.n_groups
         if not self.rounds:
-            return low, high
+            return np.full(G, -np.inf), np.full(G, np.inf)
         X = np.array(self.packages)
-        S, K = share(X), lines_kept(X)
+        S, K = share(X).tolist(), lines_kept(X).tolist()
+        acc, heard = np.array(self.accepted).tolist(), np.array(self.heard).tolist()
+        low, high = [-np.inf] * G, [np.inf] * G        # a few groups and rounds: plain floats, read in order
         for i, t in enumerate(self.rounds):
             q0 = self.concession(t)
             if q0 >= 1.0 - 1e-9:
                 continue                      # at full demand a decision says nothing about the floor
-            bound = (S[i] - q0) / (1.0 - q0)
-            acc, obj = self.accepted[i] & self.heard[i], ~self.accepted[i] & self.heard[i] & K[i]
-            high = np.where(acc, bound, high)
-            low = np.where(acc, np.minimum(low, bound), low)
-            low = np.where(obj, bound + MARGIN, low)
-            high = np.where(obj, np.maximum(high, bound + MARGIN), high)
-        return low, high
+            for g in range(G):
+                if not heard[i][g]:
+                    continue
+                bound = (S[i][g] - q0) / (1.0 - q0)
+                if acc[i][g]:
+                    high[g], low[g] = bound, min(low[g], bound)
+                elif K[i][g]:
+                    low[g], high[g] = bound + MARGIN, max(high[g], bound + MARGIN)
+        return np.array(low), np.array(high)
 
     def floors(self, share, lines_kept) -> np.ndarray:
         """(G,) estimated floor share per group: the prior 0 moved just inside the decisions' bounds."""

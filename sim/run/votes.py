@@ -223,9 +223,9 @@ def votes_block(ctx, package: np.ndarray, max_total: float, max_worst: float) ->
 def _copied(value):
     """A copy of JSON-like data (dicts and lists copied, scalars and strings shared): deepcopy without its memo."""
     if isinstance(value, dict):
-        return {k: _copied(v) for k, v in value.items()}
+        return {k: _copied(v) if isinstance(v, (dict, list, tuple)) else v for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(_copied(v) for v in value)
+        return type(value)(_copied(v) if isinstance(v, (dict, list, tuple)) else v for v in value)
     return value
 
 

@@ -19,11 +19,15 @@ def _assess(U, accepts, passes, objective=None, **flags) -> Assessment:
                       fresh=flags.get("fresh", ones), stale=flags.get("stale", zeros))
 
 
-def _old_order(a: Assessment) -> np.ndarray:
-    """The order the mediator used before the rule: (kept, not stale, allowed, passes, support, fresh, objective)."""
+def _old_order(a: Assessment, last_round: bool = False) -> np.ndarray:
+    """The order the mediator used before the rule: (kept, not stale, allowed, passes, support, fresh, objective).
+
+    In the last round a stale candidate predicted to pass counts as not stale (seventh follow-up).
+    """
     n = len(a.passes)
     keys = [np.arange(n)[::-1] * 1.0] + [a.objective[:, j] for j in range(a.objective.shape[1])][::-1]
-    keys += [a.fresh, a.accepts.sum(axis=1), a.passes, a.allowed, ~a.stale, a.kept]
+    retry = ~a.stale | (a.passes if last_round else False)
+    keys += [a.fresh, a.accepts.sum(axis=1), a.passes, a.allowed, retry, a.kept]
     return np.lexsort(keys)[::-1]
 
 
@@ -67,6 +71,17 @@ def test_red_lines_stale_and_floor_come_before_agreement():
     assert rank(a).tolist() == [3, 2, 1, 0]
 
 
+def test_in_the_last_round_a_twice_refused_draft_predicted_to_pass_beats_no_agreement():
+    """tiny_example, every group silent, round 8 (seed 3): every draft predicted to pass was refused twice."""
+    U = [[3.3, 3.3, 3.3], [3.7, 3.6, 3.6], [4.0, 4.1, 4.1]]
+    accepts = [[1, 1, 0], [1, 1, 1], [1, 1, 1]]
+    stale = np.array([False, True, True])
+    fresh = np.array([False, True, False])
+    a = _assess(U, accepts, passes=[False, True, True], stale=stale, fresh=fresh)
+    assert rank(a).tolist() == [0, 1, 2]                        # before the last round: a different draft
+    assert rank(a, last_round=True).tolist() == [1, 2, 0]       # then one predicted to pass, fresh first
+
+
 @st.composite
 def unanimous_assessments(draw):
     n, G = draw(st.integers(1, 8)), draw(st.integers(1, 5))
@@ -82,4 +97,4 @@ def unanimous_assessments(draw):
 @given(unanimous_assessments())
 def test_under_unanimity_the_order_is_the_old_one(case):
     a, last = case
-    assert rank(a, last_round=last).tolist() == _old_order(a).tolist()
+    assert rank(a, last_round=last).tolist() == _old_order(a, last).tolist()

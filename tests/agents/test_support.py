@@ -181,3 +181,36 @@ def test_distinct_rows_equal_numpys_unique_rows_in_order(n, k, seed):
     X = np.random.default_rng(seed).integers(0, 2, size=(n, k)).astype(np.int8)
     got, want = distinct_rows(X), (np.unique(X, axis=0) if n else X[:0])
     assert got.dtype == want.dtype and got.shape == want.shape and (got == want).all()
+
+
+def _bounds_read_in_order(m: SupportModel, S: np.ndarray, K: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The floor bounds by hand: decisions read one round at a time, a later one overriding an earlier bound."""
+    low, high = [-np.inf] * m.n_groups, [np.inf] * m.n_groups
+    for i, t in enumerate(m.rounds):
+        q0 = m.concession(t)
+        if q0 >= 1.0 - 1e-9:
+            continue
+        for g in range(m.n_groups):
+            b = (S[i, g] - q0) / (1.0 - q0)
+            if m.heard[i][g] and m.accepted[i][g]:
+                high[g], low[g] = b, min(low[g], b)
+            elif m.heard[i][g] and K[i, g]:
+                low[g], high[g] = b + MARGIN, max(high[g], b + MARGIN)
+    return np.array(low), np.array(high)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(st.integers(2, 9), st.integers(1, 3), st.data())
+def test_bounds_equal_the_decisions_read_in_order(T, G, data):
+    """The vectorised bounds (agents.support.SupportModel.bounds) equal a round-by-round reading, float for float."""
+    m = SupportModel(n_groups=G, max_rounds=T)
+    n = data.draw(st.integers(1, 10))
+    rounds = sorted(data.draw(st.lists(st.integers(1, T), min_size=n, max_size=n)))
+    for i, t in enumerate(rounds):
+        decided = data.draw(st.lists(st.sampled_from([None, True, False]), min_size=G, max_size=G))
+        m.record(t, np.array([i], dtype=np.int64), {g: a for g, a in enumerate(decided) if a is not None})
+    S = np.array(data.draw(st.lists(st.lists(st.floats(-0.5, 1.5), min_size=G, max_size=G), min_size=n, max_size=n)))
+    K = np.array(data.draw(st.lists(st.lists(st.booleans(), min_size=G, max_size=G), min_size=n, max_size=n)))
+    low, high = m.bounds(lambda X: S[np.asarray(X)[:, 0]], lambda X: K[np.asarray(X)[:, 0]])
+    want_low, want_high = _bounds_read_in_order(m, S, K)
+    assert low.tolist() == want_low.tolist() and high.tolist() == want_high.tolist()

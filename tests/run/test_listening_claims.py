@@ -10,10 +10,10 @@ exaggerate:4 2 / 2 / 19; item values silent 2 / 11 / 10, exaggerate:2 1 / 4 / 18
 (before the first-round reservation bounded the stated ideal from above: 0 / 14 / 9, 2 / 3 / 18,
 1 / 2 / 20). The mean worst group (seeds 0-19) is within 5% of the omniscient mediator's on
 park_renovation, pb_neighbourhood and tiny_example under both;
-tiny_example with every group silent agrees in 18 of 20 under the item-value belief.
+tiny_example with every group silent agrees in 19 of 20 under both beliefs (seventh follow-up).
 Not held (strict xfails with the figures; see docs/private-information.md): montreal_streets' mean worst
-group (weights 89.6%, item values 91.0% of the omniscient mediator's), tiny_example all silent under the
-default weights belief (16 of 20), and the vote to beat on every shipped scenario.
+group (weights 89.6%, item values 91.0% of the omniscient mediator's) and the vote to beat on every
+shipped scenario.
 """
 
 from __future__ import annotations
@@ -109,11 +109,12 @@ def test_the_mean_worst_group_is_within_five_percent_of_the_omniscient_mediators
     assert private >= 0.95 * full, f"private {private:.3f} vs full {full:.3f}"
 
 
-@pytest.mark.parametrize("beliefs", [IV, pytest.param(None, marks=pytest.mark.xfail(strict=True, reason=(
-    "measured: 16 of 20 with the weights belief; the silent wheelchair users' must-have ramp is unknown and "
-    "their early objections say little under the Boulware concession model, so the last draft may drop it")))])
+@pytest.mark.parametrize("beliefs", [IV, None])
 def test_tiny_example_agrees_when_every_group_is_silent(beliefs):
-    """Objections after accepts read as comparisons teach the item-value belief the silent group's must-have."""
+    """In the last round a twice-refused draft predicted to pass is tabled rather than one predicted to fail.
+
+    Measured (seeds 0-19): weights 19 of 20 (16 before the last-round rule), item values 19 (18 before).
+    """
     _, agreed = _mean_worst("tiny_example", "private", "silent", beliefs)
     assert agreed >= 18, f"{agreed} of 20"
 
