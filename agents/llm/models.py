@@ -176,8 +176,10 @@ class LlamaCppChat(BaseChatModel):
     def _load(self):
         if self._llama is None:
             llama_cpp = _need("llama_cpp", "local-llm")
+            # the prompt (batch) threads too: llama-cpp-python's default is every core, which
+            # on a busy machine makes each prompt wait on a thread that has no core
             self._llama = llama_cpp.Llama(model_path=self.model_path, n_ctx=self.n_ctx, seed=self.seed,
-                                          n_threads=self.n_threads, verbose=False)
+                                          n_threads=self.n_threads, n_threads_batch=self.n_threads, verbose=False)
         return self._llama
 
     def _grammar(self, schema: dict):
