@@ -19,6 +19,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import ConfigDict, PrivateAttr
 
 from sim.core.errors import NegsimError
+from sim.run.work import free_cores  # noqa: F401  (the embedded model's default threads; re-exported)
 
 PROVIDERS = ("local", "openai", "anthropic", "ollama", "openai-compatible", "gguf")
 # structured-output style per provider (agents.llm.structured); anthropic and ollama: schema in the prompt
@@ -73,20 +74,6 @@ class LLMSettings:
 def structured_style(spec: str) -> str | None:
     """How a provider gets the JSON schema (see agents.llm.structured); None: in the prompt only."""
     return STRUCTURED.get(spec.partition(":")[0].strip().lower())
-
-
-def free_cores() -> int:
-    """Cores not busy right now: the CPU count less the 1-minute load average, at least 1.
-
-    More llama.cpp threads than free cores make every thread wait for the others: on a busy
-    2-core machine one call took 99 CPU-s with 2 threads instead of 14-21 s with one.
-    """
-    cores = os.cpu_count() or 1
-    try:
-        load = os.getloadavg()[0]
-    except OSError:          # no load average on this platform
-        load = 0.0
-    return max(1, min(cores, int(cores - load)))
 
 
 def make_chat_model(spec: str, settings: LLMSettings | None = None, seed: int = 0) -> BaseChatModel:
@@ -176,8 +163,10 @@ class LlamaCppChat(BaseChatModel):
     def _load(self):
         if self._llama is None:
             llama_cpp = _need("llama_cpp", "local-llm")
+            # the prompt (batch) threads too: llama-cpp-python's default is every core, which
+            # on a busy machine makes each prompt wait on a thread that has no core
             self._llama = llama_cpp.Llama(model_path=self.model_path, n_ctx=self.n_ctx, seed=self.seed,
-                                          n_threads=self.n_threads, verbose=False)
+                                          n_threads=self.n_threads, n_threads_batch=self.n_threads, verbose=False)
         return self._llama
 
     def _grammar(self, schema: dict):

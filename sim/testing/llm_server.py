@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sim.core.errors import NegsimError
+from sim.run.work import free_cores
 
 HOST = "127.0.0.1"
 
@@ -39,7 +40,7 @@ class LlamaServer:
 
     model_path: str
     n_ctx: int = 4096
-    n_threads: int = 2
+    n_threads: int = field(default_factory=free_cores)   # the cores free when the server starts
     log: Path | None = None
     port: int = field(default=0, init=False)
     proc: subprocess.Popen | None = field(default=None, init=False)

@@ -131,8 +131,14 @@ def test_a_missing_model_file_is_one_line_and_exit_2():
 @pytest.mark.llm_local
 @pytest.mark.slow
 def test_the_embedded_model_rubber_stamps():
-    """CI runs the check on SmolLM2-135M (threads: the free cores): it accepts every draft."""
-    report = check.run_check(make_client("local"))
+    """CI runs the check's tiny_example states on SmolLM2-135M: it accepts every draft, the trap included.
+
+    Four of the fourteen states (two accept-worthy, one object-worthy, one red-line trap), the shortest
+    prompts: the whole set costs about 240 CPU-s here, and `negsim llm-check --llm local` runs it.
+    """
+    tiny = [s for s in STATES if s.scenario == "tiny_example"]
+    assert {s.kind for s in tiny} == {"accept-worthy", "object-worthy", "red-line trap"}
+    report = check.run_check(make_client("local"), states=tiny)
     print(check.render(report))
     assert report.fallbacks == 0
     assert report.verdict == "rubber-stamps" and report.balanced == 0.5

@@ -97,7 +97,7 @@ class KillAfter(BaseCallbackHandler):
 def test_a_server_killed_mid_run_gives_recorded_fallbacks_and_no_double_count(tiny):
     srv = LlamaServer(smollm2_path()).start()
     try:
-        settings = LLMSettings(max_retries=0)     # the default timeout: only the kill may fail a call
+        settings = LLMSettings(max_retries=0, timeout=900)   # generous: only the kill may fail a call, not load
         spec = f"openai-compatible:smollm2@{srv.url}"
         killer = KillAfter(srv, 2)
         chat = make_chat_model(spec, settings=settings).with_config(callbacks=[killer])

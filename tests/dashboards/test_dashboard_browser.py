@@ -59,7 +59,7 @@ def page(server):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         tab = browser.new_page(viewport={"width": 1400, "height": 3000})
-        tab.set_default_timeout(60_000)
+        tab.set_default_timeout(120_000)
         yield tab
         browser.close()
 
@@ -75,7 +75,7 @@ def shots(tmp_path_factory) -> Path:
 def settle(tab) -> None:
     """Wait until Streamlit has finished running the script."""
     tab.wait_for_timeout(300)
-    tab.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=60_000)
+    tab.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=120_000)
     tab.wait_for_timeout(300)
 
 
@@ -104,7 +104,7 @@ def test_every_page_renders(server, page, shots):
         if name in ("Runs", "Attribution", "Repeated", "Proposal lab", "Compare", "Play a stakeholder", "What if"):
             pass
         else:                                   # chart pages: plotly really drew something
-            page.wait_for_selector(".js-plotly-plot .main-svg", timeout=30_000)
+            page.wait_for_selector(".js-plotly-plot .main-svg", timeout=120_000)   # generous: plotly under load
             page.wait_for_timeout(800)
         page.screenshot(path=str(shots / f"{PAGES.index(name)}-{name.replace(' ', '_').lower()}.png"))
     assert page.locator("[data-testid='stAppDeployButton']").count() == 0          # toolbarMode minimal
