@@ -172,7 +172,8 @@ class Beliefs:
             if not all(keep):
                 if not any(keep):
                     continue
-                rows, b = rows[np.array(keep)], b[np.array(keep)]
+                keep = np.array(keep)
+                rows, b = rows[keep], b[keep]
             kept[g] = (rows, b)
             self.rows[g].append(rows)
             self.bounds[g].append(b)

@@ -92,7 +92,7 @@ def conditions(threads: int | None) -> str:
     """The load, thread count and CPU seconds a figure was taken under."""
     import os
 
-    from agents.llm.models import free_cores
+    from sim.core.machine import free_cores
 
     return (f"[load {os.getloadavg()[0]:.2f}; llama.cpp threads {threads or free_cores()}; "
             f"CPU-s of this process {time.process_time():.1f}]")
@@ -137,7 +137,7 @@ def main() -> None:
     specs = [args.llm]
     with ExitStack() as stack:
         if args.server:    # the same model through llama-cpp-python's server; runs interleaved with in-process ones
-            from agents.llm.models import free_cores
+            from sim.core.machine import free_cores
             from sim.testing.llm_server import LlamaServer
 
             path = gguf_path(args.llm)

@@ -19,7 +19,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import ConfigDict, PrivateAttr
 
 from sim.core.errors import NegsimError
-from sim.run.work import free_cores  # noqa: F401  (the embedded model's default threads; re-exported)
+from sim.core.machine import free_cores
 
 PROVIDERS = ("local", "openai", "anthropic", "ollama", "openai-compatible", "gguf")
 # structured-output style per provider (agents.llm.structured); anthropic and ollama: schema in the prompt

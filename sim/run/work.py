@@ -18,7 +18,6 @@ a group has members, else the group itself) and R the round limit:
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from sim.core.errors import NegsimError
@@ -122,17 +121,3 @@ def check_work(scenario: Scenario, information: str | None = None, max_rounds: i
 
 def _cpu(seconds: float) -> str:
     return f"{seconds:,.0f} CPU-s" if seconds >= 10 else f"{seconds:.2g} CPU-s"
-
-
-def free_cores() -> int:
-    """Cores not busy right now: the CPU count less the 1-minute load average, at least 1.
-
-    More llama.cpp threads than free cores make every thread wait for the others: on a busy
-    2-core machine one call took 99 CPU-s with 2 threads instead of 14-21 s with one.
-    """
-    cores = os.cpu_count() or 1
-    try:
-        load = os.getloadavg()[0]
-    except OSError:          # no load average on this platform
-        load = 0.0
-    return max(1, min(cores, int(cores - load)))

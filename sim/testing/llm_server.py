@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sim.core.errors import NegsimError
-from sim.run.work import free_cores
+from sim.core.machine import free_cores
 
 HOST = "127.0.0.1"
 

@@ -99,9 +99,8 @@ def test_the_run_seed_and_the_thread_count_reach_the_embedded_model(tmp_path):
 
 @pytest.mark.parametrize("cores, load, free", [(2, 0.0, 2), (2, 0.9, 1), (2, 1.5, 1), (2, 12.0, 1), (8, 3.2, 4)])
 def test_the_default_thread_count_is_the_cores_free_now(cores, load, free):
-    from agents.llm import models
-    from sim.run import work
+    from sim.core import machine
 
-    with mock.patch.object(work.os, "cpu_count", return_value=cores), \
-            mock.patch.object(work.os, "getloadavg", return_value=(load, load, load)):
-        assert models.free_cores() == free
+    with mock.patch.object(machine.os, "cpu_count", return_value=cores), \
+            mock.patch.object(machine.os, "getloadavg", return_value=(load, load, load)):
+        assert machine.free_cores() == free
