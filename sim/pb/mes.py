@@ -3,9 +3,11 @@
 pabutools' `exhaustion_by_budget_increase` re-runs `method_of_equal_shares` with the budget
 raised by 1% a step, until an outcome is exhaustive (returned) or breaks the real budget (the
 previous one is returned). Each run rebuilds MES's voter and project tables, one satisfaction
-call per (ballot, project): 94% of a city import. Here the tables are built once and only MES's
-inner algorithm runs per step, with the same exact fractions, the same stop rules and pabutools'
+call per (ballot, project): 94% of a city import. Here the tables are built once, and each step
+runs MES's inner algorithm (pabutools' `mes_inner_algo`, resolute) on plain lists: the same lazy
+pass over projects, the same exact fractions (gmpy2, pabutools' `frac`), the same stop rules and
 lexicographic tie-breaking, so the outcome is identical (checked against pabutools in tests).
+pabutools' version spends most of a city import in method calls per supporter.
 
 The second module that imports `pabutools` (beside `sim.pb.pabulib`), always inside functions.
 """
@@ -22,46 +24,50 @@ class MESStepLimit(RuntimeError):
     """The budget was raised `max_steps` times without MES settling (see `mes_by_budget_increase`)."""
 
 
-class _KnownSat:
-    """A voter's satisfaction, looked up by the identity of the tables' own MES projects.
+class _Project:
+    """One candidate of MES's tables: its supporters (voter indices) and their satisfactions.
 
-    pabutools hashes each project by its name (a Python call) on every look-up, millions of times
-    in a city election; the tables' projects live as long as the tables, so their ids are stable.
-    Any other project goes to pabutools' own satisfaction object.
+    `sat` is the one satisfaction every supporter has (approval ballots: pabutools' `unique_sat_supporter`)
+    or, when supporters differ, a dict voter index -> satisfaction. `supporters` is re-sorted in place
+    each time the project is priced; the price does not depend on how equal keys are ordered.
     """
 
-    __slots__ = ("known", "sat")
+    __slots__ = ("project", "name", "cost", "total_sat", "start", "supporters", "sat", "by_voter")
 
-    def __init__(self, sat) -> None:
-        self.sat, self.known = sat, {}
-
-    def sat_project(self, project) -> Any:
-        value = self.known.get(id(project))
-        return self.sat.sat_project(project) if value is None else value
+    def __init__(self, project, supporters: list[int], sats: list, binary_sat: bool) -> None:
+        self.project, self.name, self.cost, self.supporters = project, project.name, project.cost, supporters
+        self.by_voter = not binary_sat
+        self.sat = dict(zip(supporters, sats)) if self.by_voter else (sats[-1] if sats else None)
 
 
-def _voter_class():
-    from pabutools.fractions import frac
-    from pabutools.rules.mes.mes_rule import MESVoter
+class _Tables:
+    """MES's tables (pabutools' method_of_equal_shares_scheme set-up), built once for every budget."""
 
-    class FastVoter(MESVoter):
-        """MESVoter without the (project, budget) memo: an exact division is cheaper than hashing both.
+    def __init__(self, instance, sat_profile, start: list, binary_sat: bool) -> None:
+        from pabutools.fractions import frac
 
-        MES uses budget / satisfaction only to order a project's supporters; when every supporter of every
-        project has the same satisfaction (`by_budget`: approval ballots with cost or cardinality
-        satisfaction), the budget alone gives the same order, ties included, without a division.
-        """
+        sats = list(sat_profile)
+        self.multiplicity = [sat_profile.multiplicity(sat) for sat in sats]
+        candidates = list(instance.difference(set(start)))
+        supports = _supports(sats, {p.name: p for p in candidates})
+        # MES orders a project's supporters by budget / satisfaction; when every supporter of every project
+        # has the same satisfaction (approval ballots, cost or cardinality satisfaction), by budget alone.
+        self.by_budget = all(len(set(found[1])) <= 1 for found in supports.values())
+        self.projects: list[_Project] = []
+        for p in candidates:
+            voters, values = supports[p.name]
+            total = sum((self.multiplicity[i] * v for i, v in zip(voters, values)), 0)
+            if total > 0:
+                if p.cost > 0:
+                    project = _Project(p, voters, values, binary_sat)
+                    project.total_sat, project.start = total, frac(p.cost, total)
+                    self.projects.append(project)
+                else:
+                    start.append(p)
 
-        by_budget = False
 
-        def budget_over_sat_project(self, proj) -> Any:
-            return self.budget if self.by_budget else frac(self.budget, self.sat.sat_project(proj))
-
-    return FastVoter
-
-
-def _supports(voters: list, candidates: dict[str, Any]) -> dict[str, list[tuple[int, Any]]]:
-    """(voter index, satisfaction > 0) per candidate project name, voters in order.
+def _supports(sats: list, candidates: dict[str, Any]) -> dict[str, tuple[list[int], list]]:
+    """(voter indices, satisfactions > 0) per candidate project name, voters in order.
 
     Only the projects a ballot mentions are asked: every satisfaction the importer uses (cost,
     cardinal, Borda) is 0 for a project the ballot does not mention. Cost satisfaction of a project
@@ -70,68 +76,91 @@ def _supports(voters: list, candidates: dict[str, Any]) -> dict[str, list[tuple[
     """
     from pabutools.election import Cost_Sat
 
-    found: dict[str, list[tuple[int, Any]]] = {name: [] for name in candidates}
-    for i, v in enumerate(voters):
-        by_cost = isinstance(v.sat.sat, Cost_Sat)
-        for q in v.ballot:
+    found: dict[str, tuple[list[int], list]] = {name: ([], []) for name in candidates}
+    for i, sat in enumerate(sats):
+        by_cost = isinstance(sat, Cost_Sat)
+        for q in sat.ballot:
             p = candidates.get(q.name)
-            if p is not None and (indiv := 1 * p.cost if by_cost else v.sat.sat_project(p)) > 0:
-                found[p.name].append((i, indiv))
+            if p is not None and (indiv := 1 * p.cost if by_cost else sat.sat_project(p)) > 0:
+                voters, values = found[p.name]
+                voters.append(i)
+                values.append(indiv)
     return found
 
 
-def _tables(instance, sat_profile, budget_per_voter, start, binary_sat: bool) -> tuple[list, set]:
-    """MES's voters and supported projects (pabutools' method_of_equal_shares_scheme set-up)."""
+def _price(p: _Project, budget: list, held: list, multiplicity: list, by_budget: bool) -> Any:
+    """The project's affordability at these budgets: pabutools' scan, the same exact fraction.
+
+    Supporters in order of budget / satisfaction; the first who can pay the equal share of what is left,
+    (cost - contribution) / denominator times its satisfaction, fixes it. The test is made without the
+    division (denominator > 0), the share is divided once.
+    """
     from pabutools.fractions import frac
-    from pabutools.rules.mes.mes_rule import MESProject
 
-    voter = _voter_class()
-    voters = [voter(i, sat.ballot, _KnownSat(sat), budget_per_voter, sat_profile.multiplicity(sat))
-              for i, sat in enumerate(sat_profile)]
-    candidates = list(instance.difference(set(start)))
-    supports = _supports(voters, {p.name: p for p in candidates})
-    if all(len({indiv for _, indiv in found}) <= 1 for found in supports.values()):
-        for v in voters:
-            v.by_budget = True
-    projects = set()
-    for p in candidates:
-        mes_p, total = MESProject(p), 0
-        for i, indiv in supports[p.name]:
-            v = voters[i]
-            v.sat.known[id(mes_p)] = indiv
-            total += v.multiplicity * indiv
-            mes_p.supporter_indices.append(i)
-            if binary_sat:
-                mes_p.unique_sat_supporter = indiv
-            else:
-                mes_p.sat_supporter_map[v] = indiv
-        if total > 0:
-            if p.cost > 0:
-                mes_p.total_sat = total
-                mes_p.initial_affordability = mes_p.affordability = frac(p.cost, total)
-                projects.add(mes_p)
-            else:
-                start.append(p)
-    return voters, projects
+    sat_of = p.sat.__getitem__ if p.by_voter else (lambda i, s=p.sat: s)
+    if by_budget:
+        p.supporters.sort(key=budget.__getitem__)
+    else:
+        p.supporters.sort(key=lambda i: frac(budget[i], sat_of(i)))
+    contribution, denominator = 0, p.total_sat
+    for i in p.supporters:
+        sat = sat_of(i)
+        if (p.cost - contribution) * sat <= budget[i] * denominator:
+            return frac(p.cost - contribution, denominator)
+        contribution += held[i]
+        denominator -= multiplicity[i] * sat
+    raise AssertionError(f"MES could not price project {p.name} although its supporters hold its cost")
 
 
-def _run_at(limit, n: int, tables: tuple[list, set], current, profile, start) -> Any:
-    """MES's outcome when the budget is `limit` (voter budgets and affordabilities reset)."""
+def _select(live: set, afford: dict, budget: list, held: list, tables: _Tables) -> tuple[Any, list]:
+    """One MES round: the lowest affordability and the projects reaching it (pabutools' lazy pass).
+
+    Affordabilities only rise as budgets fall, so projects are priced in order of their last price and
+    the pass stops at one whose last price exceeds the best so far; projects whose supporters no longer
+    hold their cost are dropped first.
+    """
+    best, tied = None, []
+    for p in sorted(live, key=afford.__getitem__):
+        if sum(map(held.__getitem__, p.supporters)) < p.cost:
+            live.remove(p)
+            continue
+        if best is not None and afford[p] > best:
+            break
+        afford[p] = factor = _price(p, budget, held, tables.multiplicity, tables.by_budget)
+        if best is None or factor < best:
+            best, tied = factor, [p]
+        elif factor == best:
+            tied.append(p)
+    return best, tied
+
+
+def _charge(p: _Project, share, budget: list, held: list, multiplicity: list) -> None:
+    """Each supporter pays `share` times its satisfaction, or all it has left (pabutools' update)."""
+    price = None if p.by_voter else share * p.sat
+    for i in p.supporters:
+        b = budget[i]
+        budget[i] = b = b - min(b, share * p.sat[i] if price is None else price)
+        held[i] = multiplicity[i] * b
+
+
+def _run_at(limit, n: int, tables: _Tables, start) -> Any:
+    """MES's outcome when the budget is `limit`: pabutools' resolute `mes_inner_algo`, lexicographic ties."""
     from pabutools.fractions import frac
     from pabutools.rules.budgetallocation import BudgetAllocation
-    from pabutools.rules.mes.mes_rule import mes_inner_algo
-    from pabutools.tiebreaking import lexico_tie_breaking
 
-    voters, projects = tables
-    for v in voters:
-        v.budget = frac(limit, n)
-    for p in projects:
-        p.affordability = p.initial_affordability
-    current.budget_limit = limit
-    found: list = []
-    mes_inner_algo(current, profile, voters, copy(projects), lexico_tie_breaking,
-                   deepcopy(BudgetAllocation(start)), found, True)
-    return found[0]
+    multiplicity = tables.multiplicity
+    budget = [frac(limit, n)] * len(multiplicity)
+    held = [m * b for m, b in zip(multiplicity, budget)]
+    live, afford = set(tables.projects), {p: p.start for p in tables.projects}
+    outcome = deepcopy(BudgetAllocation(start))
+    while True:
+        best, tied = _select(live, afford, budget, held, tables)
+        if not tied:
+            return outcome
+        chosen = min(tied, key=lambda p: p.name)
+        live.remove(chosen)
+        outcome.append(chosen.project)
+        _charge(chosen, best, budget, held, multiplicity)
 
 
 def mes_by_budget_increase(instance, profile, initial_budget_allocation=None, resoluteness: bool = True,
@@ -154,17 +183,16 @@ def mes_by_budget_increase(instance, profile, initial_budget_allocation=None, re
     if n == 0:
         return previous
     binary = isinstance(profile, AbstractApprovalProfile)
-    tables = _tables(instance, profile.as_sat_profile(sat_class=sat_class),
-                     frac(instance.budget_limit, n), start, binary)
+    tables = _Tables(instance, profile.as_sat_profile(sat_class=sat_class), start, binary)
     step, bound = instance.budget_limit * frac(1, 100), instance.budget_limit * (n + 1)
-    limit, current = instance.budget_limit, deepcopy(instance)
+    limit = instance.budget_limit
     mentioned = {q for b in profile for q in b}      # MES never funds a project no ballot mentions
     steps = 0
     while limit <= bound:
         if max_steps is not None and steps >= max_steps:
             raise MESStepLimit(f"MES did not settle within {max_steps:,} budget steps of 1%")
         steps += 1
-        outcome = _run_at(limit, n, tables, current, profile, start)
+        outcome = _run_at(limit, n, tables, start)
         if plain is not None and not plain:
             plain.append(outcome)
         if not instance.is_feasible(outcome):
