@@ -88,6 +88,8 @@ class BeliefKnowledge(FullKnowledge):
         U = pool @ self.values.T
         self.ideal_packages = pool[U.argmax(axis=0)]                     # (G, K) believed best package per group
         self.ideals = np.maximum(U.max(axis=0), self.d)
+        # the highest plausible best utility: objections are read on it (agents.support, no free vote for silence)
+        self.ideals_high = np.maximum((U + self.beliefs.private_sd(pool)).max(axis=0), self.ideals)
 
     def pool(self) -> np.ndarray:
         """The public pool: base designs and direction-optimal packages (no private value used)."""

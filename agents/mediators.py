@@ -316,12 +316,16 @@ class RuleMediator:
     def _share(self, X: np.ndarray) -> np.ndarray:
         return shares(self.know.utilities(X), self.know.d, self.know.ideals)
 
+    def _share_low(self, X: np.ndarray) -> np.ndarray:
+        """Shares on the scale up to the highest plausible best utility: what objections are read on (agents.support)."""
+        return shares(self.know.utilities(X), self.know.d, self.know.ideals_high)
+
     def _kept(self, X: np.ndarray) -> np.ndarray:
         return self.know.red_lines_ok(X, self.know.utilities(X))
 
     def _credibility(self, round_: int, x: np.ndarray, replies: dict[str, Reply]) -> dict[int, float]:
         """Per group, how far its stated reservation agrees with its binding decisions (agents.support.credibility)."""
-        low, high = self.support.bounds(self._share, self._kept)
+        low, high = self.support.bounds(self._share, self._kept, self._share_low)
         q0, idx = self.support.concession(round_), self.ctx.rubric.group_index
         out = {}
         for gid, r in replies.items():
@@ -340,7 +344,7 @@ class RuleMediator:
         """
         if self.support is not None:
             know = self.know
-            need = self.support.needs(self.heard, self.support.floors(self._share, self._kept))
+            need = self.support.needs(self.heard, self.support.floors(self._share, self._kept, self._share_low))
             return know.d + need * (know.ideals - know.d) - TOL
         rub = self.ctx.rubric
         ux = self.know.utilities(x)
