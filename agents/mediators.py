@@ -27,7 +27,7 @@ from agents.beliefs import DEFAULT_BELIEF, Beliefs, BeliefSettings, belief_setti
 from agents.drafting import conflicts, fallback, searched
 from agents.knowledge import BeliefKnowledge, FullKnowledge, mediation_pool, pool_objectives, red_lines_ok
 from agents.listening import decision_rows, hear_positions, hear_replies
-from agents.ranking import Assessment, rank
+from agents.ranking import Assessment, rank, unaddressed
 from agents.support import SupportModel, credibility, shares
 from sim.core.cache import memo
 from sim.core.context import NegotiationContext
@@ -77,10 +77,10 @@ class RuleMediator:
             self.start, self.floor_total = None, -np.inf
             self.support = SupportModel(ctx.rubric.n_groups, ctx.max_rounds)
             self.objected: dict[tuple[bytes, int], int] = {}
-            self._stale_rows = None
+            self._stale_rows = self._stale_groups = None
             return
         self.know = FullKnowledge(ctx, pool_objectives(self.name))
-        self.history, self.support, self.objected, self._stale_rows = [], None, {}, None
+        self.history, self.support, self.objected, self._stale_rows, self._stale_groups = [], None, {}, None, None
         self.start = self._opening_package()
         self.floor_total = float(ctx.rubric.utilities(self.start).sum()) \
             if self.name == "negotiated" else -np.inf
@@ -139,7 +139,7 @@ class RuleMediator:
             self.floor_total = self._floor()
             if self.support is not None and not self.know.red_lines_ok(self.start[None], self.know.utilities(
                     self.start[None])).all():   # private: open keeping every stated red line when a package can
-                found = searched(self.know, self.know.ideals - TOL, self._objective, avoid=self._stale)
+                found = searched(self.know, self.know.ideals - TOL, self._objective, avoid=self._unaddressed)
                 if len(found):
                     self.start, self._lines_opening = found[0], True
         return self.start
@@ -239,9 +239,9 @@ class RuleMediator:
         if self.support is None:
             return C, labels
         U = self.know.utilities(C)
-        if (self.know.red_lines_ok(C, U).all(axis=1) & ~self._stale(C)).any():
+        if (self.know.red_lines_ok(C, U).all(axis=1) & ~self._unaddressed(C)).any():
             return C, labels
-        found = searched(self.know, thr, self._objective, avoid=self._stale)
+        found = searched(self.know, thr, self._objective, avoid=self._unaddressed)
         if not len(found) and (pairs := conflicts(self.know, sorted(self.know.stated))):
             ids = self.ctx.rubric.group_ids
             self._note = "; stated red lines that no package keeps together: " + ", ".join(
@@ -312,6 +312,8 @@ class RuleMediator:
                 self.objected[key] = self.objected.get(key, 0) + 1
         stale = sorted({x for (x, _), n in self.objected.items() if n >= 2})
         self._stale_rows = np.array([np.frombuffer(b, dtype=np.int8) for b in stale]) if stale else None
+        self._stale_groups = np.array([[self.objected.get((b, g), 0) >= 2 for g in range(len(idx))]
+                                       for b in stale]) if stale else None
 
     def _share(self, X: np.ndarray) -> np.ndarray:
         return shares(self.know.utilities(X), self.know.d, self.know.ideals)
@@ -377,11 +379,22 @@ class RuleMediator:
             last_round=self._round >= self.ctx.max_rounds)
 
     def _stale(self, C: np.ndarray) -> np.ndarray:
-        """(n,) whether some group objected to the candidate twice already (then it gets a different draft)."""
+        """(n,) grade of the twice-made objections against each candidate (agents.ranking: 0 none stands).
+
+        A belief that learns from decisions grades whether the objection is addressed (`unaddressed`);
+        otherwise a twice-refused draft is 1, any other 0.
+        """
         T = self._stale_rows
         if T is None:
-            return np.zeros(len(C), dtype=bool)
-        return (np.asarray(C, dtype=np.int8)[:, None, :] == T[None, :, :]).all(axis=2).any(axis=1)
+            return np.zeros(len(C), dtype=int)
+        C = np.asarray(C, dtype=np.int8)
+        if self.know.private and self.beliefs.decisions:
+            return unaddressed(self.know.utilities(C), self.know.utilities(T), self._stale_groups)
+        return (C[:, None, :] == T[None, :, :]).all(axis=2).any(axis=1).astype(int)
+
+    def _unaddressed(self, C: np.ndarray) -> np.ndarray:
+        """(n,) bool: some twice-made objection stands against the candidate (see `_stale`)."""
+        return self._stale(C) > 0
 
     def _was_tabled(self, C: np.ndarray) -> np.ndarray:
         """(n,) whether each candidate was tabled before (vectorised over the few tabled drafts)."""

@@ -119,6 +119,26 @@ def test_tiny_example_agrees_when_every_group_is_silent(beliefs):
     assert agreed >= 18, f"{agreed} of 20"
 
 
+TINY_PARETO_XFAIL = pytest.mark.xfail(strict=True, reason=(
+    "measured with the weights belief, seeds 0-19: 0 of 20 (every run ends on ramp + trees + mural, 9.75, which "
+    "ramp + trees + bench dominates): a belief that learns nothing from decisions cannot tell which draft "
+    "addresses a twice-made objection, so the refused draft is only set aside (docs, fourth and eighth follow-ups)"))
+
+
+@pytest.mark.parametrize("beliefs", [IV, pytest.param(None, marks=TINY_PARETO_XFAIL)])
+def test_tiny_example_ends_pareto_optimal_in_most_seeds(beliefs):
+    """Under a belief that learns from decisions a twice-refused draft is replaced by one addressing the objection.
+
+    Measured (seeds 0-19, item values): 17 of 20 Pareto-optimal, total 10.387 (se 0.061), worst group 3.000
+    (1 of 20 and 9.787 before the graded rule: docs/private-information.md, eighth follow-up).
+    """
+    ctx = _ctx("tiny_example")
+    options = {"beliefs": belief_settings(beliefs)} if beliefs else {}
+    runs = [run_negotiation(ctx, RunConfig(seed=s, mediator_options=options)) for s in range(20)]
+    optimal = sum(r.pareto_optimal for r in runs)
+    assert optimal > 10, f"{optimal} of 20"
+
+
 def _vote_to_beat(name: str) -> tuple[float, float, float, float]:
     """Mean negotiated worst group and total over seeds 0-19, and the best one-shot vote's (seed-free)."""
     ctx = _ctx(name)
