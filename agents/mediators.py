@@ -239,7 +239,7 @@ class RuleMediator:
         if self.support is None:
             return C, labels
         U = self.know.utilities(C)
-        if (self.know.red_lines_ok(C, U).all(axis=1) & ~self._unaddressed(C)).any():
+        if (self.know.red_lines_ok(C, U).all(axis=1) & ~self._unaddressed(C, U)).any():
             return C, labels
         found = searched(self.know, thr, self._objective, avoid=self._unaddressed)
         if not len(found) and (pairs := conflicts(self.know, sorted(self.know.stated))):
@@ -375,26 +375,28 @@ class RuleMediator:
             utilities=U, accepts=accepts, passes=self.know.passes(accepts), objective=self._objective(U),
             kept=lines.all(axis=1) if self.know.private else np.ones(len(C), dtype=bool),
             allowed=U.sum(axis=1) >= self.floor_total - TOL,
-            fresh=~self._was_tabled(C) | (C == x).all(axis=1), stale=self._stale(C)),
+            fresh=~self._was_tabled(C) | (C == x).all(axis=1), stale=self._stale(C, U)),
             last_round=self._round >= self.ctx.max_rounds)
 
-    def _stale(self, C: np.ndarray) -> np.ndarray:
+    def _stale(self, C: np.ndarray, U: np.ndarray | None = None) -> np.ndarray:
         """(n,) grade of the twice-made objections against each candidate (agents.ranking: 0 none stands).
 
-        A belief that learns from decisions grades whether the objection is addressed (`unaddressed`);
-        otherwise a twice-refused draft is 1, any other 0.
+        A belief that learns from decisions grades whether the objection is addressed (`unaddressed`,
+        on the objectors' believed utilities only); otherwise a twice-refused draft is 1, any other 0.
         """
         T = self._stale_rows
         if T is None:
             return np.zeros(len(C), dtype=int)
-        C = np.asarray(C, dtype=np.int8)
         if self.know.private and self.beliefs.decisions:
-            return unaddressed(self.know.utilities(C), self.know.utilities(T), self._stale_groups)
+            cols = self._stale_groups.any(axis=0)
+            U = self.know.utilities(C) if U is None else U
+            return unaddressed(U[:, cols], self.know.utilities(T)[:, cols], self._stale_groups[:, cols])
+        C = np.asarray(C, dtype=np.int8)
         return (C[:, None, :] == T[None, :, :]).all(axis=2).any(axis=1).astype(int)
 
-    def _unaddressed(self, C: np.ndarray) -> np.ndarray:
-        """(n,) bool: some twice-made objection stands against the candidate (see `_stale`)."""
-        return self._stale(C) > 0
+    def _unaddressed(self, C: np.ndarray, U: np.ndarray | None = None) -> np.ndarray:
+        """(n,) bool: some twice-made objection stands against the candidate (see `_stale`; U: believed utilities)."""
+        return self._stale(C, U) > 0
 
     def _was_tabled(self, C: np.ndarray) -> np.ndarray:
         """(n,) whether each candidate was tabled before (vectorised over the few tabled drafts)."""

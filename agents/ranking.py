@@ -74,10 +74,11 @@ def unaddressed(U: np.ndarray, objected_U: np.ndarray, objectors: np.ndarray) ->
     U = np.atleast_2d(np.asarray(U, dtype=float))
     if not len(objected_U):
         return np.zeros(len(U), dtype=int)
-    diff = U[:, None, :] - np.asarray(objected_U, dtype=float)[None, :, :]
-    mask = np.asarray(objectors, dtype=bool)[None, :, :]
-    worse = ((diff < -TOL) & mask).any(axis=(1, 2))
-    not_better = ((diff <= TOL) & mask).any(axis=(1, 2))
+    worse, not_better = np.zeros(len(U), dtype=bool), np.zeros(len(U), dtype=bool)
+    for u, who in zip(np.asarray(objected_U, dtype=float), np.asarray(objectors, dtype=bool)):
+        diff = U[:, who] - u[who]          # one refused draft at a time: no (n, t, G) array
+        worse |= (diff < -TOL).any(axis=1)
+        not_better |= (diff <= TOL).any(axis=1)
     return np.where(worse, 2, np.where(not_better, 1, 0))
 
 
