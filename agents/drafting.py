@@ -32,8 +32,8 @@ def searched(know, thr: np.ndarray, objective, n: int = 4, avoid=None) -> np.nda
     """Up to n packages keeping every stated red line and every believed floor, predicted to pass first.
 
     `thr` (G,): the utility each group is predicted to need; `objective(U) -> (m, k)` key columns;
-    `avoid(packages, utilities) -> (m,) bool`: packages not to return (e.g. drafts a twice-made objection
-    stands against), set aside before anything else is checked.
+    `avoid(packages, utilities) -> (m,) bool`: packages not to return (e.g. drafts a group objected to
+    twice), set aside before anything else is checked.
     """
     X = feasible_packages(know)
     if X is None:

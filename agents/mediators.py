@@ -139,7 +139,7 @@ class RuleMediator:
             self.floor_total = self._floor()
             if self.support is not None and not self.know.red_lines_ok(self.start[None], self.know.utilities(
                     self.start[None])).all():   # private: open keeping every stated red line when a package can
-                found = searched(self.know, self.know.ideals - TOL, self._objective, avoid=self._unaddressed)
+                found = searched(self.know, self.know.ideals - TOL, self._objective, avoid=self._refused)
                 if len(found):
                     self.start, self._lines_opening = found[0], True
         return self.start
@@ -239,9 +239,9 @@ class RuleMediator:
         if self.support is None:
             return C, labels
         U = self.know.utilities(C)
-        if (self.know.red_lines_ok(C, U).all(axis=1) & ~self._unaddressed(C, U)).any():
+        if (self.know.red_lines_ok(C, U).all(axis=1) & ~self._refused(C)).any():
             return C, labels
-        found = searched(self.know, thr, self._objective, avoid=self._unaddressed)
+        found = searched(self.know, thr, self._objective, avoid=self._refused)
         if not len(found) and (pairs := conflicts(self.know, sorted(self.know.stated))):
             ids = self.ctx.rubric.group_ids
             self._note = "; stated red lines that no package keeps together: " + ", ".join(
@@ -391,12 +391,14 @@ class RuleMediator:
             cols = self._stale_groups.any(axis=0)
             U = self.know.utilities(C) if U is None else U
             return unaddressed(U[:, cols], self.know.utilities(T)[:, cols], self._stale_groups[:, cols])
-        C = np.asarray(C, dtype=np.int8)
-        return (C[:, None, :] == T[None, :, :]).all(axis=2).any(axis=1).astype(int)
+        return self._refused(C).astype(int)
 
-    def _unaddressed(self, C: np.ndarray, U: np.ndarray | None = None) -> np.ndarray:
-        """(n,) bool: some twice-made objection stands against the candidate (see `_stale`; U: believed utilities)."""
-        return self._stale(C, U) > 0
+    def _refused(self, C: np.ndarray, U: np.ndarray | None = None) -> np.ndarray:
+        """(n,) bool: the candidate is a draft some group objected to twice (what search sets aside)."""
+        T = self._stale_rows
+        if T is None:
+            return np.zeros(len(C), dtype=bool)
+        return (np.asarray(C, dtype=np.int8)[:, None, :] == T[None, :, :]).all(axis=2).any(axis=1)
 
     def _was_tabled(self, C: np.ndarray) -> np.ndarray:
         """(n,) whether each candidate was tabled before (vectorised over the few tabled drafts)."""

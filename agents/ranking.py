@@ -20,7 +20,10 @@ twice to a draft is believed strictly better off than under it; 1: none worse of
 draft itself included; 2: some such group worse off) and the grade is the second key. Under a belief
 that learns nothing from decisions the mediator cannot tell what would address an objection, so the
 grade is 1 for a twice-refused draft and 0 for any other (docs/private-information.md, sixth and
-eighth follow-ups: there the graded rule froze park_renovation).
+eighth follow-ups: there the graded rule froze park_renovation). The grade orders the candidates only:
+the exact search (agents.drafting) still sets aside just the twice-refused drafts themselves (searching
+for a draft that addresses every objection ran the full enumeration in most rounds on montreal_streets,
+about 5x the CPU, and mostly found none).
 
 Under a unanimous acceptance rule every passing candidate is inclusive, so the order is the
 one the mediator used before this rule (predicted agreement, support, fresh, objective); only
