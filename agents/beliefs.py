@@ -263,6 +263,18 @@ class Beliefs:
         w = self.mean_weights()
         return np.hstack([w, self.mu]) if self.mu.shape[1] else w
 
+    def private_sd(self, X: np.ndarray) -> np.ndarray:
+        """(n, G) posterior sd of each package's utility from the private item effects (0 without them).
+
+        The weights-only belief has none, so what reads it (`agents.knowledge.BeliefKnowledge.ideals_high`) is
+        the believed best under that belief.
+        """
+        X = np.atleast_2d(np.asarray(X, dtype=float))
+        if not self.mu.shape[1]:
+            return np.zeros((len(X), len(self.mu)))
+        B = X @ self.E[:, self.C:]
+        return np.sqrt(np.maximum(np.einsum("np,gpq,nq->ng", B, self.S, B), 0.0))
+
     def values(self) -> np.ndarray:
         """(G, K) believed item values: posterior mean weights on the public effects plus private effects."""
         return self.mean_params() @ self.E.T

@@ -32,17 +32,20 @@ def searched(know, thr: np.ndarray, objective, n: int = 4, avoid=None) -> np.nda
     """Up to n packages keeping every stated red line and every believed floor, predicted to pass first.
 
     `thr` (G,): the utility each group is predicted to need; `objective(U) -> (m, k)` key columns;
-    `avoid(packages) -> (m,) bool`: packages not to return (e.g. drafts a group objected to twice).
+    `avoid(packages, utilities) -> (m,) bool`: packages not to return (e.g. drafts a group objected to
+    twice), set aside before anything else is checked.
     """
     X = feasible_packages(know)
     if X is None:
         return np.empty((0, know.rubric.n_items), dtype=np.int8)
-    U = know.utilities(X)
-    lines = know.red_lines_ok(X, U)
-    fresh = ~avoid(X) if avoid is not None else np.ones(len(X), dtype=bool)
-    ok = lines.all(axis=1) & (U >= know.d - TOL).all(axis=1) & fresh
+    U = know.utilities(_as_float(know, X))
+    if avoid is not None:
+        fresh = ~avoid(X, U)
+        X, U = X[fresh], U[fresh]
+    lines = know.red_lines_ok(X, U).all(axis=1)
+    ok = lines & (U >= know.d - TOL).all(axis=1)
     if not ok.any():
-        ok = lines.all(axis=1) & fresh
+        ok = lines
     X, U = X[ok], U[ok]
     accepts = U >= thr
     passes = know.passes(accepts)
@@ -55,12 +58,17 @@ def searched(know, thr: np.ndarray, objective, n: int = 4, avoid=None) -> np.nda
     return X[order]
 
 
+def _as_float(know, X: np.ndarray) -> np.ndarray:
+    """The feasible packages as floats, converted once per context (the same utilities, without a copy per call)."""
+    return owned(know.ctx, "feasible_packages_float", lambda: X.astype(float))
+
+
 def conflicts(know, groups: list[int]) -> list[tuple[int, int]]:
     """Pairs of groups whose stated red lines no feasible package keeps together (none when the pool is too large)."""
     X = feasible_packages(know)
     if X is None:
         return []
-    lines = know.red_lines_ok(X, know.utilities(X))
+    lines = know.red_lines_ok(X, know.utilities(_as_float(know, X)))
     if lines.all(axis=1).any():
         return []
     return [(a, b) for a, b in combinations(groups, 2) if not (lines[:, a] & lines[:, b]).any()]

@@ -88,6 +88,11 @@ class BeliefKnowledge(FullKnowledge):
         U = pool @ self.values.T
         self.ideal_packages = pool[U.argmax(axis=0)]                     # (G, K) believed best package per group
         self.ideals = np.maximum(U.max(axis=0), self.d)
+        # the highest plausible best utility: objections are read on it (agents.support, no free vote for silence);
+        # only a belief unsure of every item from the start is unsure of a silent group's best (named private
+        # effects leave a silent group's best known and would move only the speaking groups' floors)
+        sd = self.beliefs.private_sd(pool) if self.beliefs.s.item_values else 0.0
+        self.ideals_high = np.maximum((U + sd).max(axis=0), self.ideals)
 
     def pool(self) -> np.ndarray:
         """The public pool: base designs and direction-optimal packages (no private value used)."""

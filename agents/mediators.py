@@ -27,7 +27,7 @@ from agents.beliefs import DEFAULT_BELIEF, Beliefs, BeliefSettings, belief_setti
 from agents.drafting import conflicts, fallback, searched
 from agents.knowledge import BeliefKnowledge, FullKnowledge, mediation_pool, pool_objectives, red_lines_ok
 from agents.listening import decision_rows, hear_positions, hear_replies
-from agents.ranking import Assessment, rank
+from agents.ranking import Assessment, rank, unaddressed
 from agents.support import SupportModel, credibility, shares
 from sim.core.cache import memo
 from sim.core.context import NegotiationContext
@@ -77,10 +77,10 @@ class RuleMediator:
             self.start, self.floor_total = None, -np.inf
             self.support = SupportModel(ctx.rubric.n_groups, ctx.max_rounds)
             self.objected: dict[tuple[bytes, int], int] = {}
-            self._stale_rows = None
+            self._stale_rows = self._stale_groups = None
             return
         self.know = FullKnowledge(ctx, pool_objectives(self.name))
-        self.history, self.support, self.objected, self._stale_rows = [], None, {}, None
+        self.history, self.support, self.objected, self._stale_rows, self._stale_groups = [], None, {}, None, None
         self.start = self._opening_package()
         self.floor_total = float(ctx.rubric.utilities(self.start).sum()) \
             if self.name == "negotiated" else -np.inf
@@ -139,7 +139,7 @@ class RuleMediator:
             self.floor_total = self._floor()
             if self.support is not None and not self.know.red_lines_ok(self.start[None], self.know.utilities(
                     self.start[None])).all():   # private: open keeping every stated red line when a package can
-                found = searched(self.know, self.know.ideals - TOL, self._objective, avoid=self._stale)
+                found = searched(self.know, self.know.ideals - TOL, self._objective, avoid=self._refused)
                 if len(found):
                     self.start, self._lines_opening = found[0], True
         return self.start
@@ -239,9 +239,9 @@ class RuleMediator:
         if self.support is None:
             return C, labels
         U = self.know.utilities(C)
-        if (self.know.red_lines_ok(C, U).all(axis=1) & ~self._stale(C)).any():
+        if (self.know.red_lines_ok(C, U).all(axis=1) & ~self._refused(C)).any():
             return C, labels
-        found = searched(self.know, thr, self._objective, avoid=self._stale)
+        found = searched(self.know, thr, self._objective, avoid=self._refused)
         if not len(found) and (pairs := conflicts(self.know, sorted(self.know.stated))):
             ids = self.ctx.rubric.group_ids
             self._note = "; stated red lines that no package keeps together: " + ", ".join(
@@ -312,16 +312,22 @@ class RuleMediator:
                 self.objected[key] = self.objected.get(key, 0) + 1
         stale = sorted({x for (x, _), n in self.objected.items() if n >= 2})
         self._stale_rows = np.array([np.frombuffer(b, dtype=np.int8) for b in stale]) if stale else None
+        self._stale_groups = np.array([[self.objected.get((b, g), 0) >= 2 for g in range(len(idx))]
+                                       for b in stale]) if stale else None
 
     def _share(self, X: np.ndarray) -> np.ndarray:
         return shares(self.know.utilities(X), self.know.d, self.know.ideals)
+
+    def _share_low(self, X: np.ndarray) -> np.ndarray:
+        """Shares on the scale up to the highest plausible best utility: what objections are read on (agents.support)."""
+        return shares(self.know.utilities(X), self.know.d, self.know.ideals_high)
 
     def _kept(self, X: np.ndarray) -> np.ndarray:
         return self.know.red_lines_ok(X, self.know.utilities(X))
 
     def _credibility(self, round_: int, x: np.ndarray, replies: dict[str, Reply]) -> dict[int, float]:
         """Per group, how far its stated reservation agrees with its binding decisions (agents.support.credibility)."""
-        low, high = self.support.bounds(self._share, self._kept)
+        low, high = self.support.bounds(self._share, self._kept, self._share_low)
         q0, idx = self.support.concession(round_), self.ctx.rubric.group_index
         out = {}
         for gid, r in replies.items():
@@ -340,7 +346,7 @@ class RuleMediator:
         """
         if self.support is not None:
             know = self.know
-            need = self.support.needs(self.heard, self.support.floors(self._share, self._kept))
+            need = self.support.needs(self.heard, self.support.floors(self._share, self._kept, self._share_low))
             return know.d + need * (know.ideals - know.d) - TOL
         rub = self.ctx.rubric
         ux = self.know.utilities(x)
@@ -369,11 +375,26 @@ class RuleMediator:
             utilities=U, accepts=accepts, passes=self.know.passes(accepts), objective=self._objective(U),
             kept=lines.all(axis=1) if self.know.private else np.ones(len(C), dtype=bool),
             allowed=U.sum(axis=1) >= self.floor_total - TOL,
-            fresh=~self._was_tabled(C) | (C == x).all(axis=1), stale=self._stale(C)),
+            fresh=~self._was_tabled(C) | (C == x).all(axis=1), stale=self._stale(C, U)),
             last_round=self._round >= self.ctx.max_rounds)
 
-    def _stale(self, C: np.ndarray) -> np.ndarray:
-        """(n,) whether some group objected to the candidate twice already (then it gets a different draft)."""
+    def _stale(self, C: np.ndarray, U: np.ndarray | None = None) -> np.ndarray:
+        """(n,) grade of the twice-made objections against each candidate (agents.ranking: 0 none stands).
+
+        A belief that learns from decisions grades whether the objection is addressed (`unaddressed`,
+        on the objectors' believed utilities only); otherwise a twice-refused draft is 1, any other 0.
+        """
+        T = self._stale_rows
+        if T is None:
+            return np.zeros(len(C), dtype=int)
+        if self.know.private and self.beliefs.decisions:
+            cols = self._stale_groups.any(axis=0)
+            U = self.know.utilities(C) if U is None else U
+            return unaddressed(U[:, cols], self.know.utilities(T)[:, cols], self._stale_groups[:, cols])
+        return self._refused(C).astype(int)
+
+    def _refused(self, C: np.ndarray, U: np.ndarray | None = None) -> np.ndarray:
+        """(n,) bool: the candidate is a draft some group objected to twice (what search sets aside)."""
         T = self._stale_rows
         if T is None:
             return np.zeros(len(C), dtype=bool)

@@ -14,6 +14,17 @@ seventh follow-up). So inclusive candidates (every group predicted to
 accept: the most support) come first, and among them the strategy objective decides once the
 tabled ones are behind.
 
+Under a belief that learns from binding decisions (`BeliefSettings.decisions`) "a different draft" is
+one that addresses the objection: `unaddressed` grades each candidate (0: every group that objected
+twice to a draft is believed strictly better off than under it; 1: none worse off, the twice-refused
+draft itself included; 2: some such group worse off) and the grade is the second key. Under a belief
+that learns nothing from decisions the mediator cannot tell what would address an objection, so the
+grade is 1 for a twice-refused draft and 0 for any other (docs/private-information.md, sixth and
+eighth follow-ups: there the graded rule froze park_renovation). The grade orders the candidates only:
+the exact search (agents.drafting) still sets aside just the twice-refused drafts themselves (searching
+for a draft that addresses every objection ran the full enumeration in most rounds on montreal_streets,
+about 5x the CPU, and mostly found none).
+
 Under a unanimous acceptance rule every passing candidate is inclusive, so the order is the
 one the mediator used before this rule (predicted agreement, support, fresh, objective); only
 quorum and majority rules change.
@@ -25,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Assessment", "leaves_out_worst_off", "rank", "worst_off"]
+__all__ = ["Assessment", "leaves_out_worst_off", "rank", "unaddressed", "worst_off"]
 
 TOL = 1e-9
 
@@ -41,7 +52,7 @@ class Assessment:
     kept: np.ndarray        # (n,) every (stated) red line kept
     allowed: np.ndarray     # (n,) at or above the `negotiated` floor on total
     fresh: np.ndarray       # (n,) not tabled before (or the current draft itself)
-    stale: np.ndarray       # (n,) some group objected to it twice already
+    stale: np.ndarray       # (n,) int grade (`unaddressed`; bool works): 0 when no twice-made objection stands against it
 
 
 def worst_off(U: np.ndarray) -> np.ndarray:
@@ -55,6 +66,25 @@ def leaves_out_worst_off(U: np.ndarray, accepts: np.ndarray) -> np.ndarray:
     return (worst_off(U) & ~np.asarray(accepts, dtype=bool)).any(axis=1)
 
 
+def unaddressed(U: np.ndarray, objected_U: np.ndarray, objectors: np.ndarray) -> np.ndarray:
+    """(n,) how far each candidate falls short of the objections made twice to earlier drafts.
+
+    `U` (n, G) the candidates' believed utilities; `objected_U` (t, G) those of the t drafts some group
+    objected to twice; `objectors` (t, G) which groups did. 0: every such group is strictly better off
+    than under the draft it objected to; 1: none is worse off (so the twice-refused draft itself is 1);
+    2: some is worse off.
+    """
+    U = np.atleast_2d(np.asarray(U, dtype=float))
+    if not len(objected_U):
+        return np.zeros(len(U), dtype=int)
+    worse, not_better = np.zeros(len(U), dtype=bool), np.zeros(len(U), dtype=bool)
+    for u, who in zip(np.asarray(objected_U, dtype=float), np.asarray(objectors, dtype=bool)):
+        diff = U[:, who] - u[who]          # one refused draft at a time: no (n, t, G) array
+        worse |= (diff < -TOL).any(axis=1)
+        not_better |= (diff <= TOL).any(axis=1)
+    return np.where(worse, 2, np.where(not_better, 1, 0))
+
+
 def rank(a: Assessment, last_round: bool = False) -> np.ndarray:
     """Candidate indices, best first (see the module docstring for the order); stable."""
     n = len(a.passes)
@@ -62,6 +92,6 @@ def rank(a: Assessment, last_round: bool = False) -> np.ndarray:
     support = a.accepts.sum(axis=1)
     obj = np.atleast_2d(a.objective).reshape(n, -1)
     keys = [np.arange(n)[::-1] * 1.0] + [obj[:, j] for j in range(obj.shape[1])][::-1]
-    retry = ~a.stale | (last_round & a.passes)   # last round: a draft predicted to pass beats no agreement
-    keys += [a.fresh, support, fair, a.allowed, retry, a.kept]
+    grade = np.where(last_round & a.passes, 0, np.asarray(a.stale, dtype=int))  # last round: passing beats none
+    keys += [a.fresh, support, fair, a.allowed, -grade, a.kept]
     return np.lexsort(keys)[::-1]

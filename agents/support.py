@@ -9,6 +9,11 @@ Each binding decision bounds f, read on the current belief: accepting a draft of
 says f <= (a - q0) / (1 - q0); objecting to a draft of share b that kept the group's stated red
 lines says f > (b - q0) / (1 - q0) (nothing at round 1, where q0 = 1). The estimate is the prior 0
 moved just inside those bounds; a later decision overrides an earlier bound it conflicts with.
+Each decision is read as the weakest statement the belief allows: an objection's share b on the
+scale up to the highest plausible best utility (`share_low`: the believed best plus one sd of the
+belief's private item effects), so a group whose best the mediator does not know (a silent one, whose
+best is the max of its prior means) gets no high floor from its objections (no free vote); an
+accept's share a on the believed scale (docs/private-information.md, eighth follow-up).
 
 Stated reservations never enter the prediction: a reservation is cheap talk, so it is only
 evidence for the belief, weighted by `credibility` (its agreement with the group's decisions).
@@ -92,18 +97,20 @@ class SupportModel:
             return {}                 # at full demand, as in `bounds`: the concession speed is not known yet
         return {int(g): q0 for g in np.flatnonzero(self.heard[-1] & self.accepted[-1])}
 
-    def bounds(self, share, lines_kept) -> tuple[np.ndarray, np.ndarray]:
+    def bounds(self, share, lines_kept, share_low=None) -> tuple[np.ndarray, np.ndarray]:
         """(G,) lower and upper bounds on each group's floor share, read through `share(packages) -> (n, G)`.
 
         `lines_kept(packages) -> (n, G)`: an objection to a draft that broke a stated red line says
-        nothing about the group's level. Decisions are read in order, so a later decision overrides
-        a bound it conflicts with.
+        nothing about the group's level. `share_low(packages) -> (n, G)`: the shares objections are
+        read on (default `share`; see the module docstring). Decisions are read in order, so a later
+        decision overrides a bound it conflicts with.
         """
         G = self.n_groups
         if not self.rounds:
             return np.full(G, -np.inf), np.full(G, np.inf)
         X = np.array(self.packages)
         S, K = share(X).tolist(), lines_kept(X).tolist()
+        L = S if share_low is None else share_low(X).tolist()
         acc, heard = np.array(self.accepted).tolist(), np.array(self.heard).tolist()
         low, high = [-np.inf] * G, [np.inf] * G        # a few groups and rounds: plain floats, read in order
         for i, t in enumerate(self.rounds):
@@ -117,12 +124,13 @@ class SupportModel:
                 if acc[i][g]:
                     high[g], low[g] = bound, min(low[g], bound)
                 elif K[i][g]:
+                    bound = (L[i][g] - q0) / (1.0 - q0)
                     low[g], high[g] = bound + MARGIN, max(high[g], bound + MARGIN)
         return np.array(low), np.array(high)
 
-    def floors(self, share, lines_kept) -> np.ndarray:
+    def floors(self, share, lines_kept, share_low=None) -> np.ndarray:
         """(G,) estimated floor share per group: the prior 0 moved just inside the decisions' bounds."""
-        low, high = self.bounds(share, lines_kept)
+        low, high = self.bounds(share, lines_kept, share_low)
         return np.minimum(np.maximum(0.0, low), high)
 
     def needs(self, round_: int, floor: np.ndarray) -> np.ndarray:

@@ -49,6 +49,16 @@ def test_the_prior_is_the_public_value_with_an_uncertainty_on_every_item():
     assert b.S[0] == pytest.approx(sd ** 2 * np.eye(3))
 
 
+def test_the_private_sd_of_a_package_by_hand():
+    """Prior: each item's private effect has variance sd^2 = 14/3, independent, so a two-item package's sd is sd * sqrt(2)."""
+    b = _one_criterion()
+    sd = np.sqrt((2 ** 2 + 1 ** 2 + 3 ** 2) / 3)
+    assert b.private_sd(np.array([A, AB, np.zeros(3)])) == pytest.approx(np.array([[sd], [sd * np.sqrt(2)], [0.0]]))
+    ctx = make_context(parse_scenario(ONE_CRITERION, "one-criterion"))
+    weights_only = Beliefs(ctx.public, np.random.default_rng(0), BeliefSettings())
+    assert weights_only.private_sd(np.array([A, AB])).tolist() == [[0.0], [0.0]]
+
+
 def test_one_preference_moves_both_items_to_the_exact_posterior_mean():
     """b preferred to a though a looks better publicly: d_a falls, d_b rises, as 2-D quadrature says."""
     b = _one_criterion()

@@ -6,7 +6,12 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agents.ranking import Assessment, leaves_out_worst_off, rank, worst_off
+from agents.beliefs import belief_settings
+from agents.mediators import RuleMediator
+from agents.ranking import Assessment, leaves_out_worst_off, rank, unaddressed, worst_off
+from sim.core.context import make_context
+from sim.core.scenario import load_scenario
+from tests.conftest import ROOT
 
 
 def _assess(U, accepts, passes, objective=None, **flags) -> Assessment:
@@ -80,6 +85,50 @@ def test_in_the_last_round_a_twice_refused_draft_predicted_to_pass_beats_no_agre
     a = _assess(U, accepts, passes=[False, True, True], stale=stale, fresh=fresh)
     assert rank(a).tolist() == [0, 1, 2]                        # before the last round: a different draft
     assert rank(a, last_round=True).tolist() == [1, 2, 0]       # then one predicted to pass, fresh first
+
+
+def test_unaddressed_by_hand():
+    """Group 1 objected twice to a draft worth (4, 2, 5): a candidate addresses it only if group 1 gains."""
+    objected_U, objectors = np.array([[4.0, 2.0, 5.0]]), np.array([[False, True, False]])
+    U = np.array([[1.0, 3.0, 1.0],     # group 1 better off: addressed (0), whatever the others lose
+                  [4.0, 2.0, 5.0],     # the refused draft itself: no objector worse off (1)
+                  [9.0, 1.5, 9.0]])    # group 1 worse off (2)
+    assert unaddressed(U, objected_U, objectors).tolist() == [0, 1, 2]
+    # two refused drafts: a candidate must address both (group 1's objection to the first, group 0's to the second)
+    objected_U = np.vstack([objected_U, [[3.0, 9.0, 9.0]]])
+    objectors = np.array([[False, True, False], [True, False, False]])
+    assert unaddressed(U[[0]], objected_U, objectors).tolist() == [2]          # group 0: 1.0 < 3.0
+    assert unaddressed(np.array([[3.5, 2.5, 0.0]]), objected_U, objectors).tolist() == [0]
+    assert unaddressed(U, np.empty((0, 3)), np.empty((0, 3), dtype=bool)).tolist() == [0, 0, 0]
+
+
+def test_a_graded_objection_ranks_addressed_first_and_the_last_round_still_takes_a_passing_draft():
+    U = [[2.0, 2.0]] * 3
+    a = _assess(U, [[1, 1]] * 3, passes=[True, True, False], stale=np.array([2, 1, 0]))
+    assert rank(a).tolist() == [2, 1, 0]
+    assert rank(a, last_round=True).tolist() == [0, 1, 2]     # passing ones grade 0; then support decides
+
+
+def _private_mediator(beliefs: str) -> RuleMediator:
+    ctx = make_context(load_scenario(ROOT / "scenarios" / "tiny_example.yaml"), information="private")
+    m = RuleMediator("negotiated", beliefs=beliefs)
+    m.reset(ctx.public, np.random.default_rng(0))
+    return m
+
+
+def test_the_graded_rule_asks_the_belief_whether_it_learns_from_decisions():
+    """Same refusals, same candidates: graded under a belief with `decisions`, refused-or-not without."""
+    refused = np.array([[1, 1, 0, 0, 0, 1]], dtype=np.int8)             # ramp + trees + mural, refused by group 0
+    C = np.array([[1, 1, 0, 0, 0, 1], [0, 1, 0, 0, 0, 0], [1, 1, 1, 0, 0, 0]], dtype=np.int8)   # refused, less, more
+    grades = {}
+    for name in ("item_values+decisions+ideal", "weights", "weights+decisions", "item_values"):
+        m = _private_mediator(name)
+        m._stale_rows, m._stale_groups = refused, np.array([[True, False, False]])
+        grades[name] = m._stale(C).tolist()
+        U, Ur = m.know.utilities(C), m.know.utilities(refused)
+        want = unaddressed(U, Ur, m._stale_groups).tolist() if belief_settings(name).decisions else [1, 0, 0]
+        assert grades[name] == want, name
+    assert grades["item_values+decisions+ideal"] == [1, 2, 0] and grades["weights"] == [1, 0, 0]
 
 
 @st.composite

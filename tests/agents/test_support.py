@@ -38,6 +38,18 @@ def test_floor_bounds_by_hand():
     assert m.floors(share, kept) == pytest.approx([0.0, 0.171472], abs=1e-5)
 
 
+def test_objections_are_read_on_the_highest_plausible_scale_and_accepts_on_the_believed_one():
+    """The same decisions as above with `share_low` (shares up to the highest plausible best): only the objection moves."""
+    m = SupportModel(n_groups=2, max_rounds=5)
+    m.record(3, np.array([1, 0], dtype=np.int8), {0: True, 1: False})
+    kept = lambda X: np.ones((len(X), 2), dtype=bool)     # noqa: E731
+    low, high = m.bounds(_fixed_share([[0.9, 0.85]]), kept, _fixed_share([[0.5, 0.84]]))
+    assert high[0] == pytest.approx((0.9 - 0.823223) / 0.176777, abs=1e-5)      # the accept: believed scale
+    assert low[1] == pytest.approx((0.84 - 0.823223) / 0.176777 + MARGIN, abs=1e-5)   # the objection: 0.114904
+    assert m.floors(_fixed_share([[0.9, 0.85]]), kept, _fixed_share([[0.5, 0.84]])) == pytest.approx([0.0, 0.114904],
+                                                                                                     abs=1e-5)
+
+
 def test_an_objection_to_a_draft_breaking_a_stated_red_line_says_nothing_about_the_floor():
     m = SupportModel(n_groups=1, max_rounds=5)
     m.record(3, np.array([1], dtype=np.int8), {0: False})
