@@ -108,9 +108,10 @@ def _write_part(out: Path, chunk_id: int, rows: list[dict]) -> Path:
 
 def _restore_dtypes(frame, parts: list):
     """Integer and bool columns that lost their dtype next to superseded failed rows get it back."""
-    for col in frame.columns:
-        dtypes = {str(p[col].dtype) for p in parts if col in p and p[col].dtype.kind in "bi"}
-        if len(dtypes) == 1 and frame[col].dtype.kind not in "bi" and frame[col].notna().all():
+    stored = [dict(p.dtypes.items()) for p in parts]   # one dtype table per part, not a Series per cell
+    for col, dtype in frame.dtypes.items():
+        dtypes = {str(d[col]) for d in stored if col in d and d[col].kind in "bi"}
+        if len(dtypes) == 1 and dtype.kind not in "bi" and frame[col].notna().all():
             frame[col] = frame[col].astype(dtypes.pop())
     return frame
 
