@@ -11,7 +11,7 @@ import json
 import multiprocessing
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +19,7 @@ from typing import Callable, Iterator
 
 from sim.core.records import atomic_write
 from sim.core.yaml_io import yaml_dump
+from sim.run.sweep.affinity import payload_keys, pick
 from sim.run.sweep.spec import Plan, SweepError, chunks
 from sim.run.sweep.store import check_meta, locked, part_problem, quarantine, read_manifest, record_part
 from sim.run.sweep.worker import run_chunk
@@ -107,9 +108,10 @@ def _write_part(out: Path, chunk_id: int, rows: list[dict]) -> Path:
 
 def _restore_dtypes(frame, parts: list):
     """Integer and bool columns that lost their dtype next to superseded failed rows get it back."""
-    for col in frame.columns:
-        dtypes = {str(p[col].dtype) for p in parts if col in p and p[col].dtype.kind in "bi"}
-        if len(dtypes) == 1 and frame[col].dtype.kind not in "bi" and frame[col].notna().all():
+    stored = [dict(p.dtypes.items()) for p in parts]   # one dtype table per part, not a Series per cell
+    for col, dtype in frame.dtypes.items():
+        dtypes = {str(d[col]) for d in stored if col in d and d[col].kind in "bi"}
+        if len(dtypes) == 1 and dtype.kind not in "bi" and frame[col].notna().all():
             frame[col] = frame[col].astype(dtypes.pop())
     return frame
 
@@ -189,15 +191,42 @@ def _local(payloads: list, workers: int) -> Iterator[tuple[int, list[dict]]]:
                 rows = run_chunk(payload)
             yield rows
         return
+    yield from _pool(payloads, workers)
+
+
+IN_FLIGHT = 2      # chunks queued per pool worker: one running, the next already sent
+
+
+def _pool(payloads: list, workers: int) -> Iterator[tuple[int, list[dict]]]:
+    """Chunks on `workers` single-process pools; a free worker takes chunks of variants it built (`affinity`)."""
     ctx = multiprocessing.get_context("spawn")        # no fork under the progress thread
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
+    pools = [ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_worker_init)
+             for _ in range(min(workers, len(payloads)))]
+    keys, pending = [payload_keys(p) for p in payloads], list(range(len(payloads)))
+    held: list[frozenset[str]] = [frozenset()] * len(pools)
+    running: dict = {}
+
+    def feed(w: int) -> None:
+        i = pick([keys[j] for j in pending], held[w], frozenset().union(*held))
+        if i >= 0:
+            j = pending.pop(i)
+            held[w] |= keys[j]
+            running[pools[w].submit(run_chunk, payloads[j])] = w
     try:
-        with worker_environment():                    # the workers start during the submits
-            futures = [pool.submit(run_chunk, p) for p in payloads]
-        for fut in as_completed(futures):
-            yield fut.result()
+        with worker_environment():                    # the workers start during the first submits
+            for _ in range(IN_FLIGHT):
+                for w in range(len(pools)):
+                    feed(w)
+        while running:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for fut in sorted(finished, key=running.get):
+                w = running.pop(fut)
+                result = fut.result()
+                feed(w)                               # before the parent stores this chunk
+                yield result
     finally:                                          # interrupted: drop the chunks not yet started
-        pool.shutdown(wait=True, cancel_futures=True)
+        for pool in pools:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 @dataclass(frozen=True)
