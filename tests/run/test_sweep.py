@@ -414,14 +414,20 @@ def test_information_voice_and_elicitation_axes_reach_the_rows(tmp_path):
 
 
 
+def _env_of(payload: tuple) -> str | None:
+    """A stand-in chunk runner for the pool workers (importable there): the variable the payload names."""
+    return os.getenv(payload[0])
+
+
 def test_pool_workers_start_with_single_threaded_blas_and_the_parent_keeps_its_own(monkeypatch):
     # OpenBLAS's default thread per core made 2 workers spin against each other (2.7x the CPU of a sweep)
     import sim.run.sweep.executors as executors
 
-    monkeypatch.setattr(executors, "run_chunk", os.getenv)        # each "chunk" reports one variable
+    monkeypatch.setattr(executors, "run_chunk", _env_of)         # each "chunk" reports one variable
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")
     monkeypatch.delenv("MKL_NUM_THREADS", raising=False)
-    assert sorted(executors.run_payloads(list(WORKER_ENV), workers=2)) == ["1"] * len(WORKER_ENV)
+    payloads = [(name, None, None, None, ()) for name in WORKER_ENV]   # a chunk's shape, no runs
+    assert sorted(executors.run_payloads(payloads, workers=2)) == ["1"] * len(WORKER_ENV)
     assert os.environ["OPENBLAS_NUM_THREADS"] == "4" and "MKL_NUM_THREADS" not in os.environ
 
 
