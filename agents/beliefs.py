@@ -22,10 +22,8 @@ sharing the surprise with the weights in proportion to their variance before it.
 values are E . (mean weights) + mu; stated reservations, on the group's true scale, then bound
 the same utilities the group decides on. Off, the belief is exactly weights only.
 
-The default mediator's belief is DEFAULT_BELIEF, weights only. The item-value belief with binding
-decisions and the stated ideal as evidence (item_values+decisions+ideal) is selectable by name; it was
-measured as a default and not adopted (docs/private-information.md, fourth follow-up: it breaks the
-red-line agreement target and two silence/speaking claims that the weights belief keeps).
+The default mediator's belief is DEFAULT_BELIEF, the item-value belief with binding decisions
+and the stated ideal as evidence; `weights` (the weights-only belief) stays selectable by name.
 When the effective sample size falls below REJUVENATE x particles, the weight particles are
 resampled, jittered around themselves and reweighted by every comparison so far.
 """
@@ -58,7 +56,7 @@ class BeliefSettings:
 
 BELIEFS = ("weights", "private_effects", "item_values")
 FLAGS = ("decisions", "ideal")
-DEFAULT_BELIEF = "weights"   # the rule mediators' belief under private information
+DEFAULT_BELIEF = "item_values+decisions+ideal"   # the rule mediators' belief under private information
 
 
 def belief_settings(name: str) -> BeliefSettings:
@@ -79,8 +77,8 @@ def belief_problem(name: str) -> str:
     try:
         belief_settings(name)
     except ValueError:
-        return (f"unknown belief '{name}'; fix: use weights (the default), private_effects or item_values, "
-                "optionally +decisions and/or +ideal (e.g. item_values+decisions+ideal)")
+        return (f"unknown belief '{name}'; fix: use {DEFAULT_BELIEF} (the default), weights, private_effects "
+                "or item_values, optionally +decisions and/or +ideal")
     return ""
 
 

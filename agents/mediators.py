@@ -11,8 +11,8 @@ the total of the best base design.
 Under `information: full` every number is true (`agents.knowledge.FullKnowledge`); under
 `private` the mediator is handed only the public view and works on believed values learned
 from the groups' statements (`agents.beliefs`, `agents.knowledge.BeliefKnowledge`); the belief is
-`agents.beliefs.DEFAULT_BELIEF` (weights only) unless `beliefs` names another
-(e.g. "item_values+decisions+ideal").
+`agents.beliefs.DEFAULT_BELIEF` (item values, binding decisions and the stated ideal as evidence)
+unless `beliefs` names another (e.g. "weights").
 """
 
 from __future__ import annotations

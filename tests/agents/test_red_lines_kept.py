@@ -60,12 +60,12 @@ def test_no_draft_breaks_a_stated_red_line_when_a_package_keeps_them_all(member)
                 assert not broken, (member, seed, e["round"], broken, e.get("reason"))
 
 
-@pytest.mark.parametrize("belief", [None, "item_values+decisions+ideal"])
+@pytest.mark.parametrize("belief", ["weights", "item_values+decisions+ideal"])
 def test_private_agrees_in_nine_of_ten_seeds_wherever_the_omniscient_mediator_does(belief):
     """Member 2 under the item-value belief: 13 of 20 until a first-round reservation also bounded the stated ideal
     from above (agents.listening.ideal_rows), 20 of 20 since (omniscient 20)."""
     checked = 0
-    options = {"beliefs": belief} if belief else {}
+    options = {"beliefs": belief}
     for member in MEMBERS:
         s = red_line_scenario(member)
         agreed = {}

@@ -23,10 +23,10 @@ def _run(tmp_path, name: str, *flags: str) -> dict:
     return {k: summary[k] for k in ("package", "rounds", "metrics", "per_group")}
 
 
-def test_the_default_belief_is_weights_and_the_item_value_belief_is_selectable(tmp_path):
+def test_the_default_belief_is_the_item_value_belief_and_weights_stays_selectable(tmp_path):
     default = _run(tmp_path, "default")
-    assert _run(tmp_path, "named", "--belief", "weights") == default
-    assert _run(tmp_path, "item_values", "--belief", "item_values+decisions+ideal") != default
+    assert _run(tmp_path, "named", "--belief", "item_values+decisions+ideal") == default
+    assert _run(tmp_path, "weights", "--belief", "weights") != default
 
 
 @pytest.mark.parametrize("flags, words", [

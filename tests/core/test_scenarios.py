@@ -65,8 +65,9 @@ def test_default_negotiation_against_the_full_information_benchmark():
         assert r.outcome.agreement and r.ctx.rubric.feasible(r.outcome.package)
         assert r.benchmark["max_total"] == pytest.approx(68.6012987, abs=1e-6)
         assert r.benchmark["max_worst_group"] == pytest.approx(5.9285714, abs=1e-6)
-    assert private.benchmark["efficiency"] == pytest.approx(0.921272, abs=1e-6)   # issue 19: was 0.967577
-    assert private.benchmark["fairness"] == pytest.approx(0.858708, abs=1e-6)     # issue 19: was 0.944578
+    # the item-value belief (the default since issue 19's eighth follow-up); weights: 0.921272 / 0.858708
+    assert private.benchmark["efficiency"] == pytest.approx(1.0, abs=1e-6)
+    assert private.benchmark["fairness"] == pytest.approx(0.891566, abs=1e-6)
     assert full.benchmark["efficiency"] == pytest.approx(0.959134, abs=1e-6)
     assert full.benchmark["fairness"] == pytest.approx(0.975904, abs=1e-6)
 

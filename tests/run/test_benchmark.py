@@ -33,9 +33,17 @@ def test_benchmark_known_answers_on_tiny_example():
     assert b["belief_error"] == {g: 0.0 for g in s.group_ids}      # the omniscient mediator knows
 
 
-def test_private_belief_error_is_reported_and_silence_says_nothing():
+SILENT_ACCEPTS = ("under the item-value belief (the default) a silent group's binding accepts are comparisons "
+                  "(agents.listening.accept_rows), lower bounds only, so they move its belief: tiny_example, families "
+                  "silent, seeds 0-19, families' error minus prior +0.351 (se 0.041), up in 16 of 20 (seed 0: +0.466; "
+                  "docs/private-information.md, eighth follow-up, second part)")
+
+
+@pytest.mark.parametrize("belief", ["weights", pytest.param("item_values+decisions+ideal", marks=pytest.mark.xfail(
+    strict=True, reason=SILENT_ACCEPTS))])
+def test_private_belief_error_is_reported_and_silence_says_nothing(belief):
     s = load_scenario(TINY_EXAMPLE)
-    r = run_negotiation(s, RunConfig(seed=0, voice="truthful,families=silent"))
+    r = run_negotiation(s, RunConfig(seed=0, voice="truthful,families=silent", mediator_options={"beliefs": belief}))
     b = r.benchmark
     assert b["information"] == "private" and set(b["belief_error"]) == set(s.group_ids)
     assert b["statements"]["families"] == 0 and b["statements"]["wheelchair_users"] >= 4

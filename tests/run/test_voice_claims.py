@@ -21,11 +21,12 @@ before it was measured here, no parameter tuned) silence costs car_commuters +0.
 full, so that claim holds for it (a normal test below); ranking still does not raise the worst
 group (-0.023, se 0.097): strict xfail.
 
-Every claim here is about the weights-only (the default) and private-effects beliefs, named explicitly.
-Under the item-value belief (measured as a default in issue 19's fourth follow-up, not adopted), on these 30 seeds,
-families are the worst off on average (5.756 vs car_commuters 5.936), and on tiny_example its belief
-error falls in 26 of 30 runs (mean -0.084, se 0.015; seeds 0-29: 29 of 30), so the 90% claim below
-would not hold for it there; on the other shipped scenarios it falls in every run of seeds 0-29.
+Every claim here is about the weights-only and private-effects beliefs, named explicitly since the
+item-value belief became the default (issue 19, eighth follow-up, second part). Under the default, on
+these 30 seeds, families are the worst off on average (5.538 vs cyclists 6.060), and on tiny_example its
+mean belief error falls in 22 of 30 runs (mean change -0.083, se 0.022), so the 90% claim below would
+not hold for it there; on the other shipped scenarios it falls in every run (montreal -0.927, park
+-1.090, pb -1.397, se <= 0.029).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ SHIPPED = ("montreal_streets", "park_renovation", "pb_neighbourhood", "tiny_exam
 
 
 PRIVATE_EFFECTS = {"beliefs": BeliefSettings(private_effects=True)}
-WEIGHTS = {"beliefs": "weights"}     # the weights-only belief (the default) these claims were made about
+WEIGHTS = {"beliefs": "weights"}     # the weights-only belief these claims were made about (the default until issue 19)
 
 
 def _utilities(ctx, voice: str = "truthful", mediator: dict | None = None) -> np.ndarray:
