@@ -144,6 +144,10 @@ def test_compare_view_from_a_shared_url(server, page, shots):
     settle(page)
     page.get_by_text("Funded items (where the runs differ first)").first.wait_for()
     settle(page)
+    # the funded-items table itself, headed by the run names: under load the settle above can return while
+    # the tables are still being drawn (a fresh-clone CI once read the headers without them)
+    tables = page.locator("[data-testid='stMain'] [data-testid='stTable']")
+    tables.last.get_by_text("montreal-seed3").first.wait_for(timeout=120_000)
     body = page.inner_text("[data-testid='stMain']")
     assert "montreal-seed3" in body and "Utility per group" in body and "Funded items" in body
     page.screenshot(path=str(shots / "8-compare-from-url.png"))
