@@ -32,7 +32,7 @@ def searched(know, thr: np.ndarray, objective, n: int = 4, avoid=None) -> np.nda
     """Up to n packages keeping every stated red line and every believed floor, predicted to pass first.
 
     `thr` (G,): the utility each group is predicted to need; `objective(U) -> (m, k)` key columns;
-    `avoid(packages, utilities) -> (m,) bool`: packages not to return (e.g. drafts a group objected to
+    `avoid(packages) -> (m,) bool`: packages not to return (e.g. drafts a group objected to
     twice), set aside before anything else is checked.
     """
     X = feasible_packages(know)
@@ -40,7 +40,7 @@ def searched(know, thr: np.ndarray, objective, n: int = 4, avoid=None) -> np.nda
         return np.empty((0, know.rubric.n_items), dtype=np.int8)
     U = know.utilities(_as_float(know, X))
     if avoid is not None:
-        fresh = ~avoid(X, U)
+        fresh = ~avoid(X)
         X, U = X[fresh], U[fresh]
     lines = know.red_lines_ok(X, U).all(axis=1)
     ok = lines & (U >= know.d - TOL).all(axis=1)

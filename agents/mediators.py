@@ -393,12 +393,10 @@ class RuleMediator:
             return unaddressed(U[:, cols], self.know.utilities(T)[:, cols], self._stale_groups[:, cols])
         return self._refused(C).astype(int)
 
-    def _refused(self, C: np.ndarray, U: np.ndarray | None = None) -> np.ndarray:
+    def _refused(self, C: np.ndarray) -> np.ndarray:
         """(n,) bool: the candidate is a draft some group objected to twice (what search sets aside)."""
         T = self._stale_rows
-        if T is None:
-            return np.zeros(len(C), dtype=bool)
-        return (np.asarray(C, dtype=np.int8)[:, None, :] == T[None, :, :]).all(axis=2).any(axis=1)
+        return np.zeros(len(C), dtype=bool) if T is None else _rows_in(C, T)
 
     def _was_tabled(self, C: np.ndarray) -> np.ndarray:
         """(n,) whether each candidate was tabled before (vectorised over the few tabled drafts)."""
@@ -407,7 +405,7 @@ class RuleMediator:
         T = getattr(self, "_tabled_rows", None)
         if T is None or len(T) != len(self.tabled) or T.shape[1] != C.shape[1]:
             T = self._tabled_rows = np.array([np.frombuffer(b, dtype=np.int8) for b in self.tabled])
-        return (np.asarray(C, dtype=np.int8)[:, None, :] == T[None, :, :]).all(axis=2).any(axis=1)
+        return _rows_in(C, T)
 
     def _objective(self, U: np.ndarray) -> np.ndarray:
         """Strategy objective columns of candidate utilities U (n, G); subclasses may shift it."""
@@ -425,3 +423,8 @@ def make_rule_mediator(name: str, option: str | None, **options: Any) -> RuleMed
     """Registry factory for the rule strategies (``utilitarian``, ..., ``negotiated``)."""
     options.pop("llm", None)
     return RuleMediator(name, **options)
+
+
+def _rows_in(C: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """(n,) whether each package row of C is one of the rows of T (vectorised over the few rows of T)."""
+    return (np.asarray(C, dtype=np.int8)[:, None, :] == T[None, :, :]).all(axis=2).any(axis=1)
