@@ -1,10 +1,12 @@
 """Claims over seeds of issue 19 (a mediator that listens), under private information on every shipped scenario.
 
 Under the default belief (item_values+decisions+ideal, agents.beliefs.DEFAULT_BELIEF since issue 19's eighth
-follow-up, second part) and the weights-only belief it replaced, both named explicitly and held to the same
-claims. Held (tests): no group is better off silent by more
-than 2 paired standard errors (30 seeds; under the item-value belief since the eighth follow-up);
-exaggeration (k = 2 and k = 4) pays for at most 3 of the shipped groups. Measured
+follow-up, second part) and the weights-only belief it replaced, both named explicitly. Held (tests): no group is
+better off silent by more than 2 paired standard errors (30 seeds; under the item-value belief since the eighth
+follow-up); exaggeration (k = 2 and k = 4) pays for at most 3 of the shipped groups. The incentive claims are tests
+for the default belief only since the ninth session (the weights run of the same 1,440 negotiations cost about
+100 CPU-s of the suite for a belief no run uses unless asked; `benchmarks/bench_incentives.py --beliefs weights`
+measures it). Measured
 (benchmarks/bench_incentives.py, seeds 0-29, 23 groups; pays / truth pays / neither): weights silent
 0 / 8 / 15, exaggerate:2 1 / 1 / 21, exaggerate:4 2 / 2 / 19; item values silent 0 / 13 / 10, exaggerate:2
 2 / 3 / 18, exaggerate:4 1 / 6 / 16 (main 3ffa87e: silent 1 / 12 / 10, park ecology volunteers +0.941,
@@ -41,9 +43,11 @@ def _ctx(name: str, information: str = "private"):
     return make_context(load_scenario(ROOT / "scenarios" / f"{name}.yaml"), information=information)
 
 
-@pytest.fixture(scope="module", params=[WEIGHTS, IV], ids=[WEIGHTS, IV])
-def incentives(request) -> list:
-    mediator = {"beliefs": belief_settings(request.param)}
+@pytest.fixture(scope="module")
+def incentives() -> list:
+    """Own utility truthful vs silent vs exaggerate:2/4, 30 paired seeds, every shipped scenario, the default belief
+    (named, so a change of default does not silently change what is claimed)."""
+    mediator = {"beliefs": belief_settings(IV)}
     rows = []
     for name in SHIPPED:
         rows += incentive_table(_ctx(name), SEEDS, ["silent", "exaggerate:2", "exaggerate:4"], mediator=mediator)
