@@ -29,15 +29,15 @@ def solves(monkeypatch):
 
 def frontier(rubric, solves, skip: bool):
     """The MILP frontier (fresh, uncached) and the solves it took; skip=False hides earlier answers."""
-    step = pareto._epsilon_step
+    step = pareto._deferred_step            # the eager and the deferred steps both start here
     if not skip:
-        pareto._epsilon_step = lambda rub, t, found: step(rub, t, [])
+        pareto._deferred_step = lambda rub, t, found: step(rub, t, [])
     try:
         before = solves[0]
         points = exact.pareto_frontier(rubric, method="milp", max_points=20)
         return points, solves[0] - before
     finally:
-        pareto._epsilon_step = step
+        pareto._deferred_step = step
 
 
 @pytest.mark.parametrize("seed,n_items,n_groups", [(0, 24, 4), (1, 30, 6), (2, 26, 3), (5, 22, 8)])

@@ -23,8 +23,8 @@ def improvements(monkeypatch):
     calls: list[tuple[str, bool]] = []
     real = milp.PackageMILP.improve
 
-    def recorded(self, expr, known):
-        answer = real(self, expr, known)
+    def recorded(self, expr, known, first=False):
+        answer = real(self, expr, known, first)
         calls.append(("worst" if not np.any(expr[0]) else "total", answer is not None))
         return answer
     monkeypatch.setattr(milp.PackageMILP, "improve", recorded)
@@ -43,10 +43,13 @@ def full_step(rubric, t, found):
 def milp_frontier(rubric, max_points, step=None):
     exact.cached(rubric).optimise("utilitarian", method="milp")       # both sides take the ends from the memo
     exact.cached(rubric).optimise("maximin", method="milp")
-    real = pareto._epsilon_step
-    pareto._epsilon_step = step or real
-    try:
+    if step is None:
         return exact.pareto_frontier(rubric, method="milp", max_points=max_points)
+    real = pareto._epsilon_step
+    pareto._epsilon_step = step
+    try:            # the reference: each step solved in turn, both stages (no deferred tie-breaks)
+        return pareto.pareto_frontier(rubric, method="milp", max_points=max_points, defer=False, ends=lambda: (
+            exact.cached(rubric).optimise("utilitarian", method="milp"), exact.cached(rubric).optimise("maximin", method="milp")))
     finally:
         pareto._epsilon_step = real
 
