@@ -28,6 +28,7 @@ from agents.drafting import conflicts, fallback, searched
 from agents.knowledge import BeliefKnowledge, FullKnowledge, mediation_pool, pool_objectives, red_lines_ok
 from agents.listening import decision_rows, hear_positions, hear_replies
 from agents.ranking import Assessment, rank, unaddressed
+from agents.revision import amended, from_objections, merged
 from agents.support import SupportModel, credibility, shares
 from sim.core.cache import memo
 from sim.core.context import NegotiationContext
@@ -249,57 +250,20 @@ class RuleMediator:
         return np.vstack([C, found]), labels + ["a package found by search (stated red lines kept)"] * len(found)
 
     def _apply(self, x: np.ndarray, amendments: tuple[Amendment, ...]) -> np.ndarray | None:
-        """The draft with these amendments applied and repaired (None when unchanged); memoised."""
+        """The draft with these amendments applied and repaired (agents.revision.amended); memoised."""
         table, key = self._apply_memo, (x.tobytes(), amendments)
         if key not in table:
-            table[key] = self._apply_fresh(x, amendments)
+            table[key] = amended(self.ctx, x, amendments)
         return table[key]
 
-    def _apply_fresh(self, x: np.ndarray, amendments: tuple[Amendment, ...]) -> np.ndarray | None:
-        rub = self.ctx.rubric
-        idx = rub.item_index
-        y = x.copy()
-        added, dropped = set(), set()
-        for a in amendments:
-            if a.op in ("add", "swap"):
-                y[idx[a.item]] = 1
-                added.add(idx[a.item])
-            for gone in ([a.item] if a.op == "drop" else [a.other] if a.op == "swap" else []):
-                k = idx[gone]
-                y[k] = 0
-                y[rub.dependants(k)] = 0
-                dropped.add(k)
-        y, _ = repair(self.ctx, y, protect=frozenset(added), refill_banned=frozenset(dropped))
-        if np.array_equal(y, x):
-            return None
-        y = np.array(y, dtype=np.int8)
-        y.setflags(write=False)
-        return y
-
     def _candidates(self, x: np.ndarray, objections: dict[str, Reply]) -> list[tuple[np.ndarray, str]]:
-        out, seen = [], {x.tobytes()}
-        for g, reply in objections.items():
-            options = [(a,) for a in reply.amendments]
-            if len(reply.amendments) > 1:
-                options.append(reply.amendments)
-            for amendments in options:
-                y = self._apply(x, amendments)
-                if y is not None and y.tobytes() not in seen:
-                    seen.add(y.tobytes())
-                    out.append((y, f"{', '.join(map(str, amendments))} for {g}"))
-        return out
+        return from_objections(self._apply, x, objections)
 
     def _merge(self, a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
-        """Package a with b's extra items, repaired (None when unchanged); memoised per context."""
+        """Package a with b's extra items, repaired (agents.revision.merged); memoised per context."""
         table, key = self._merge_memo, (a.dtype.str, a.tobytes(), b.dtype.str, b.tobytes())
         if key not in table:
-            y, _ = repair(self.ctx, np.maximum(a, b), protect=frozenset(np.flatnonzero(b & ~a)))
-            if not np.array_equal(y, a):
-                y = np.array(y)
-                y.setflags(write=False)
-                table[key] = y
-            else:
-                table[key] = None
+            table[key] = merged(self.ctx, a, b)
         return table[key]
 
     def _record(self, round_: int, x: np.ndarray, replies: dict[str, Reply]) -> None:
