@@ -38,7 +38,7 @@ def searched(know, thr: np.ndarray, objective, n: int = 4, avoid=None) -> np.nda
     X = feasible_packages(know)
     if X is None:
         return np.empty((0, know.rubric.n_items), dtype=np.int8)
-    U = know.utilities(_as_float(know, X))
+    U = know.utilities(_as_float(know))
     if avoid is not None:
         fresh = ~avoid(X)
         X, U = X[fresh], U[fresh]
@@ -58,9 +58,9 @@ def searched(know, thr: np.ndarray, objective, n: int = 4, avoid=None) -> np.nda
     return X[order]
 
 
-def _as_float(know, X: np.ndarray) -> np.ndarray:
-    """The feasible packages as floats, converted once per context (the same utilities, without a copy per call)."""
-    return owned(know.ctx, "feasible_packages_float", lambda: X.astype(float))
+def _as_float(know) -> np.ndarray:
+    """`feasible_packages(know)` as floats, converted once per context (the same utilities, without a copy per call)."""
+    return owned(know.ctx, "feasible_packages_float", lambda: feasible_packages(know).astype(float))
 
 
 def conflicts(know, groups: list[int]) -> list[tuple[int, int]]:
@@ -68,7 +68,7 @@ def conflicts(know, groups: list[int]) -> list[tuple[int, int]]:
     X = feasible_packages(know)
     if X is None:
         return []
-    lines = know.red_lines_ok(X, know.utilities(_as_float(know, X)))
+    lines = know.red_lines_ok(X, know.utilities(_as_float(know)))
     if lines.all(axis=1).any():
         return []
     return [(a, b) for a, b in combinations(groups, 2) if not (lines[:, a] & lines[:, b]).any()]

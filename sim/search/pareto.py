@@ -120,8 +120,7 @@ def _settle(rubric: Rubric, steps: list[_Step]) -> list[np.ndarray] | None:
     for s in steps:
         if s.pending is not None and (scale is None or not (_proven(rubric, s, steps, 1.0 / scale)
                                                              or _cannot_move(rubric, s, 1.0 / scale))):
-            x = _tie_break(rubric, s)
-            if x is not s.package:
+            if not np.array_equal(_tie_break(rubric, s), s.package):
                 return None
         out.append(s.package)
     return out
