@@ -91,7 +91,7 @@ def profile(seed: int, log: list[dict]) -> None:
         rows = by.get(name, [])
         print(f"  {name:16s} solves {len(rows):3d}  CPU-s {sum(e['cpu'] for e in rows):6.2f}  "
               f"at root {sum(1 for e in rows if (e['nodes'] or 0) <= 1):3d}  "
-              f"incumbent held {sum(1 for e in rows if e['held']):3d}")
+              f"incumbent held {sum(1 for e in rows if e['held']):3d} ({sum(e['cpu'] for e in rows if e['held']):5.2f} CPU-s)")
     gaps = [e["lp_gap"] for e in by.get("total stage", []) if e["lp_gap"] is not None]
     if gaps:
         half = 0.5 / (lattice(result.ctx.rubric.values, np.zeros(result.ctx.rubric.n_groups)) or np.inf)
