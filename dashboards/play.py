@@ -179,7 +179,7 @@ def play_page(root: Path) -> None:
     scenario = loads_scenario(game["yaml"], "scenario.yaml")
     labels, kinds = labels_for(scenario), opponent_kinds()
     others = "; ".join(f"{labels.group(g)}: {kinds.get(k, k)}" for g, k in game.get("lineup", {}).items())
-    st.caption(f"{scenario.name}: you speak for **{labels.group(game['group'])}**; seed {game['seed']}; "
+    st.caption(f"{scenario_name(scenario.name)}: you speak for **{labels.group(game['group'])}**; seed {game['seed']}; "
                f"{len(game['answers'])} answers so far. Opponents: {others or game['agents']}.")
     state = _advance(game)
     if st.button("Leave the seat (start again)", key="play_reset"):

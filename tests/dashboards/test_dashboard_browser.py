@@ -176,8 +176,13 @@ def test_play_page_through_a_full_negotiation(server, page, shots, stand_in, llm
     for i in range(12):
         if i == 0:
             page.screenshot(path=str(shots / "9-play-round-1.png"))
-        page.locator("[data-testid='stMain'] label").filter(has_text="accept").first.click()
-        page.get_by_role("button", name="Send").click()
+        # this round's widgets by their keys (Streamlit's `st-key-` classes; the form's widgets are keyed by the
+        # answers so far): under load a settle can return while the last round's form is still on screen, and a
+        # Send on that stale form is dropped (a fresh-clone CI on 1cf16d7 waited 600 s for a round that never came)
+        kind = page.locator(f".st-key-play_kind_{i}")
+        kind.wait_for(timeout=600_000)
+        kind.locator("label").filter(has_text="accept").first.click()
+        page.locator(f".st-key-FormSubmitter-play_answer_{i}-Send button").click()
         page.wait_for_function(                      # the next round (or the end) is on screen, not a stale form
             f"() => /Round {i + 2} of 12|Saved as/.test(document.querySelector(\"[data-testid='stMain']\").innerText)",
             timeout=600_000)                         # generous: the LLM seat answers slowly on a loaded machine
@@ -186,6 +191,8 @@ def test_play_page_through_a_full_negotiation(server, page, shots, stand_in, llm
             break
     page.get_by_text("Saved as").first.wait_for()
     page.screenshot(path=str(shots / "9-play-finished.png"))
+    seat = page.inner_text("[data-testid='stMain']").split("Saved as")[0]     # the folder's name may hold ids
+    assert "Montreal streets: you speak for" in seat and "montreal_streets" not in seat
     folder = max((p for p in runs.iterdir() if p.name.startswith("play-montreal_streets-")), key=lambda p: p.name)
     import json
 
