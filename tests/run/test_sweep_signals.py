@@ -49,7 +49,8 @@ def _start_sweep(tmp_path) -> tuple[subprocess.Popen, list[int]]:
     code = "import sys; from sim.cli.commands import main; sys.argv = ['negsim'] + sys.argv[1:]; main()"
     proc = subprocess.Popen([sys.executable, "-c", code, "sweep", str(sweep), "--out", str(tmp_path / "out"),
                              "--workers", "2", "--quiet"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, preexec_fn=_terminal_signals)
+                            text=True, env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONFAULTHANDLER": "1"},
+                            preexec_fn=_terminal_signals)
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         parts = list((tmp_path / "out" / "parts").glob("part-*.parquet")) if (tmp_path / "out").exists() else []
@@ -74,7 +75,12 @@ def test_workers_die_with_their_parent(tmp_path):
 def test_ctrl_c_is_one_line_with_the_resume_command(tmp_path):
     proc, _ = _start_sweep(tmp_path)
     os.kill(proc.pid, signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
+    try:
+        _, err = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:       # where it hangs: SIGABRT makes faulthandler print every thread's stack
+        os.kill(proc.pid, signal.SIGABRT)   # (a fresh-clone CI on efc00f6 timed out here once, with nothing to read)
+        _, err = proc.communicate(timeout=60)
+        pytest.fail(f"the sweep did not stop within 120 s of SIGINT; its stacks:\n{err[-6000:]}")
     lines = [line for line in err.splitlines() if line.strip()]
     assert proc.returncode == 130, err[-2000:]
     assert len(lines) == 1 and "interrupted" in lines[0] and "resume: negsim sweep" in lines[0], err[-2000:]
