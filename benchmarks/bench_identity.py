@@ -46,7 +46,7 @@ def main() -> None:
     digest = identity(args.seeds)
     import sim
 
-    print(f"{sim.__file__}: {digest} ({4 * 2 * args.seeds} runs, {time.process_time() - cpu:.1f} CPU-s)")
+    print(f"{sim.__file__}: {digest} ({len(SHIPPED) * 2 * args.seeds} runs, {time.process_time() - cpu:.1f} CPU-s)")
 
 
 if __name__ == "__main__":
