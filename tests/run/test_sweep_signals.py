@@ -84,3 +84,50 @@ def test_ctrl_c_is_one_line_with_the_resume_command(tmp_path):
     lines = [line for line in err.splitlines() if line.strip()]
     assert proc.returncode == 130, err[-2000:]
     assert len(lines) == 1 and "interrupted" in lines[0] and "resume: negsim sweep" in lines[0], err[-2000:]
+
+
+# Every wait() on the pool holds its futures' condition locks for 0.3 s, so a Ctrl-C lands inside
+# `concurrent.futures.wait`'s lock acquisition, the one place a KeyboardInterrupt leaves a lock held
+# (the pool's manager thread then blocks setting that future's result, and shutdown never returns).
+WIDENED = """
+import os, signal, threading, time
+import concurrent.futures._base as base
+import sim.run.sweep.executors as executors
+from tests.run.test_sweep_signals import _slow_chunk
+
+def enter(self):
+    for f in self.futures:
+        f._condition.acquire()
+    time.sleep(0.3)
+
+base._AcquireFutures.__enter__ = enter
+executors.run_chunk = _slow_chunk
+try:
+    for i, _ in enumerate(executors.run_payloads([("HOME", None, None, None, ())] * 400, workers=2)):
+        if i == 2:
+            threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+    print("finished")
+except KeyboardInterrupt:
+    print("interrupted")
+"""
+
+
+def _slow_chunk(payload: tuple) -> list:
+    """A stand-in chunk runner for the pool workers (importable there): still running while wait() holds its lock."""
+    time.sleep(0.2)
+    return []
+
+
+def test_ctrl_c_inside_the_pools_wait_never_deadlocks():
+    # a fresh-clone CI hung here once (the sweep's Ctrl-C test above, 1 in about 80 tries alone);
+    # with the window widened the unguarded pool hangs on almost every try
+    proc = subprocess.Popen([sys.executable, "-X", "faulthandler", "-c", WIDENED], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, preexec_fn=_terminal_signals)
+    try:
+        out, err = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.kill(proc.pid, signal.SIGABRT)
+        _, err = proc.communicate(timeout=60)
+        pytest.fail(f"the pool did not stop within 120 s of SIGINT; its stacks:\n{err[-6000:]}")
+    assert out.strip() == "interrupted", err[-2000:]

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import signal
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager
@@ -195,10 +197,44 @@ def _local(payloads: list, workers: int) -> Iterator[tuple[int, list[dict]]]:
 
 
 IN_FLIGHT = 2      # chunks queued per pool worker: one running, the next already sent
+POLL = 0.2         # seconds between checks for a deferred Ctrl-C while waiting on the pool
+
+
+@contextmanager
+def deferred_interrupt() -> Iterator[Callable[[], None]]:
+    """Ctrl-C recorded while the pool is awaited and raised by the check this yields, where no lock is held.
+
+    A KeyboardInterrupt raised inside `concurrent.futures.wait` can leave a future's condition lock held
+    (`_AcquireFutures.__enter__` acquires them one by one and has no cleanup when interrupted); the pool's
+    manager thread then blocks setting that future's result and `shutdown(wait=True)` never returns (a
+    sweep hung after Ctrl-C in about 1 of 80 tries; reproduced with the window widened, docs/sweeps.md).
+    Only in the main thread, and only over Python's own Ctrl-C handler; a Ctrl-C that came during the
+    block is raised when it ends, unless an exception is already on its way out.
+    """
+    if threading.current_thread() is not threading.main_thread() \
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield lambda: None
+        return
+    hit: list[int] = []
+
+    def check() -> None:
+        if hit:
+            raise KeyboardInterrupt
+    signal.signal(signal.SIGINT, lambda signum, frame: hit.append(signum))
+    try:
+        yield check
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    check()
 
 
 def _pool(payloads: list, workers: int) -> Iterator[tuple[int, list[dict]]]:
     """Chunks on `workers` single-process pools; a free worker takes chunks of variants it built (`affinity`)."""
+    with deferred_interrupt() as check:
+        yield from _pooled(payloads, workers, check)
+
+
+def _pooled(payloads: list, workers: int, check: Callable[[], None]) -> Iterator[tuple[int, list[dict]]]:
     ctx = multiprocessing.get_context("spawn")        # no fork under the progress thread
     pools = [ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_worker_init)
              for _ in range(min(workers, len(payloads)))]
@@ -218,7 +254,8 @@ def _pool(payloads: list, workers: int) -> Iterator[tuple[int, list[dict]]]:
                 for w in range(len(pools)):
                     feed(w)
         while running:
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            check()                                   # a Ctrl-C heard since the last look: stop here
+            finished, _ = wait(running, timeout=POLL, return_when=FIRST_COMPLETED)
             for fut in sorted(finished, key=running.get):
                 w = running.pop(fut)
                 result = fut.result()
