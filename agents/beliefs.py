@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from agents.ep import settle
 from sim.core.views import PublicContext
 
 PROBIT = float(np.sqrt(np.pi / 8.0))   # logistic(x) ~ Phi(PROBIT * x)
@@ -52,10 +53,11 @@ class BeliefSettings:
     item_values: bool = False      # a private effect on every item from the start (the item-value belief)
     decisions: bool = False        # an objection after an accept is a comparison (agents.support.ordered_pairs)
     ideal: bool = False            # the stated ideal package is worth at least each new stated reservation
+    ep: bool = False               # expectation propagation over every comparison (agents.ep), not one filtering pass
 
 
 BELIEFS = ("weights", "private_effects", "item_values")
-FLAGS = ("decisions", "ideal")
+FLAGS = ("decisions", "ideal", "ep")
 DEFAULT_BELIEF = "item_values+decisions+ideal"   # the rule mediators' belief under private information
 
 
@@ -63,13 +65,14 @@ def belief_settings(name: str) -> BeliefSettings:
     """The belief called `name`: weights, private_effects (named items) or item_values, with optional flags.
 
     `+decisions`: binding objections after accepts are comparisons too, e.g. item_values+decisions;
-    `+ideal`: a stated reservation bounds the stated ideal package from below (agents.listening.ideal_rows).
+    `+ideal`: a stated reservation bounds the stated ideal package from below (agents.listening.ideal_rows);
+    `+ep`: the private effects' Gaussian by expectation propagation (`agents.ep`) instead of one filtering pass.
     """
     kind, *flags = str(name).split("+")
     if kind not in BELIEFS or any(f not in FLAGS for f in flags):
-        raise ValueError(f"unknown belief {name!r}; use one of {', '.join(BELIEFS)}, optionally +decisions and/or +ideal")
+        raise ValueError(f"unknown belief {name!r}; use one of {', '.join(BELIEFS)}, optionally +decisions, +ideal, +ep")
     return BeliefSettings(private_effects=kind == "private_effects", item_values=kind == "item_values",
-                          decisions="decisions" in flags, ideal="ideal" in flags)
+                          decisions="decisions" in flags, ideal="ideal" in flags, ep="ep" in flags)
 
 
 def belief_problem(name: str) -> str:
@@ -78,7 +81,7 @@ def belief_problem(name: str) -> str:
         belief_settings(name)
     except ValueError:
         return (f"unknown belief '{name}'; fix: use {DEFAULT_BELIEF} (the default), weights, private_effects "
-                "or item_values, optionally +decisions and/or +ideal")
+                "or item_values, optionally +decisions, +ideal, +ep")
     return ""
 
 
@@ -100,6 +103,7 @@ class Beliefs:
         self.named = np.zeros((G, K), dtype=bool)
         self.mu, self.S = np.zeros((G, P)), np.zeros((G, P, P))
         self.rows: list[list[np.ndarray]] = [[] for _ in range(G)]      # blocks of comparisons a . (w, d) > b
+        self.sites: list[list[np.ndarray]] = [[] for _ in range(G)]     # per comparison: r (K), c, noise, tau, nu (EP)
         self.bounds: list[list[np.ndarray]] = [[] for _ in range(G)]
         self.W = np.empty((G, settings.particles, C))
         self.logw = np.zeros((G, settings.particles))
@@ -206,11 +210,38 @@ class Beliefs:
             self.logw[gs] += gain
             logw = self.logw[gs]
         z = np.exp(logw - logw.max(axis=1, keepdims=True))
-        if named:
+        if named and self.s.ep:
+            self._settle(gs, Ad, mean_w - B, var_w, mask)
+        elif named:
             self.mu[gs], self.S[gs] = _filter(mu, S, (mean_w - B, var_w), Ad, mask, self.s.tau)
         ess = z.sum(axis=1) ** 2 / (z ** 2).sum(axis=1)
         for g in np.asarray(gs)[ess < self.s.rejuvenate * self.s.particles]:
             self._rejuvenate(int(g))
+
+    def _settle(self, gs: list[int], Ad: np.ndarray, c: np.ndarray, var_w: np.ndarray, mask: np.ndarray) -> None:
+        """Add the comparisons' EP sites (private part Ad, weight part's mean c and variance var_w) and settle every site.
+
+        The weight part is read once, under the particles before the comparison counts (no double
+        counting); its variance joins the probit noise. Sites start at 0 and old ones where they settled.
+        """
+        lam2 = (PROBIT / self.s.tau) ** 2
+        for i, g in enumerate(gs):
+            for j in np.flatnonzero(mask[i]):
+                self.sites[g].append(np.concatenate([Ad[i, j], [c[i, j], 1.0 / lam2 + var_w[i, j], 0.0, 0.0]]))
+        K = Ad.shape[2]
+        m = max(len(self.sites[g]) for g in gs)
+        T = np.zeros((len(gs), m, K + 4))
+        live = np.zeros((len(gs), m), dtype=bool)
+        for i, g in enumerate(gs):
+            if self.sites[g]:
+                T[i, :len(self.sites[g])] = self.sites[g]
+                live[i, :len(self.sites[g])] = True
+        s0 = np.where(self.named[gs], self.sd[gs][:, None], 0.0)
+        mu, S, tau, nu = settle(s0, T[:, :, :K], T[:, :, K], T[:, :, K + 1], live, T[:, :, K + 2], T[:, :, K + 3])
+        self.mu[gs], self.S[gs] = mu, S
+        for i, g in enumerate(gs):
+            for j, site in enumerate(self.sites[g]):
+                site[K + 2], site[K + 3] = tau[i, j], nu[i, j]
 
     def _loglik(self, g: int, W: np.ndarray) -> np.ndarray:
         if not self.rows[g]:

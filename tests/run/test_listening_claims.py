@@ -79,13 +79,13 @@ def _mean_worst(name: str, information: str, voice: str = "truthful", beliefs: s
 
 WORST_XFAIL = pytest.mark.xfail(strict=True, reason=(
     "measured: 5.223 (se 0.100) vs omniscient 5.819 (se 0.044), 89.8%, on seeds 0-19 under the item-value belief. "
-    "Ninth follow-up: the omniscient package was almost never a candidate. Tenth follow-up: adding every round the "
-    "believed-maximin optimum among packages every group is predicted to accept, and grading only candidates not "
-    "predicted to pass, reaches 5.396 (se 0.068), 92.7%: in the last round of 17 of 20 seeds the omniscient package "
-    "is then predicted to pass (8 of 8) and the new candidate is tabled over it because the belief rates it 0.61 "
-    "(se 0.07) higher (the omniscient package's worst group is underrated by 1.33, se 0.09), so what is left is the "
-    "belief, not the candidates; it also ends tiny_example on the dominated ramp + trees + mural (Pareto-optimal "
-    "in 1 of 20), lowers park 6.316 -> 6.180 and costs about 9x the CPU; not kept"))
+    "Ninth and tenth follow-ups: candidates and grading cannot close it (the believed-maximin optimum predicted to "
+    "pass reaches 92.7%, breaks tiny's Pareto line). Eleventh: the belief underrates the omniscient package's worst "
+    "group by 1.06 (se 0.10); with the same rows and weights fixed, the exact posterior (elliptical slice sampling) "
+    "underrates it by 0.60 (0.15) and the single filtering pass by a further 0.27 (0.04), driven by true one-sided "
+    "objection reservations. Expectation propagation (+ep) matches the exact posterior (-0.007, se 0.028) and "
+    "reaches 5.293 (se 0.045), 91.0%, but silence then pays for montreal merchants and park's worst falls 0.41 "
+    "(se 0.22): not the default"))
 
 
 WEIGHTS_WORST_XFAIL = pytest.mark.xfail(strict=True, reason=(
