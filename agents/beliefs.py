@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from agents.ep import settle
+from agents.scale import GRID, mixture
 from sim.core.views import PublicContext
 
 PROBIT = float(np.sqrt(np.pi / 8.0))   # logistic(x) ~ Phi(PROBIT * x)
@@ -54,10 +55,11 @@ class BeliefSettings:
     decisions: bool = False        # an objection after an accept is a comparison (agents.support.ordered_pairs)
     ideal: bool = False            # the stated ideal package is worth at least each new stated reservation
     ep: bool = False               # expectation propagation over every comparison (agents.ep), not one filtering pass
+    scale: bool = False            # learn each group's private-effect scale from its statements (agents.scale)
 
 
 BELIEFS = ("weights", "private_effects", "item_values")
-FLAGS = ("decisions", "ideal", "ep")
+FLAGS = ("decisions", "ideal", "ep", "scale")
 DEFAULT_BELIEF = "item_values+decisions+ideal"   # the rule mediators' belief under private information
 
 
@@ -66,13 +68,16 @@ def belief_settings(name: str) -> BeliefSettings:
 
     `+decisions`: binding objections after accepts are comparisons too, e.g. item_values+decisions;
     `+ideal`: a stated reservation bounds the stated ideal package from below (agents.listening.ideal_rows);
-    `+ep`: the private effects' Gaussian by expectation propagation (`agents.ep`) instead of one filtering pass.
+    `+ep`: the private effects' Gaussian by expectation propagation (`agents.ep`) instead of one filtering pass;
+    `+scale`: each group's private-effect scale learned from its statements (`agents.scale`; filter only, not with +ep).
     """
     kind, *flags = str(name).split("+")
-    if kind not in BELIEFS or any(f not in FLAGS for f in flags):
-        raise ValueError(f"unknown belief {name!r}; use one of {', '.join(BELIEFS)}, optionally +decisions, +ideal, +ep")
+    if kind not in BELIEFS or any(f not in FLAGS for f in flags) or {"ep", "scale"} <= set(flags):
+        raise ValueError(f"unknown belief {name!r}; use one of {', '.join(BELIEFS)}, optionally +decisions, +ideal, "
+                         "+ep or +scale")
     return BeliefSettings(private_effects=kind == "private_effects", item_values=kind == "item_values",
-                          decisions="decisions" in flags, ideal="ideal" in flags, ep="ep" in flags)
+                          decisions="decisions" in flags, ideal="ideal" in flags, ep="ep" in flags,
+                          scale="scale" in flags)
 
 
 def belief_problem(name: str) -> str:
@@ -81,7 +86,7 @@ def belief_problem(name: str) -> str:
         belief_settings(name)
     except ValueError:
         return (f"unknown belief '{name}'; fix: use {DEFAULT_BELIEF} (the default), weights, private_effects "
-                "or item_values, optionally +decisions, +ideal, +ep")
+                "or item_values, optionally +decisions, +ideal, +ep or +scale")
     return ""
 
 
@@ -112,6 +117,9 @@ class Beliefs:
         if settings.item_values:
             self.named[:] = True
             self.S[:] = np.eye(K)[None] * (self.sd ** 2)[:, None, None]
+        if settings.scale:     # per grid scale f: N(mu_f, S_f) and log Z_f (agents.scale)
+            self.mu_s, self.S_s = np.zeros((len(GRID), G, P)), (GRID ** 2)[:, None, None, None] * self.S[None]
+            self.logz = np.zeros((len(GRID), G))
 
     def _dirichlet(self, alpha: np.ndarray) -> np.ndarray:
         """Rows drawn from Dirichlet(alpha row), vectorised through gamma draws."""
@@ -150,6 +158,8 @@ class Beliefs:
             new = cols[~self.named[g, cols]]
             self.named[g, new] = True
             self.S[g, new, new] = self.sd[g] ** 2
+            if self.s.scale:
+                self.S_s[:, g, new, new] = (GRID[:, None] * self.sd[g]) ** 2
 
     def prefers(self, g: int, better: np.ndarray, worse: np.ndarray) -> None:
         """Group g revealed that each row of `better` is worth more to it than the same row of `worse`."""
@@ -212,11 +222,24 @@ class Beliefs:
         z = np.exp(logw - logw.max(axis=1, keepdims=True))
         if named and self.s.ep:
             self._settle(gs, Ad, mean_w - B, var_w, mask)
+        elif named and self.s.scale:
+            self._filter_scales(gs, Ad, mean_w - B, var_w, mask)
         elif named:
-            self.mu[gs], self.S[gs] = _filter(mu, S, (mean_w - B, var_w), Ad, mask, self.s.tau)
+            self.mu[gs], self.S[gs], _ = _filter(mu, S, (mean_w - B, var_w), Ad, mask, self.s.tau)
         ess = z.sum(axis=1) ** 2 / (z ** 2).sum(axis=1)
         for g in np.asarray(gs)[ess < self.s.rejuvenate * self.s.particles]:
             self._rejuvenate(int(g))
+
+    def _filter_scales(self, gs: list[int], Ad: np.ndarray, c: np.ndarray, var_w: np.ndarray, mask: np.ndarray) -> None:
+        """Filter every grid scale's Gaussian by the comparisons, add their log normalisers, believe the mixture."""
+        L, n, P = len(GRID), len(gs), self.mu.shape[1]
+        def rep(a):
+            return np.broadcast_to(a, (L,) + a.shape).reshape((L * n,) + a.shape[1:])
+        mu, S, logz = _filter(self.mu_s[:, gs].reshape(L * n, P), self.S_s[:, gs].reshape(L * n, P, P),
+                              (rep(c), rep(var_w)), rep(Ad), rep(mask), self.s.tau)
+        self.mu_s[:, gs], self.S_s[:, gs] = mu.reshape(L, n, P), S.reshape(L, n, P, P)
+        self.logz[:, gs] += logz.reshape(L, n)
+        self.mu[gs], self.S[gs] = mixture(self.mu_s[:, gs], self.S_s[:, gs], self.logz[:, gs])
 
     def _settle(self, gs: list[int], Ad: np.ndarray, c: np.ndarray, var_w: np.ndarray, mask: np.ndarray) -> None:
         """Add the comparisons' EP sites (private part Ad, weight part's mean c and variance var_w) and settle every site.
@@ -322,8 +345,12 @@ def level_rows(E: np.ndarray, x: np.ndarray, level: float, below: bool = False) 
 
 
 def _filter(mu: np.ndarray, S: np.ndarray, weight_part: tuple[np.ndarray, np.ndarray], Ad: np.ndarray,
-            mask: np.ndarray, tau: float) -> tuple[np.ndarray, np.ndarray]:
+            mask: np.ndarray, tau: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Assumed-density (probit moment-matching) update of N(mu, S) by comparisons Ad . d + A_w . w - b > 0, row by row.
+
+    Returns (mu, S, log Z) with log Z (G,) the sum of the rows' log normalisers log Phi(t), each row's
+    probability under the Gaussian before it (rows without a private part are left out: they do not
+    depend on the private effects' prior).
 
     mu (G, K), S (G, K, K), Ad (G, m, K), mask (G, m); weight_part: the mean and variance (G, m) of
     A_w . w - b under the weight particles before the comparisons, so a surprise is shared between
@@ -331,7 +358,7 @@ def _filter(mu: np.ndarray, S: np.ndarray, weight_part: tuple[np.ndarray, np.nda
     """
     from scipy.special import log_ndtr  # 0.14 s to import: only when a comparison is filtered
 
-    mu, S = mu.copy(), S.copy()
+    mu, S, logz = mu.copy(), S.copy(), np.zeros(len(mu))
     c, var_w = weight_part
     lam = PROBIT / tau
     for j in range(Ad.shape[1]):
@@ -343,10 +370,12 @@ def _filter(mu: np.ndarray, S: np.ndarray, weight_part: tuple[np.ndarray, np.nda
             continue
         s = np.sqrt(1.0 + lam ** 2 * (q + var_w[:, j]))
         t = lam * ((r * mu).sum(axis=1) + c[:, j]) / s
-        v = np.where(live, np.exp(-0.5 * t ** 2 - 0.5 * np.log(2 * np.pi) - log_ndtr(t)), 0.0)
+        log_phi = log_ndtr(t)
+        logz += np.where(live, log_phi, 0.0)
+        v = np.where(live, np.exp(-0.5 * t ** 2 - 0.5 * np.log(2 * np.pi) - log_phi), 0.0)
         mu += Sr * (lam * v / s)[:, None]
         S -= np.einsum("gk,gl->gkl", Sr, Sr) * (lam ** 2 * v * (v + t) / s ** 2)[:, None, None]
-    return mu, S
+    return mu, S, logz
 
 
 def _log_sigmoid(z: np.ndarray) -> np.ndarray:
