@@ -74,7 +74,7 @@ def belief_settings(name: str) -> BeliefSettings:
     kind, *flags = str(name).split("+")
     if kind not in BELIEFS or any(f not in FLAGS for f in flags) or {"ep", "scale"} <= set(flags):
         raise ValueError(f"unknown belief {name!r}; use one of {', '.join(BELIEFS)}, optionally +decisions, +ideal, "
-                         "+ep or +scale")
+                         "and one of +ep, +scale")
     return BeliefSettings(private_effects=kind == "private_effects", item_values=kind == "item_values",
                           decisions="decisions" in flags, ideal="ideal" in flags, ep="ep" in flags,
                           scale="scale" in flags)
@@ -86,7 +86,7 @@ def belief_problem(name: str) -> str:
         belief_settings(name)
     except ValueError:
         return (f"unknown belief '{name}'; fix: use {DEFAULT_BELIEF} (the default), weights, private_effects "
-                "or item_values, optionally +decisions, +ideal, +ep or +scale")
+                "or item_values, optionally +decisions, +ideal and one of +ep, +scale")
     return ""
 
 

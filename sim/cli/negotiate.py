@@ -26,7 +26,8 @@ from sim.run.registry import AgentSpec
 HELP_VOICE = ("how groups state their values: truthful, silent or exaggerate[:K] for all groups, "
               "or GROUP=VOICE pairs, comma-separated (e.g. truthful,newcomers=silent)")
 HELP_BELIEF = ("the rule mediator's belief under private information: item_values+decisions+ideal (default), "
-               "weights, private_effects or item_values with optional +decisions, +ideal, +ep (expectation propagation)")
+               "weights, private_effects or item_values with optional +decisions, +ideal, +ep (expectation propagation) "
+               "or +scale (each group's private-effect scale learned)")
 HELP_AGENTS = ("stakeholder agents: a spec for all groups (heuristic, heuristic:conceder, llm) "
                "or GROUP=SPEC pairs, comma-separated, with an optional default first")
 
