@@ -27,7 +27,7 @@ from agents.beliefs import DEFAULT_BELIEF, Beliefs, BeliefSettings, belief_setti
 from agents.drafting import conflicts, fallback, searched
 from agents.knowledge import BeliefKnowledge, FullKnowledge, mediation_pool, pool_objectives, red_lines_ok
 from agents.listening import decision_rows, hear_positions, hear_replies
-from agents.ranking import Assessment, rank, unaddressed
+from agents.ranking import STANDING, Assessment, rank, unaddressed
 from agents.revision import amended, from_objections, merged
 from agents.support import SupportModel, credibility, shares
 from sim.core.cache import memo
@@ -54,8 +54,11 @@ class RuleMediator:
     opening: tuple[str, ...] | None = None     # a planner's proposal to open from (repaired)
     beliefs: BeliefSettings | str = field(default_factory=lambda: belief_settings(DEFAULT_BELIEF))
     tabled: set = field(default_factory=set, repr=False)
+    standing: str = ""     # agents.ranking.STANDING: support when nothing is predicted to pass (off: "")
 
     def __post_init__(self) -> None:
+        if self.standing not in STANDING:
+            raise ValueError(f"mediator option standing={self.standing!r}: use one of {STANDING}")
         if isinstance(self.beliefs, str):     # a belief by name (agents.beliefs.belief_settings)
             self.beliefs = belief_settings(self.beliefs)
 
@@ -340,7 +343,7 @@ class RuleMediator:
             kept=lines.all(axis=1) if self.know.private else np.ones(len(C), dtype=bool),
             allowed=U.sum(axis=1) >= self.floor_total - TOL,
             fresh=~self._was_tabled(C) | (C == x).all(axis=1), stale=self._stale(C, U)),
-            last_round=self._round >= self.ctx.max_rounds)
+            last_round=self._round >= self.ctx.max_rounds, standing=self.standing)
 
     def _stale(self, C: np.ndarray, U: np.ndarray | None = None) -> np.ndarray:
         """(n,) grade of the twice-made objections against each candidate (agents.ranking: 0 none stands).
