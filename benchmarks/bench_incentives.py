@@ -7,7 +7,7 @@ truthful; the table of docs/private-information.md comes from here.
 
 Usage: python benchmarks/bench_incentives.py [SCENARIO ...] [--seeds 30] [--information private]
        [--deviations silent,exaggerate:2,exaggerate:4] [--beliefs item_values+decisions]
-       [--elicitation value_rank]
+       [--elicitation value_rank] [--standing slack]
 """
 
 from __future__ import annotations
@@ -36,8 +36,10 @@ def main() -> None:
     parser.add_argument("--elicitation", default=None, help="e.g. value_rank (default: each scenario's own)")
     parser.add_argument("--beliefs", default=None, help=f"one of {BELIEFS}, optionally +decisions (default: the "
                         "mediator's default belief)")
+    parser.add_argument("--standing", default="", help="agents.ranking.STANDING variant (default: today's rule)")
     args = parser.parse_args()
-    mediator = {"beliefs": belief_settings(args.beliefs)} if args.beliefs else None
+    mediator = {**({"beliefs": belief_settings(args.beliefs)} if args.beliefs else {}),
+                **({"standing": args.standing} if args.standing else {})} or None
     paths = [Path(p) for p in args.scenarios] or [ROOT / "scenarios" / f"{s}.yaml" for s in SHIPPED]
     deviations = [d for d in args.deviations.split(",") if d]
     seeds = list(range(args.seeds))

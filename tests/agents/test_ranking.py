@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agents.beliefs import belief_settings
 from agents.mediators import RuleMediator
-from agents.ranking import Assessment, leaves_out_worst_off, rank, unaddressed, worst_off
+from agents.ranking import STANDING, Assessment, leaves_out_worst_off, rank, unaddressed, worst_off
 from sim.core.context import make_context
 from sim.core.scenario import load_scenario
 from tests.conftest import ROOT
@@ -147,3 +148,27 @@ def unanimous_assessments(draw):
 def test_under_unanimity_the_order_is_the_old_one(case):
     a, last = case
     assert rank(a, last_round=last).tolist() == _old_order(a, last).tolist()
+
+
+# Nothing predicted to pass (unanimity of 3). c0, the standing draft: groups 0 and 1 accept, worst off 2.0 (group 2,
+# objecting); c1: only group 2 (its worst off, 2.2) accepts; c2: nobody accepts, worst off 2.5.
+STANDING_DRAFT = dict(U=[[6.0, 5.0, 2.0], [4.0, 3.5, 2.2], [4.0, 4.0, 2.5]],
+                      accepts=[[1, 1, 0], [0, 0, 1], [0, 0, 0]], passes=[False, False, False])
+
+
+def test_standing_variants_order_a_round_where_nothing_passes():
+    a = _assess(**STANDING_DRAFT)
+    assert rank(a).tolist() == [0, 1, 2]                          # today: most predicted support first
+    assert rank(a, standing="objective").tolist() == [2, 1, 0]    # the maximin objective first
+    assert rank(a, standing="worst").tolist() == [1, 2, 0]        # only c1's worst-off group accepts, then objective
+    assert rank(a, standing="slack").tolist() == [1, 0, 2]        # within one acceptor of the most: objective
+    tie = _assess(U=[[3.0, 3.0, 2.0], [4.0, 3.0, 2.0]], accepts=[[0, 0, 0], [1, 0, 0]], passes=[False, False])
+    assert rank(tie, standing="objective").tolist() == [1, 0]      # equal objective: predicted support decides
+    passing = _assess(**{**STANDING_DRAFT, "passes": [True, False, False]})
+    for standing in STANDING:                                     # something passes: today's order
+        assert rank(passing, standing=standing).tolist() == rank(passing).tolist()
+
+
+def test_an_unknown_standing_variant_is_refused():
+    with pytest.raises(ValueError, match="standing='often'"):
+        RuleMediator(standing="often")
