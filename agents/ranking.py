@@ -85,8 +85,8 @@ def unaddressed(U: np.ndarray, objected_U: np.ndarray, objectors: np.ndarray) ->
     return np.where(worse, 2, np.where(not_better, 1, 0))
 
 
-# How predicted support counts in a round where no candidate is predicted to pass (an option, off by default;
-# docs/private-information.md, fourteenth follow-up): "" support before the objective (the default);
+# How predicted support counts in a round before the last where no candidate is predicted to pass (an option,
+# off by default; docs/private-information.md, fourteenth follow-up): "" support before the objective (the default);
 # "objective" the objective before support; "worst" support counted among each candidate's believed worst-off
 # groups only; "slack" support within one acceptor of the most counts as the most, so the objective decides.
 STANDING = ("", "objective", "worst", "slack")
@@ -95,7 +95,7 @@ STANDING = ("", "objective", "worst", "slack")
 def _support(a: Assessment, standing: str) -> np.ndarray:
     """(n,) the predicted-support key: the count of predicted acceptors, or its `standing` variant."""
     support = a.accepts.sum(axis=1)
-    if not standing or a.passes.any():
+    if not standing:
         return support
     if standing == "worst":
         return (worst_off(a.utilities) & a.accepts).sum(axis=1)
@@ -108,10 +108,11 @@ def rank(a: Assessment, last_round: bool = False, standing: str = "") -> np.ndar
     """Candidate indices, best first (see the module docstring for the order); stable."""
     n = len(a.passes)
     fair = a.passes & (last_round | ~leaves_out_worst_off(a.utilities, a.accepts))
+    standing = "" if last_round or a.passes.any() else standing   # the last round: agreement or none
     support = _support(a, standing)
     obj = np.atleast_2d(a.objective).reshape(n, -1)
     keys = [np.arange(n)[::-1] * 1.0]
-    if standing == "objective" and not a.passes.any():
+    if standing == "objective":
         keys += [a.accepts.sum(axis=1)]     # predicted support only breaks the objective's ties
     keys += [obj[:, j] for j in range(obj.shape[1])][::-1]
     grade = np.where(last_round & a.passes, 0, np.asarray(a.stale, dtype=int))  # last round: passing beats none

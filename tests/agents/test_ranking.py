@@ -165,8 +165,9 @@ def test_standing_variants_order_a_round_where_nothing_passes():
     tie = _assess(U=[[3.0, 3.0, 2.0], [4.0, 3.0, 2.0]], accepts=[[0, 0, 0], [1, 0, 0]], passes=[False, False])
     assert rank(tie, standing="objective").tolist() == [1, 0]      # equal objective: predicted support decides
     passing = _assess(**{**STANDING_DRAFT, "passes": [True, False, False]})
-    for standing in STANDING:                                     # something passes: today's order
+    for standing in STANDING:               # something passes, or the last round: today's order
         assert rank(passing, standing=standing).tolist() == rank(passing).tolist()
+        assert rank(a, last_round=True, standing=standing).tolist() == [0, 1, 2]
 
 
 def test_an_unknown_standing_variant_is_refused():
