@@ -88,8 +88,10 @@ def unaddressed(U: np.ndarray, objected_U: np.ndarray, objectors: np.ndarray) ->
 # How predicted support counts in a round before the last where no candidate is predicted to pass (an option,
 # off by default; docs/private-information.md, fourteenth follow-up): "" support before the objective (the default);
 # "objective" the objective before support; "worst" support counted among each candidate's believed worst-off
-# groups only; "slack" support within one acceptor of the most counts as the most, so the objective decides.
-STANDING = ("", "objective", "worst", "slack")
+# groups only; "slack" support within one acceptor of the most counts as the most, so the objective decides;
+# "coarse" the first objective column in steps of COARSE before support (small belief shifts do not reorder).
+STANDING = ("", "objective", "worst", "slack", "coarse")
+COARSE = 0.5      # utility units; declared before measuring, not tuned
 
 
 def _support(a: Assessment, standing: str) -> np.ndarray:
@@ -101,6 +103,8 @@ def _support(a: Assessment, standing: str) -> np.ndarray:
         return (worst_off(a.utilities) & a.accepts).sum(axis=1)
     if standing == "slack":
         return np.minimum(support, support.max() - 1)
+    if standing == "coarse":
+        return np.floor(np.atleast_2d(a.objective).reshape(len(support), -1)[:, 0] / COARSE + TOL)
     return np.zeros_like(support)          # "objective": support ranks after it (below)
 
 
@@ -115,6 +119,8 @@ def rank(a: Assessment, last_round: bool = False, standing: str = "") -> np.ndar
     if standing == "objective":
         keys += [a.accepts.sum(axis=1)]     # predicted support only breaks the objective's ties
     keys += [obj[:, j] for j in range(obj.shape[1])][::-1]
+    if standing == "coarse":
+        keys += [a.accepts.sum(axis=1)]     # predicted support breaks the coarse objective's ties
     grade = np.where(last_round & a.passes, 0, np.asarray(a.stale, dtype=int))  # last round: passing beats none
     keys += [a.fresh, support, fair, a.allowed, -grade, a.kept]
     return np.lexsort(keys)[::-1]

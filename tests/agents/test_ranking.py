@@ -162,6 +162,7 @@ def test_standing_variants_order_a_round_where_nothing_passes():
     assert rank(a, standing="objective").tolist() == [2, 1, 0]    # the maximin objective first
     assert rank(a, standing="worst").tolist() == [1, 2, 0]        # only c1's worst-off group accepts, then objective
     assert rank(a, standing="slack").tolist() == [1, 0, 2]        # within one acceptor of the most: objective
+    assert rank(a, standing="coarse").tolist() == [2, 0, 1]       # c2 a step (0.5) up; c0, c1 in one: support
     tie = _assess(U=[[3.0, 3.0, 2.0], [4.0, 3.0, 2.0]], accepts=[[0, 0, 0], [1, 0, 0]], passes=[False, False])
     assert rank(tie, standing="objective").tolist() == [1, 0]      # equal objective: predicted support decides
     passing = _assess(**{**STANDING_DRAFT, "passes": [True, False, False]})
