@@ -94,18 +94,17 @@ STANDING = ("", "objective", "worst", "slack", "coarse")
 COARSE = 0.5      # utility units; declared before measuring, not tuned
 
 
-def _support(a: Assessment, standing: str) -> np.ndarray:
-    """(n,) the predicted-support key: the count of predicted acceptors, or its `standing` variant."""
-    support = a.accepts.sum(axis=1)
+def _support(a: Assessment, standing: str, count: np.ndarray, obj: np.ndarray) -> np.ndarray:
+    """(n,) the predicted-support key: `count` (predicted acceptors per candidate), or its `standing` variant."""
     if not standing:
-        return support
+        return count
     if standing == "worst":
         return (worst_off(a.utilities) & a.accepts).sum(axis=1)
     if standing == "slack":
-        return np.minimum(support, support.max() - 1)
+        return np.minimum(count, count.max() - 1)
     if standing == "coarse":
-        return np.floor(np.atleast_2d(a.objective).reshape(len(support), -1)[:, 0] / COARSE + TOL)
-    return np.zeros_like(support)          # "objective": support ranks after it (below)
+        return np.floor(obj[:, 0] / COARSE + TOL)
+    return np.zeros_like(count)          # "objective": support ranks after it (below)
 
 
 def rank(a: Assessment, last_round: bool = False, standing: str = "") -> np.ndarray:
@@ -113,14 +112,14 @@ def rank(a: Assessment, last_round: bool = False, standing: str = "") -> np.ndar
     n = len(a.passes)
     fair = a.passes & (last_round | ~leaves_out_worst_off(a.utilities, a.accepts))
     standing = "" if last_round or a.passes.any() else standing   # the last round: agreement or none
-    support = _support(a, standing)
+    count = a.accepts.sum(axis=1)
     obj = np.atleast_2d(a.objective).reshape(n, -1)
     keys = [np.arange(n)[::-1] * 1.0]
     if standing == "objective":
-        keys += [a.accepts.sum(axis=1)]     # predicted support only breaks the objective's ties
+        keys += [count]                     # predicted support only breaks the objective's ties
     keys += [obj[:, j] for j in range(obj.shape[1])][::-1]
     if standing == "coarse":
-        keys += [a.accepts.sum(axis=1)]     # predicted support breaks the coarse objective's ties
+        keys += [count]                     # predicted support breaks the coarse objective's ties
     grade = np.where(last_round & a.passes, 0, np.asarray(a.stale, dtype=int))  # last round: passing beats none
-    keys += [a.fresh, support, fair, a.allowed, -grade, a.kept]
+    keys += [a.fresh, _support(a, standing, count, obj), fair, a.allowed, -grade, a.kept]
     return np.lexsort(keys)[::-1]
